@@ -1,0 +1,1 @@
+"""Graph stores: the embedded RDF store and Neo4j, behind one interface, and the mapping between them."""

@@ -1,0 +1,52 @@
+"""Check a compiled graph against the shipped SHACL shapes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyshacl import validate
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import SH
+
+from loaders.problems import Problem
+from ontology import materiel_graph, ontology_graph, shapes_graph
+
+if TYPE_CHECKING:
+    from loaders.curated import CompiledFacts
+
+
+def shacl_report(data: Graph) -> tuple[bool, Graph]:
+    """Validate ``data`` against the shapes, with the ontology and taxonomy alongside.
+
+    sh:class needs the class hierarchy and the enumeration individuals' types, so the union is
+    built here rather than relying on pyshacl's ont_graph mixing, which did not make the
+    enumeration individuals' rdf:type visible to sh:class.
+    """
+    union = Graph()
+    for source in (data, ontology_graph(), materiel_graph()):
+        for triple in source:
+            union.add(triple)
+    conforms, report, _ = validate(union, shacl_graph=shapes_graph(), inference="none", advanced=True)
+    assert isinstance(report, Graph)
+    return bool(conforms), report
+
+
+def shacl_problems(compiled: CompiledFacts) -> list[Problem]:
+    """Every shape violation, located at the curated fact it concerns."""
+    conforms, report = shacl_report(compiled.graph)
+    if conforms:
+        return []
+    fallback = str(compiled.files[0]) if compiled.files else "data"
+    problems = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        message = report.value(result, SH.resultMessage)
+        location = compiled.locations.get(focus) if isinstance(focus, URIRef) else None
+        field = str(path).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if isinstance(path, URIRef) else ""
+        text = f"{field}: {message}" if field else str(message)
+        if location is None:
+            problems.append(Problem(fallback, 0, str(focus), f"shape violation: {text}"))
+        else:
+            problems.append(Problem(location.file, location.line, location.subject, f"shape violation: {text}"))
+    return problems
