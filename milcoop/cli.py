@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from graph.errors import StoreError
 from loaders.curated import compile_facts
 from loaders.problems import CurationError
+from milcoop.settings import Backend, get_settings
 
 app = typer.Typer(
     help="milcoop: a knowledge graph of state military cooperation.",
@@ -32,6 +34,52 @@ PathsArgument = Annotated[
 ]
 
 
+def _report_problems(exc: CurationError) -> None:
+    for problem in exc.problems:
+        err.print(str(problem), markup=False, highlight=False)
+    count = len(exc.problems)
+    err.print(f"[red]{count} problem{'s' if count != 1 else ''}[/red]: nothing was loaded.")
+
+
+BackendOption = Annotated[
+    Backend | None,
+    typer.Option(
+        "--backend",
+        help="Store to write: 'neo4j' or 'embedded'. Default: neo4j when NEO4J_URI is set, else embedded.",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def load(paths: PathsArgument = None, backend: BackendOption = None) -> None:
+    """Validate the fact files, then load them into the store, all or nothing.
+
+    With Neo4j, the graph is brought to exactly this dataset (facts removed from the files are
+    removed from the graph) and the embedded copy that serves SPARQL is refreshed too.
+    """
+    from loaders.load import load as load_facts
+    from loaders.progress import BarProgress, progress_for_terminal
+
+    settings = get_settings()
+    chosen = backend or settings.backend
+    progress = progress_for_terminal()
+    try:
+        summaries = load_facts(paths, chosen, settings, progress)
+    except CurationError as exc:
+        _report_problems(exc)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        err.print(f"[red]load failed[/red]: {exc}", highlight=False)
+        err.print("The store was left as it was before the load.")
+        raise typer.Exit(2) from None
+    finally:
+        if isinstance(progress, BarProgress):
+            progress.close()
+    for summary in summaries:
+        out.print(summary.describe(), highlight=False)
+
+
 @app.command()
 def validate(paths: PathsArgument = None) -> None:
     """Check curated fact files: structure, references, ontology terms and SHACL shapes.
@@ -41,10 +89,7 @@ def validate(paths: PathsArgument = None) -> None:
     try:
         compiled = compile_facts(paths)
     except CurationError as exc:
-        for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False)
-        count = len(exc.problems)
-        err.print(f"[red]{count} problem{'s' if count != 1 else ''}[/red]: nothing was loaded.")
+        _report_problems(exc)
         raise typer.Exit(1) from None
     facts = len(compiled.locations)
     out.print(
