@@ -8,6 +8,8 @@ import pytest
 
 from loaders.curated import CompiledFacts, compile_facts
 
+pytest_plugins = ["tests.neo4j_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken"
@@ -17,3 +19,4 @@ BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken"
 def bundled() -> CompiledFacts:
     """The bundled curated facts, compiled and validated once per test session."""
     return compile_facts([DATA])
+
