@@ -1,0 +1,239 @@
+"""The embedded default store: an on-disk pyoxigraph (RocksDB) RDF store. No server needed.
+
+Layout under ``MILCOOP_DATA_DIR``::
+
+    embedded/
+      CURRENT               name of the active store folder (replaced atomically)
+      store-<version>-<n>/  one pyoxigraph store per load
+      store-<...>.json      what that load held: data version, triple count, time
+
+A load writes a complete new store beside the active one and only then points ``CURRENT`` at
+it, so a load that fails half way leaves the previous store untouched (all or nothing), and a
+running server keeps reading the store it opened until it reopens. Older stores are removed
+after a successful switch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from graph.errors import LoadFailed, StoreUnavailable
+from loaders.progress import ProgressReporter, SilentProgress
+
+if TYPE_CHECKING:
+    from loaders.curated import CompiledFacts
+    from loaders.load import LoadSummary
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_BATCH = 50_000
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store {term!r}")
+
+
+def to_rdflib(term: Any) -> Node:
+    """A pyoxigraph term as an rdflib term (simple literals stay simple, as parsers produce them)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unexpected term {term!r}")
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What the active store holds."""
+
+    data_version: str
+    triples: int
+    loaded_at: str
+
+
+class EmbeddedStore:
+    """A read handle on the active embedded store. Open it with :meth:`open`."""
+
+    def __init__(self, store: ox.Store, info: StoreInfo, path: Path) -> None:
+        self.store = store
+        self.info = info
+        self.path = path
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @staticmethod
+    def root(data_dir: Path) -> Path:
+        return Path(data_dir) / "embedded"
+
+    @classmethod
+    def current_path(cls, data_dir: Path) -> Path | None:
+        """The active store folder, or None when nothing was ever loaded."""
+        pointer = cls.root(data_dir) / "CURRENT"
+        if not pointer.is_file():
+            return None
+        path = cls.root(data_dir) / pointer.read_text(encoding="utf-8").strip()
+        return path if path.is_dir() else None
+
+    @classmethod
+    def exists(cls, data_dir: Path) -> bool:
+        """Whether a load has completed in ``data_dir``."""
+        return cls.current_path(data_dir) is not None
+
+    @classmethod
+    def open(cls, data_dir: Path) -> EmbeddedStore:
+        """Open the active store read-only. Raises StoreUnavailable when there is none."""
+        path = cls.current_path(data_dir)
+        if path is None:
+            raise StoreUnavailable(
+                f"the embedded store in {cls.root(data_dir)} is empty: run `milcoop load` first"
+            )
+        try:
+            store = ox.Store.read_only(str(path))
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot open the embedded store at {path}: {exc}") from exc
+        return cls(store, cls._read_info(path), path)
+
+    @staticmethod
+    def _read_info(path: Path) -> StoreInfo:
+        meta = path.with_suffix(".json")
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            return StoreInfo(str(data["data_version"]), int(data["triples"]), str(data["loaded_at"]))
+        except (OSError, ValueError, KeyError) as exc:
+            raise StoreUnavailable(f"the embedded store's description {meta} is missing or damaged: {exc}") from exc
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+        """Run a SELECT query with values bound as parameters (SEP-0007 substitutions).
+
+        Query text is always a constant; request values only ever arrive through ``bindings``.
+        Oxigraph substitutes only variables that the query projects, so every bound variable
+        must appear in the SELECT clause.
+        """
+        substitutions = {ox.Variable(name): to_oxigraph(value) for name, value in (bindings or {}).items()}
+        solutions = self.store.query(query, substitutions=substitutions)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise TypeError("select() needs a SELECT query")
+        names = [v.value for v in solutions.variables]
+        rows = []
+        for solution in solutions:
+            row: dict[str, Node] = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_rdflib(value)
+            rows.append(row)
+        return rows
+
+    def triples(self) -> Iterator[tuple[Node, Node, Node]]:
+        """Every triple of the default graph, as rdflib terms."""
+        for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
+
+    def __len__(self) -> int:
+        return self.info.triples
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @classmethod
+    def replace_contents(
+        cls, data_dir: Path, compiled: CompiledFacts, progress: ProgressReporter | None = None
+    ) -> LoadSummary:
+        """Replace the active store with exactly ``compiled``'s graph, atomically."""
+        return cls.replace_with_triples(
+            data_dir, compiled.graph, len(compiled.graph), compiled.version, progress or SilentProgress()
+        )
+
+    @classmethod
+    def replace_with_triples(
+        cls,
+        data_dir: Path,
+        triples: Iterable[tuple[Node, Node, Node]],
+        total: int,
+        data_version: str,
+        progress: ProgressReporter,
+    ) -> LoadSummary:
+        """Write ``triples`` to a new store and make it the active one (all or nothing)."""
+        from loaders.load import LoadSummary
+
+        started = time.perf_counter()
+        root = cls.root(data_dir)
+        root.mkdir(parents=True, exist_ok=True)
+        name = f"store-{data_version}-{time.time_ns()}"
+        path = root / name
+        progress.start("embedded store: writing triples", total)
+        written = 0
+        try:
+            store = ox.Store(str(path))
+            batch: list[ox.Quad] = []
+            for s, p, o in triples:
+                batch.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph()))  # type: ignore[arg-type]
+                if len(batch) >= _BATCH:
+                    store.bulk_extend(batch)
+                    written += len(batch)
+                    progress.advance(len(batch))
+                    batch = []
+            if batch:
+                store.bulk_extend(batch)
+                written += len(batch)
+                progress.advance(len(batch))
+            store.flush()
+            stored = len(store)
+            del store
+        except Exception as exc:
+            shutil.rmtree(path, ignore_errors=True)
+            raise LoadFailed(f"writing the embedded store failed; the previous store is untouched: {exc}") from exc
+        progress.finish()
+        loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        path.with_suffix(".json").write_text(
+            json.dumps({"data_version": data_version, "triples": stored, "loaded_at": loaded_at}), encoding="utf-8"
+        )
+        # The switch: write the pointer beside the old one and rename over it (atomic on POSIX).
+        pointer_tmp = root / "CURRENT.tmp"
+        pointer_tmp.write_text(name, encoding="utf-8")
+        os.replace(pointer_tmp, root / "CURRENT")
+        cls._remove_old_stores(root, keep=name)
+        return LoadSummary(
+            backend="embedded",
+            data_version=data_version,
+            seconds=time.perf_counter() - started,
+            triples=stored,
+        )
+
+    @staticmethod
+    def _remove_old_stores(root: Path, keep: str) -> None:
+        for entry in root.iterdir():
+            if entry.name.startswith("store-") and entry.name not in (keep, f"{keep}.json"):
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)

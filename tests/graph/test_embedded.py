@@ -1,0 +1,74 @@
+"""The embedded store: atomic replacement, parameterised queries, faithful contents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+from rdflib.compare import isomorphic
+
+from graph.embedded import EmbeddedStore
+from graph.errors import StoreUnavailable
+from loaders.curated import CompiledFacts
+from loaders.load import load
+from loaders.problems import CurationError
+from milcoop.settings import Settings
+from tests.conftest import BROKEN, DATA
+
+ISO_QUERY = (
+    "SELECT ?name ?iso WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?name ; "
+    "<https://w3id.org/milcoop/ontology#isoCode> ?iso }"
+)
+
+
+def test_load_then_read_back_is_the_compiled_graph(tmp_path: Path, bundled: CompiledFacts) -> None:
+    [summary] = load([DATA], "embedded", Settings(data_dir=tmp_path))
+    assert summary.triples == len(bundled.graph)
+    store = EmbeddedStore.open(tmp_path)
+    assert store.info.data_version == bundled.version
+    read_back = Graph()
+    for triple in store.triples():
+        read_back.add(triple)
+    assert isomorphic(read_back, bundled.graph)
+
+
+def test_values_are_bound_not_spliced(tmp_path: Path) -> None:
+    load([DATA], "embedded", Settings(data_dir=tmp_path))
+    store = EmbeddedStore.open(tmp_path)
+    assert store.select(ISO_QUERY, {"iso": Literal("PRK")}) == [
+        {"name": Literal("Democratic People's Republic of Korea"), "iso": Literal("PRK")}
+    ]
+    assert store.select(ISO_QUERY, {"iso": Literal('PRK" } UNION { ?s ?p ?o')}) == []
+
+
+def test_opening_an_empty_data_dir_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailable, match="milcoop load"):
+        EmbeddedStore.open(tmp_path)
+
+
+def test_invalid_facts_leave_the_previous_store_in_place(tmp_path: Path) -> None:
+    load([DATA], "embedded", Settings(data_dir=tmp_path))
+    before = EmbeddedStore.current_path(tmp_path)
+    with pytest.raises(CurationError):
+        load([DATA, BROKEN / "unknown-state.yaml"], "embedded", Settings(data_dir=tmp_path))
+    assert EmbeddedStore.current_path(tmp_path) == before
+
+
+def test_a_failing_write_leaves_the_previous_store_in_place(tmp_path: Path, bundled: CompiledFacts) -> None:
+    load([DATA], "embedded", Settings(data_dir=tmp_path))
+    before = EmbeddedStore.current_path(tmp_path)
+
+    def failing_triples():  # type: ignore[no-untyped-def]
+        yield from list(bundled.graph)[:10]
+        raise OSError("disk full")
+
+    from graph.errors import LoadFailed
+    from loaders.progress import SilentProgress
+
+    with pytest.raises(LoadFailed, match="previous store is untouched"):
+        EmbeddedStore.replace_with_triples(tmp_path, failing_triples(), 10, "broken", SilentProgress())
+    assert EmbeddedStore.current_path(tmp_path) == before
+    assert len(EmbeddedStore.open(tmp_path)) == len(bundled.graph)
+    leftovers = [p for p in EmbeddedStore.root(tmp_path).iterdir() if "broken" in p.name]
+    assert leftovers == []
