@@ -112,9 +112,7 @@ class EmbeddedStore:
         """Open the active store read-only. Raises StoreUnavailable when there is none."""
         path = cls.current_path(data_dir)
         if path is None:
-            raise StoreUnavailable(
-                f"the embedded store in {cls.root(data_dir)} is empty: run `milcoop load` first"
-            )
+            raise StoreUnavailable(f"the embedded store in {cls.root(data_dir)} is empty: run `milcoop load` first")
         try:
             store = ox.Store.read_only(str(path))
         except OSError as exc:
@@ -139,7 +137,9 @@ class EmbeddedStore:
         Oxigraph substitutes only variables that the query projects, so every bound variable
         must appear in the SELECT clause.
         """
-        substitutions = {ox.Variable(name): to_oxigraph(value) for name, value in (bindings or {}).items()}
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(name): to_oxigraph(value) for name, value in (bindings or {}).items()
+        }
         solutions = self.store.query(query, substitutions=substitutions)
         if not isinstance(solutions, ox.QuerySolutions):
             raise TypeError("select() needs a SELECT query")

@@ -93,7 +93,7 @@ def to_property_graph(
     for subject, predicate, obj in graph:
         if predicate == RDF.type:
             continue
-        node = nodes.get(subject)  # type: ignore[arg-type]
+        node = nodes.get(subject) if isinstance(subject, URIRef) else None
         if node is None:
             raise MappingError(f"{subject} has properties but no rdf:type")
         assert isinstance(predicate, URIRef)

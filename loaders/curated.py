@@ -171,7 +171,7 @@ class _Fields:
         value = self.raw(key, required)
         if value is None:
             return None
-        if isinstance(value, (dict, list)) or isinstance(value, bool):
+        if isinstance(value, (dict, list, bool)):
             self.problem(key, f"{key} must be text, not {type(value).__name__}")
             return None
         return str(value).strip()
@@ -239,7 +239,9 @@ class _Fields:
         out = []
         for value in self.texts(key):
             if value not in codes:
-                self.problem(key, f"{key} '{value}' is not one of {', '.join(sorted(codes))}{_did_you_mean(value, codes)}")
+                self.problem(
+                    key, f"{key} '{value}' is not one of {', '.join(sorted(codes))}{_did_you_mean(value, codes)}"
+                )
             else:
                 out.append(codes[value])
         return out
@@ -340,7 +342,9 @@ class _Compiler:
         if document is None:
             return []
         if not isinstance(document, LocatedDict):
-            self.problems.append(Problem(shown, 1, "", "the file must be a mapping of sections (sources, states, events, ...)"))
+            self.problems.append(
+                Problem(shown, 1, "", "the file must be a mapping of sections (sources, states, events, ...)")
+            )
             return []
         entities = []
         for section, items in document.items():
@@ -357,7 +361,9 @@ class _Compiler:
             kind, word = SECTIONS[section]
             for item, item_line in zip(items, items.item_lines, strict=True):
                 if not isinstance(item, LocatedDict):
-                    self.problems.append(Problem(shown, item_line, "", f"each item of '{section}' must be a mapping of fields"))
+                    self.problems.append(
+                        Problem(shown, item_line, "", f"each item of '{section}' must be a mapping of fields")
+                    )
                     continue
                 entity = self._register(shown, section, kind, word, item)
                 if entity is not None:
@@ -374,15 +380,19 @@ class _Compiler:
         ident = str(raw_id).strip()
         if section == "states" and not _ISO3.match(ident):
             self.problems.append(
-                Problem(file, item.line_of("id"), f"state '{ident}'", "id must be the ISO 3166-1 alpha-3 code, such as PRK")
+                Problem(
+                    file, item.line_of("id"), f"state '{ident}'", "id must be the ISO 3166-1 alpha-3 code, such as PRK"
+                )
             )
             return None
         if not _ID.match(ident):
             self.problems.append(
-                Problem(file, item.line_of("id"), f"{word} '{ident}'", "id may hold only letters, digits, '.', '_' and '-'")
+                Problem(
+                    file, item.line_of("id"), f"{word} '{ident}'", "id may hold only letters, digits, '.', '_' and '-'"
+                )
             )
             return None
-        for other_kind, known in self.index.by_kind.items():
+        for known in self.index.by_kind.values():
             if ident in known:
                 first = known[ident]
                 self.problems.append(
@@ -492,7 +502,21 @@ class _Compiler:
                 self.add_text(e.iri, MC.wikidataId, qid)
 
     def _emit_organisations(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "aliases", "qid", "members", "part_of", "established", "mandate_ended", "replaces", "description", "claims"})
+        f.check_keys(
+            {
+                "id",
+                "name",
+                "aliases",
+                "qid",
+                "members",
+                "part_of",
+                "established",
+                "mandate_ended",
+                "replaces",
+                "description",
+                "claims",
+            }
+        )
         self.add(e.iri, RDF.type, MC.InternationalOrganisation)
         self._names(e, f)
         self._qid(e, f)
@@ -535,7 +559,8 @@ class _Compiler:
         category = f.text("category", required=True)
         if category is not None:
             if category not in self.index.materiel:
-                f.problem("category", f"category '{category}' is not a known materiel concept{_did_you_mean(category, self.index.materiel)}")
+                hint = _did_you_mean(category, self.index.materiel)
+                f.problem("category", f"category '{category}' is not a known materiel concept{hint}")
             else:
                 self.add(e.iri, MC.category, self.index.materiel[category])
         self.add(e.iri, MC.originState, f.ref("origin", ("state",)))
@@ -568,8 +593,25 @@ class _Compiler:
 
     def _emit_treaties(self, e: _Entity, f: _Fields) -> None:
         f.check_keys(
-            {"id", "name", "title", "aliases", "parties", "signed", "signed_at", "signatories", "articles", "open_ended",
-             "in_force", "terminated", "replaces", "provisions", "ratifications", "description", "claims"}
+            {
+                "id",
+                "name",
+                "title",
+                "aliases",
+                "parties",
+                "signed",
+                "signed_at",
+                "signatories",
+                "articles",
+                "open_ended",
+                "in_force",
+                "terminated",
+                "replaces",
+                "provisions",
+                "ratifications",
+                "description",
+                "claims",
+            }
         )
         self.add(e.iri, RDF.type, MC.Treaty)
         self._names(e, f)
@@ -623,7 +665,9 @@ class _Compiler:
         self.add(iri, MC.provisionKind, f.enum("kind", MC.provisionKind))
         self.add_text(iri, DCTERMS.description, f.text("summary", required=True))
 
-    def _ratification(self, e: _Entity, parent: _Fields, position: int, item: LocatedDict, parties: list[URIRef]) -> None:
+    def _ratification(
+        self, e: _Entity, parent: _Fields, position: int, item: LocatedDict, parties: list[URIRef]
+    ) -> None:
         f = _Fields(self, e.file, f"{e.subject} ratification {position}", item)
         f.check_keys({"state", "date", "step"})
         state = f.ref("state", ("state",), required=True)
@@ -653,8 +697,20 @@ class _Compiler:
             return
         cls, from_prop, to_prop = EVENT_KINDS[kind]
         f.roles = {"from": _role_word(from_prop), "to": _role_word(to_prop) if to_prop else "to"}
-        allowed = {"id", "kind", "name", "description", "from", "items", "period", "date", "transport", "vessels",
-                   *_PLACE_FIELDS, "claims"}
+        allowed = {
+            "id",
+            "kind",
+            "name",
+            "description",
+            "from",
+            "items",
+            "period",
+            "date",
+            "transport",
+            "vessels",
+            *_PLACE_FIELDS,
+            "claims",
+        }
         if to_prop is not None:
             allowed.add("to")
         if kind == "weapons-use":
@@ -740,7 +796,11 @@ class _Compiler:
             explicit = cf.text("id")
             claim_id = explicit or f"{e.ident}--{str(source).rsplit('/', 1)[-1]}"
             if claim_id in seen:
-                cf.problem("id" if explicit else "source", f"claim id '{claim_id}' is already used by claim {seen[claim_id]}; give each claim from the same source its own id")
+                cf.problem(
+                    "id" if explicit else "source",
+                    f"claim id '{claim_id}' is already used by claim {seen[claim_id]}; "
+                    "give each claim from the same source its own id",
+                )
                 continue
             if not _ID.match(claim_id):
                 cf.problem("id", "id may hold only letters, digits, '.', '_' and '-'")
@@ -748,7 +808,8 @@ class _Compiler:
             seen[claim_id] = position
             iri = entity_iri("claim", claim_id)
             if iri in self.locations:
-                cf.problem("id", f"claim id '{claim_id}' is already used at {self.locations[iri].file}:{self.locations[iri].line}")
+                where = self.locations[iri]
+                cf.problem("id", f"claim id '{claim_id}' is already used at {where.file}:{where.line}")
                 continue
             self.locate(iri, e.file, item.line, cf.subject)
             self.add(iri, RDF.type, MC.Claim)
@@ -765,13 +826,19 @@ class _Compiler:
             if grading is not None:
                 match = _GRADING.match(grading)
                 if not match:
-                    cf.problem("grading", f"grading '{grading}' is not on the Admiralty scale: a reliability A-F then a credibility 1-6, such as B2")
+                    cf.problem(
+                        "grading",
+                        f"grading '{grading}' is not on the Admiralty scale: "
+                        "a reliability A-F then a credibility 1-6, such as B2",
+                    )
                 else:
                     self.add_text(iri, MC.sourceReliability, match.group(1))
                     self.add_int(iri, MC.informationCredibility, int(match.group(2)))
             quantity = cf.raw("quantity")
             if quantity is not None:
-                self.add(iri, MC.claimedQuantity, self._quantity(cf, "quantity", quantity, entity_iri("quantity", claim_id)))
+                self.add(
+                    iri, MC.claimedQuantity, self._quantity(cf, "quantity", quantity, entity_iri("quantity", claim_id))
+                )
 
     def _quantity(self, f: _Fields, key: str, value: Any, iri: URIRef) -> URIRef | None:
         if not isinstance(value, LocatedDict):

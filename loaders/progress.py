@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Protocol
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 
 class ProgressReporter(Protocol):
@@ -65,18 +65,18 @@ class BarProgress:
         self._progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def start(self, description: str, total: int) -> None:
         if self._task is None:
             self._progress.start()
         else:
             self._progress.update(self._task, visible=True)
-        self._task = self._progress.add_task(description, total=total)  # type: ignore[assignment]
+        self._task = self._progress.add_task(description, total=total)
 
     def advance(self, amount: int) -> None:
         if self._task is not None:
-            self._progress.advance(self._task, amount)  # type: ignore[arg-type]
+            self._progress.advance(self._task, amount)
 
     def finish(self) -> None:
         self._progress.refresh()

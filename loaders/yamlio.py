@@ -77,7 +77,7 @@ def read_yaml(path: Path) -> tuple[Any, Problem | None]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, Problem(shown, 0, "", f"cannot be read: {exc}")
     try:
-        return yaml.load(text, Loader=_LocatingLoader), None  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LocatingLoader), None  # a SafeLoader subclass
     except DuplicateKey as exc:
         return None, Problem(shown, exc.line, "", f"malformed YAML: {exc}")
     except yaml.MarkedYAMLError as exc:

@@ -22,7 +22,6 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-
 @app.callback()
 def _root() -> None:
     """milcoop: a knowledge graph of state military cooperation."""

@@ -7,6 +7,8 @@ checks that this module and ``milcoop.ttl`` declare exactly the same terms.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
@@ -194,4 +196,32 @@ class MAT(DefinedNamespace):
 
     _NS = Namespace("https://w3id.org/milcoop/materiel/")
     _fail = True
-    _extras = ['air-defence', 'air-defence-system', 'ammunition', 'anti-aircraft-missile', 'anti-tank-weapon', 'artillery-ammunition', 'ballistic-missile', 'battlefield-data', 'combat-vehicle', 'electronic-warfare', 'multiple-rocket-launcher', 'munitions-and-related-materiel', 'operational-know-how', 'refined-petroleum', 'rocket-ammunition', 'rocket-launcher', 'satellite-technology', 'self-propelled-gun', 'small-arms', 'technology-and-data', 'un-register-i', 'un-register-ii', 'un-register-iii', 'un-register-iv', 'un-register-v', 'un-register-vi', 'un-register-vii']
+    _extras: ClassVar[list[str]] = [
+        "air-defence",
+        "air-defence-system",
+        "ammunition",
+        "anti-aircraft-missile",
+        "anti-tank-weapon",
+        "artillery-ammunition",
+        "ballistic-missile",
+        "battlefield-data",
+        "combat-vehicle",
+        "electronic-warfare",
+        "multiple-rocket-launcher",
+        "munitions-and-related-materiel",
+        "operational-know-how",
+        "refined-petroleum",
+        "rocket-ammunition",
+        "rocket-launcher",
+        "satellite-technology",
+        "self-propelled-gun",
+        "small-arms",
+        "technology-and-data",
+        "un-register-i",
+        "un-register-ii",
+        "un-register-iii",
+        "un-register-iv",
+        "un-register-v",
+        "un-register-vi",
+        "un-register-vii",
+    ]

@@ -184,9 +184,7 @@ def _checked(name: str) -> str:
 def build_vocabulary(onto: Graph) -> Vocabulary:
     """Derive the allow-list from the ontology graph."""
     ns = str(MC._NS)
-    classes = sorted(
-        c for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(ns)
-    )
+    classes = sorted(c for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(ns))
     enum_classes = {c for c in classes if (c, RDFS.subClassOf, SKOS.Concept) in onto and c != MC.MaterielConcept}
     labels: dict[URIRef, str] = {c: _checked(_local_name(c)) for c in classes if c not in enum_classes}
     labels.update(_EXTERNAL_CLASSES)
@@ -218,11 +216,8 @@ def build_vocabulary(onto: Graph) -> Vocabulary:
         many = (prop, RDF.type, OWL.FunctionalProperty) not in onto
         rng = onto.value(prop, RDFS.range)
         if rng in enum_classes:
-            codes = {
-                str(onto.value(ind, SKOS.notation)): ind
-                for ind in sorted(onto.subjects(RDF.type, rng))
-                if isinstance(ind, URIRef)
-            }
+            individuals = sorted(i for i in onto.subjects(RDF.type, rng) if isinstance(i, URIRef))
+            codes = {str(onto.value(ind, SKOS.notation)): ind for ind in individuals}
             enum_properties[prop] = EnumProperty(prop, _checked(_local_name(prop)), many, rng, codes)  # type: ignore[arg-type]
         else:
             relationships[prop] = Relationship(prop, _checked(relationship_type_for(prop)))

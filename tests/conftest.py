@@ -19,4 +19,3 @@ BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken"
 def bundled() -> CompiledFacts:
     """The bundled curated facts, compiled and validated once per test session."""
     return compile_facts([DATA])
-

@@ -27,8 +27,18 @@ def test_every_fact_has_a_graded_claim_with_a_source(bundled: CompiledFacts) -> 
     g = bundled.graph
     facts = [
         s
-        for cls in (MC.MaterielTransfer, MC.TechnologyTransfer, MC.TroopDeployment, MC.WeaponsUse, MC.SupportRequest,
-                    MC.OfficialStatement, MC.Treaty, MC.Resolution, MC.SanctionsMeasure, MC.Breach)
+        for cls in (
+            MC.MaterielTransfer,
+            MC.TechnologyTransfer,
+            MC.TroopDeployment,
+            MC.WeaponsUse,
+            MC.SupportRequest,
+            MC.OfficialStatement,
+            MC.Treaty,
+            MC.Resolution,
+            MC.SanctionsMeasure,
+            MC.Breach,
+        )
         for s in g.subjects(RDF.type, cls)
     ]
     assert len(facts) > 30

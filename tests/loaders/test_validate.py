@@ -27,7 +27,9 @@ def test_bundled_data_validates() -> None:
     [
         (
             "unknown-state.yaml",
-            ["unknown-state.yaml:7 materiel-transfer 'broken-unknown-state': recipient 'RUSS' is not a known state, organisation or person (did you mean RUS?)"],
+            [
+                "unknown-state.yaml:7 materiel-transfer 'broken-unknown-state': recipient 'RUSS' is not a known state, organisation or person (did you mean RUS?)"
+            ],
         ),
         (
             "missing-source.yaml",
@@ -36,7 +38,12 @@ def test_bundled_data_validates() -> None:
                 "missing-source.yaml:13 troop-deployment 'broken-no-claims': claims is required",
             ],
         ),
-        ("end-before-start.yaml", ["end-before-start.yaml:10 materiel-transfer 'broken-end-before-start': end 2024-01 is before start 2024-05"]),
+        (
+            "end-before-start.yaml",
+            [
+                "end-before-start.yaml:10 materiel-transfer 'broken-end-before-start': end 2024-01 is before start 2024-05"
+            ],
+        ),
         (
             "unknown-materiel.yaml",
             [
@@ -53,7 +60,9 @@ def test_bundled_data_validates() -> None:
         ),
         (
             "duplicate-id.yaml",
-            ["duplicate-id.yaml:2 materiel-transfer 'prk-rus-ammunition-2024': duplicate id: already used by materiel-transfer 'prk-rus-ammunition-2024' at data/dprk-russia.yaml:"],
+            [
+                "duplicate-id.yaml:2 materiel-transfer 'prk-rus-ammunition-2024': duplicate id: already used by materiel-transfer 'prk-rus-ammunition-2024' at data/dprk-russia.yaml:"
+            ],
         ),
         ("malformed.yaml", ["malformed.yaml:5 malformed YAML"]),
     ],

@@ -69,7 +69,7 @@ def test_compiled_graph_uses_only_declared_terms(bundled: CompiledFacts) -> None
     onto = ontology_graph()
     vocab = vocabulary()
     allowed_predicates = set(vocab.node_properties) | set(vocab.enum_properties) | set(vocab.relationships) | {RDF.type}
-    for s, p, o in bundled.graph:
+    for _s, p, o in bundled.graph:
         assert p in allowed_predicates, p
         if str(p).startswith(str(MC._NS)):
             assert (p, RDF.type, None) in onto, p
@@ -111,7 +111,9 @@ def test_shapes_reject_invalid_facts(bundled: CompiledFacts, mutation: str, mess
     elif mutation == "bad-grading":
         graph.set((claims[0], MC.informationCredibility, Literal(9)))
     elif mutation == "end-before-start":
-        graph.set((event, MC.spanStart, Literal("2024-05-01", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))))
+        graph.set(
+            (event, MC.spanStart, Literal("2024-05-01", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date")))
+        )
         graph.set((event, MC.spanEnd, Literal("2024-01-31", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))))
     elif mutation == "drop-supplier":
         graph.remove((event, MC.supplier, None))
