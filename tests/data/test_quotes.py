@@ -58,3 +58,28 @@ def test_every_quote_is_verbatim_in_its_source(bundled: CompiledFacts, source_te
         checked += 1
     assert missing == [], "\n".join(missing)
     assert checked > 60
+
+
+QUALIFIER_WORDS = {
+    "asManyAs": ["as many as", "up to"],
+    "moreThan": ["more than"],
+    "atLeast": ["at least"],
+    "nearly": ["nearly"],
+    "about": ["about", "around", "some "],
+}
+
+
+def test_every_quantity_keeps_the_qualifier_its_quote_uses(bundled: CompiledFacts) -> None:
+    """A quantity's qualifier is the one its quote words; an unqualified number stays 'exact'."""
+    graph = bundled.graph
+    checked = 0
+    for claim, quantity in graph.subject_objects(MC.claimedQuantity):
+        quote = str(graph.value(claim, MC.quote)).lower()
+        qualifier = str(graph.value(quantity, MC.qualifier)).rsplit("#", 1)[1]
+        if qualifier == "exact":
+            for words in QUALIFIER_WORDS.values():
+                assert not any(w in quote for w in words), (claim, quote)
+        else:
+            assert any(w in quote for w in QUALIFIER_WORDS[qualifier]), (claim, qualifier, quote)
+        checked += 1
+    assert checked >= 12
