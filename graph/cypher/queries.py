@@ -1,0 +1,217 @@
+"""Cypher read queries of the API, as named constants with ``$parameters``.
+
+Every value is a parameter. Relationship types and labels appear in the text only from the
+constant tuples of graph/store.py, which a test checks against the ontology's allow-list; no
+request value ever reaches the text. Each selection is anchored on an index seek of the bound
+node (the unique ``Resource.iri`` constraint) and expands from there, so none scans all events;
+``bench/bench_api.py`` prints the ``PROFILE`` of the flows query to show it.
+
+Ordering keys are the strings graph/store.py's ``time_key`` describes:
+``coalesce(toString(date), '~') + ' ' + iri``; Neo4j's ``toString`` of a date is its ISO form.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from graph.store import FROM_TYPES, PATH_TYPES
+
+#: ``A|B|C`` for a relationship pattern; built once from the constant tuples above.
+_FROM = "|".join(FROM_TYPES)
+_SIDES = "|".join(sorted(("HOST_STATE", "RECIPIENT", "REQUESTED_FROM", *FROM_TYPES)))
+_PATH = "|".join(PATH_TYPES)
+
+# -- nodes ------------------------------------------------------------------------------------------
+
+#: Nodes by IRI with their labels, properties and outgoing relationships.
+DESCRIBE: LiteralString = (
+    "UNWIND $iris AS iri "
+    "MATCH (n:Resource {iri: iri}) "
+    "RETURN n.iri AS iri, labels(n) AS labels, properties(n) AS properties, "
+    "[(n)-[r]->(m:Resource) | [type(r), m.iri]] AS out"
+)
+
+#: Nodes carrying one of ``$labels`` (the reference kinds), without relationships.
+NAMED_ENTITIES: LiteralString = (
+    "MATCH (n:Resource) WHERE any(label IN labels(n) WHERE label IN $labels) "
+    "RETURN n.iri AS iri, labels(n) AS labels, properties(n) AS properties"
+)
+
+#: Nodes by exact IRI (the unique constraint's index).
+LOOKUP_IRI: LiteralString = "MATCH (n:Resource {iri: $value}) RETURN n.iri AS iri"
+
+#: Nodes by exact id (the ``Resource.id`` index).
+LOOKUP_ID: LiteralString = "MATCH (n:Resource {id: $value}) RETURN n.iri AS iri ORDER BY iri"
+
+#: Relationships of the types in ``$types`` ending at each node.
+INCOMING: LiteralString = (
+    "UNWIND $iris AS iri "
+    "MATCH (n:Resource {iri: iri})<-[r]-(m:Resource) WHERE type(r) IN $types "
+    "RETURN type(r) AS type, m.iri AS start, n.iri AS end"
+)
+
+#: How many relationships of each type end at the node.
+INCOMING_COUNTS: LiteralString = (
+    "MATCH (n:Resource {iri: $iri})<-[r]-(:Resource) RETURN type(r) AS type, count(r) AS count"
+)
+
+#: Relationships path search follows, touching each node, whose other end is a path node.
+NEIGHBOURS: LiteralString = (
+    "UNWIND $iris AS iri "
+    "MATCH (n:Resource {iri: iri}) WHERE any(label IN labels(n) WHERE label IN $labels) "
+    f"MATCH (n)-[r:{_PATH}]-(m:Resource) WHERE any(label IN labels(m) WHERE label IN $labels) "
+    "RETURN DISTINCT type(r) AS type, startNode(r).iri AS start, endNode(r).iri AS end"
+)
+
+# -- events -------------------------------------------------------------------------------------------
+
+#: The filter every event selection applies after its anchor (see graph/store.py EventFilter).
+_EVENT_CONDITIONS = (
+    "($labels = [] OR any(label IN labels(e) WHERE label IN $labels)) "
+    "AND ($source IS NULL OR EXISTS { "
+    f"  MATCH (e)-[:{_FROM}]->(s:Resource) WHERE s.iri = $source }}) "
+    "AND ($target IS NULL OR EXISTS { "
+    "  MATCH (e)-[r]->(t:Resource) WHERE t.iri = $target AND type(r) IN $toTypes }) "
+    "AND CASE WHEN e.spanStart IS NULL THEN $includeUndated "
+    "  ELSE ($until IS NULL OR e.spanStart <= $until) "
+    "   AND ($since IS NULL OR e.spanEnd IS NULL OR e.spanEnd >= $since) END "
+    "AND ($claimFilter = false OR EXISTS { "
+    "  MATCH (c:Claim)-[:ASSERTS]->(e) "
+    "  WHERE ($status IS NULL OR c.status = $status) "
+    "    AND ($maxReliability IS NULL OR "
+    "         (c.sourceReliability <= $maxReliability AND c.informationCredibility <= $maxCredibility)) }) "
+)
+_EVENT_PAGE = (
+    "WITH e, coalesce(toString(e.spanStart), '~') + ' ' + e.iri AS key "
+    "WHERE $after IS NULL OR key > $after "
+    "RETURN e.iri AS iri, key ORDER BY key LIMIT $limit"
+)
+
+#: Events flowing from ``$source``: seek the actor, expand to its events.
+EVENTS_FROM: LiteralString = (
+    f"MATCH (:Resource {{iri: $source}})<-[:{_FROM}]-(e:CooperationEvent) "
+    f"WHERE {_EVENT_CONDITIONS}{_EVENT_PAGE}"
+)
+
+#: Events flowing to ``$target`` through ``$toTypes``: seek the actor, expand to its events.
+EVENTS_TO: LiteralString = (
+    "MATCH (:Resource {iri: $target})<-[anchor]-(e:CooperationEvent) WHERE type(anchor) IN $toTypes "
+    "WITH DISTINCT e "
+    f"WHERE {_EVENT_CONDITIONS}{_EVENT_PAGE}"
+)
+
+#: Events of one kind with no actor bound: a scan of that kind's label only.
+EVENTS_OF_LABEL: dict[str, LiteralString] = {
+    label: f"MATCH (e:{label}) WHERE {_EVENT_CONDITIONS}{_EVENT_PAGE}"
+    for label in (
+        "MaterielTransfer",
+        "OfficialStatement",
+        "SupportRequest",
+        "TechnologyTransfer",
+        "TroopDeployment",
+        "WeaponsUse",
+    )
+}
+
+#: Events of several kinds with no actor bound.
+EVENTS_ALL: LiteralString = (
+    f"MATCH (e:CooperationEvent) WHERE {_EVENT_CONDITIONS}{_EVENT_PAGE}"
+)
+
+#: Statements concerning an event between ``$a`` and ``$b`` (either way, through ``$toTypes``),
+#: or made by one of them about the other.
+STATEMENTS_BETWEEN: LiteralString = (
+    "CALL () { "
+    f"  MATCH (:Resource {{iri: $a}})<-[:{_FROM}]-(e:CooperationEvent)-[r]->(b:Resource) "
+    "  WHERE b.iri = $b AND type(r) IN $toTypes "
+    "  MATCH (s:OfficialStatement)-[:CONCERNS]->(e) RETURN s "
+    "  UNION "
+    f"  MATCH (:Resource {{iri: $b}})<-[:{_FROM}]-(e:CooperationEvent)-[r]->(a:Resource) "
+    "  WHERE a.iri = $a AND type(r) IN $toTypes "
+    "  MATCH (s:OfficialStatement)-[:CONCERNS]->(e) RETURN s "
+    "  UNION "
+    "  MATCH (:Resource {iri: $a})<-[:STATED_BY]-(s:OfficialStatement)-[:CONCERNS]->(b:Resource) "
+    "  WHERE b.iri = $b RETURN s "
+    "  UNION "
+    "  MATCH (:Resource {iri: $b})<-[:STATED_BY]-(s:OfficialStatement)-[:CONCERNS]->(a:Resource) "
+    "  WHERE a.iri = $a RETURN s "
+    "} "
+    "WITH s, coalesce(toString(s.spanStart), '~') + ' ' + s.iri AS key "
+    "WHERE $after IS NULL OR key > $after "
+    "RETURN s.iri AS iri, key ORDER BY key LIMIT $limit"
+)
+
+# -- treaties, breaches, sources ----------------------------------------------------------------------
+
+_TREATY_KEY = (
+    "WITH t WHERE all(p IN $parties WHERE EXISTS { MATCH (t)-[:PARTY]->(x:Resource) WHERE x.iri = p }) "
+    "RETURN t.iri AS iri, coalesce(toString(t.signedOn), '~') + ' ' + t.iri AS key ORDER BY key"
+)
+
+#: Treaties with the first of ``$parties`` as a party (and every other one): seek the party.
+TREATIES_OF_PARTY: LiteralString = (
+    f"MATCH (:Resource {{iri: $party}})<-[:PARTY]-(t:Treaty) {_TREATY_KEY}"
+)
+
+#: Every treaty (``$parties`` empty).
+TREATIES_ALL: LiteralString = f"MATCH (t:Treaty) {_TREATY_KEY}"
+
+_BREACH_CONDITIONS = (
+    "WHERE ($measure IS NULL OR m.iri = $measure) "
+    "AND ($state IS NULL OR EXISTS { "
+    f"  MATCH (e)-[:{_SIDES}]->(x:Resource) WHERE x.iri = $state }}) "
+    "WITH DISTINCT b, e "
+    "WITH b, coalesce(toString(e.spanStart), '~') + ' ' + b.iri AS key "
+    "WHERE $after IS NULL OR key > $after "
+    "RETURN b.iri AS iri, key ORDER BY key LIMIT $limit"
+)
+
+#: Breaches of ``$measure``: seek the measure.
+BREACHES_OF_MEASURE: LiteralString = (
+    "MATCH (m:Resource {iri: $measure})<-[:BREACHED_MEASURE]-(b:Breach)-[:BREACHING_EVENT]->(e:Resource) "
+    f"{_BREACH_CONDITIONS}"
+)
+
+#: Breaches by events involving ``$state``: seek the state, expand to its events.
+BREACHES_BY_STATE: LiteralString = (
+    f"MATCH (:Resource {{iri: $state}})<-[:{_SIDES}]-(e:CooperationEvent)<-[:BREACHING_EVENT]-(b:Breach) "
+    "MATCH (b)-[:BREACHED_MEASURE]->(m:Resource) "
+    f"{_BREACH_CONDITIONS}"
+)
+
+#: Every breach.
+BREACHES_ALL: LiteralString = (
+    "MATCH (b:Breach)-[:BREACHING_EVENT]->(e:Resource) MATCH (b)-[:BREACHED_MEASURE]->(m:Resource) "
+    f"{_BREACH_CONDITIONS}"
+)
+
+#: Every source document.
+SOURCES: LiteralString = "MATCH (s:SourceDocument) RETURN s.iri AS iri ORDER BY iri"
+
+#: Facts asserted by a claim read in ``$source`` or citing it.
+SOURCE_FACTS: LiteralString = (
+    "MATCH (:Resource {iri: $source})<-[:SOURCE|CITES]-(:Claim)-[:ASSERTS]->(f:Resource) "
+    "WITH DISTINCT f.iri AS key WHERE $after IS NULL OR key > $after "
+    "RETURN key AS iri, key ORDER BY key LIMIT $limit"
+)
+
+#: Named nodes whose name, an alias or id contains ``$text`` (lower case), ranked: 0 exact,
+#: 1 prefix, 2 contains.
+SEARCH: LiteralString = (
+    "MATCH (n:Resource) WHERE n.name IS NOT NULL "
+    "WITH n, [x IN [n.name, n.id] + coalesce(n.aliases, []) | toLower(x)] AS names "
+    "WITH n, CASE WHEN $text IN names THEN 0 "
+    "  WHEN any(x IN names WHERE x STARTS WITH $text) THEN 1 "
+    "  WHEN any(x IN names WHERE x CONTAINS $text) THEN 2 END AS rank "
+    "WHERE rank IS NOT NULL "
+    "WITH n, toString(rank) + ' ' + n.iri AS key WHERE $after IS NULL OR key > $after "
+    "RETURN n.iri AS iri, key ORDER BY key LIMIT $limit"
+)
+
+# -- status ---------------------------------------------------------------------------------------------
+
+#: How many nodes carry ``$label`` (Neo4j answers from its count store).
+COUNT_LABEL: dict[str, LiteralString] = {
+    label: f"MATCH (n:{label}) RETURN count(n) AS count"
+    for label in ("Breach", "Claim", "CooperationEvent", "SourceDocument", "State", "Treaty", "Resource")
+}

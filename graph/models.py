@@ -1,0 +1,349 @@
+"""The answers of the API, as pydantic models (the OpenAPI schema at /openapi.json comes from them).
+
+graph/service.py builds every answer from the store primitives into these models, whichever
+store is behind, so the JSON of both stores is the same by construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Precision = Literal["year", "month", "day"]
+
+T = TypeVar("T")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class Ref(_Model):
+    """A node named in an answer: its short id, IRI, kind and name."""
+
+    id: str = Field(examples=["PRK"])
+    iri: str = Field(examples=["https://w3id.org/milcoop/id/state/PRK"])
+    kind: str = Field(
+        description="state, organisation, person, place, source, treaty, provision, resolution, measure, breach, "
+        "claim, system, materiel, or an event kind (materiel-transfer, ...).",
+        examples=["state"],
+    )
+    name: str | None = Field(default=None, examples=["Democratic People's Republic of Korea"])
+
+
+class DateValue(_Model):
+    """A date as the sources give it: a year, a month or a day."""
+
+    value: str = Field(examples=["2024-06"])
+    precision: Precision = Field(examples=["month"])
+
+
+class Period(_Model):
+    """When an event happened. ``end: null`` with a start means open-ended."""
+
+    start: str | None = Field(examples=["2023-09"])
+    start_precision: Precision | None = Field(examples=["month"])
+    end: str | None = Field(examples=[None])
+    end_precision: Precision | None = Field(examples=[None])
+
+
+class Quantity(_Model):
+    """An amount as a source words it."""
+
+    value: int = Field(examples=[9000000])
+    unit: str = Field(examples=["rounds"])
+    qualifier: str = Field(
+        description="exact, about, nearly, more-than, at-least or as-many-as", examples=["as-many-as"]
+    )
+
+
+class SourceRef(_Model):
+    id: str = Field(examples=["source-notes"])
+    iri: str
+    name: str | None = Field(default=None, examples=["Source notes: DPRK–Russia military cooperation"])
+
+
+class Claim(_Model):
+    """One source's account of a fact."""
+
+    id: str = Field(examples=["prk-rus-ammunition-2024--source-notes"])
+    source: SourceRef
+    cites: list[SourceRef] = Field(description="The originals the source attributes the claim to.")
+    status: str = Field(
+        description="confirmed, reported, estimated, alleged, acknowledged, denied or sought", examples=["reported"]
+    )
+    grading: str = Field(description="Admiralty grading: reliability A-F and credibility 1-6.", examples=["B2"])
+    quote: str | None = None
+    locator: str | None = Field(default=None, examples=["DPRK to Russia"])
+    attribution: str | None = Field(default=None, description="Whom the source credits, when not a document.")
+    quantity: Quantity | None = None
+    note: str | None = Field(default=None, description="The curating analyst's note.")
+
+
+class ClaimedQuantity(Quantity):
+    """A quantity with the claim that gives it (one event may have several, even conflicting)."""
+
+    claim: str = Field(examples=["prk-rus-ammunition-2024--source-notes"])
+    source: str = Field(examples=["source-notes"])
+    status: str = Field(examples=["reported"])
+
+
+class PlaceRole(_Model):
+    place: Ref
+    role: Literal["loading-port", "discharge-port", "border-crossing", "location", "target"]
+
+
+class Event(_Model):
+    """A cooperation event with everything the sources say about it."""
+
+    id: str = Field(examples=["prk-rus-ammunition-2024"])
+    iri: str
+    kind: str = Field(
+        description="materiel-transfer, technology-transfer, troop-deployment, weapons-use, support-request "
+        "or official-statement",
+        examples=["materiel-transfer"],
+    )
+    name: str | None = None
+    description: str | None = None
+    from_: Ref | None = Field(
+        default=None,
+        serialization_alias="from",
+        description="Supplier, sending state, requester, user of the weapons or stating actor.",
+    )
+    to: Ref | None = Field(default=None, description="Recipient, host state, or the one support is sought from.")
+    against: list[Ref] = Field(default_factory=list, description="States a weapons use was directed at.")
+    items: list[Ref] = Field(default_factory=list, description="Materiel or technology concepts and systems.")
+    quantities: list[ClaimedQuantity] = Field(default_factory=list)
+    period: Period | None = Field(description="null when the sources give no time (undated).")
+    transport: list[str] = Field(default_factory=list, examples=[["sea"]])
+    vessels: list[str] = Field(default_factory=list)
+    places: list[PlaceRole] = Field(default_factory=list)
+    stance: str | None = Field(default=None, description="For statements: acknowledgement, denial or rejection.")
+    concerns: list[Ref] = Field(default_factory=list, description="What a statement is about.")
+    uses: list[Ref] = Field(default_factory=list, description="The transfers whose weapons a weapons use used.")
+    in_exchange_for: list[Ref] = Field(default_factory=list, description="What a support request offers.")
+    statuses: list[str] = Field(description="The statuses of the listed claims.", examples=[["reported"]])
+    claims: list[Claim]
+
+
+class Page(_Model, Generic[T]):
+    """One page of a list. Pass ``next_cursor`` as ``cursor`` for the next one; null at the end."""
+
+    items: list[T]
+    next_cursor: str | None = Field(default=None, description="Opaque; null on the last page.")
+
+
+class FlowQuery(_Model):
+    """The request as understood: references resolved to entities."""
+
+    from_: Ref | None = Field(default=None, serialization_alias="from")
+    to: Ref | None = None
+    kinds: list[str]
+    since: str | None = None
+    until: str | None = None
+    undated: Literal["include", "exclude"]
+    status: str | None = None
+    min_grade: str | None = None
+
+
+class FlowPage(Page[Event]):
+    query: FlowQuery
+
+
+class Provision(_Model):
+    id: str = Field(examples=["rus-prk-csp-2024-art4"])
+    article: int | None = Field(examples=[4])
+    kind: str | None = Field(examples=["mutual-defence"])
+    name: str | None = Field(examples=["Article 4: mutual assistance"])
+    summary: str | None = None
+
+
+class Ratification(_Model):
+    state: Ref | None
+    date: DateValue | None
+    step: str | None = Field(examples=["Ratified by the State Duma"])
+
+
+class Treaty(_Model):
+    id: str = Field(examples=["rus-prk-csp-2024"])
+    iri: str
+    name: str | None = None
+    title: str | None = None
+    parties: list[Ref]
+    signed: DateValue | None = None
+    signed_at: Ref | None = None
+    signatories: list[Ref] = Field(default_factory=list)
+    article_count: int | None = None
+    open_ended: bool | None = None
+    entry_into_force: DateValue | None = None
+    terminated: DateValue | None = None
+    replaces: list[Ref] = Field(default_factory=list)
+    replaced_by: list[Ref] = Field(default_factory=list)
+    provisions: list[Provision] = Field(default_factory=list)
+    ratifications: list[Ratification] = Field(default_factory=list)
+    claims: list[Claim]
+
+
+class TreatyPage(Page[Treaty]):
+    party: Ref | None = None
+    in_force_on: str | None = None
+
+
+class RelationItem(_Model):
+    """One entry of the timeline between two actors: an event or a treaty."""
+
+    type: Literal["event", "treaty"]
+    start: str | None = Field(description="The first day the entry may denote (event start, treaty signature).")
+    direction: Literal["a-to-b", "b-to-a"] | None = Field(
+        default=None, description="For events flowing between the two actors."
+    )
+    event: Event | None = None
+    treaty: Treaty | None = None
+
+
+class RelationPage(Page[RelationItem]):
+    a: Ref
+    b: Ref
+
+
+class Resolution(_Model):
+    id: str
+    iri: str
+    name: str | None = None
+    number: int | None = Field(default=None, examples=[2397])
+    adopted: DateValue | None = None
+    by: Ref | None = None
+
+
+class Measure(_Model):
+    id: str = Field(examples=["dprk-refined-petroleum-cap"])
+    iri: str
+    name: str | None = None
+    kind: str | None = Field(default=None, examples=["quantity-cap"])
+    target: Ref | None = None
+    covers: list[Ref] = Field(default_factory=list)
+    cap: Quantity | None = None
+    resolutions: list[Resolution] = Field(default_factory=list)
+
+
+class Violation(_Model):
+    """A breach: an event, the sanctions measure it breaches, and the claims that say so."""
+
+    id: str = Field(examples=["breach-rus-prk-refined-petroleum-2024"])
+    iri: str
+    name: str | None = None
+    event: Event | None
+    measure: Measure | None
+    claims: list[Claim]
+
+
+class ViolationPage(Page[Violation]):
+    state: Ref | None = None
+    measure: Ref | None = None
+
+
+class PathStep(_Model):
+    type: str = Field(examples=["SUPPLIER"])
+    direction: Literal["forward", "backward"] = Field(
+        description="forward: the relationship points from the node before this step to the node after it."
+    )
+
+
+class Path(_Model):
+    length: int
+    nodes: list[Ref]
+    steps: list[PathStep]
+
+
+class PathAnswer(_Model):
+    """Shortest paths between two entities over actors, events, places and treaties."""
+
+    from_: Ref = Field(serialization_alias="from")
+    to: Ref
+    max_hops: int
+    length: int | None = Field(description="Hops of the shortest paths; null when none within max_hops.")
+    total: int = Field(description="How many shortest paths there are (``paths`` lists at most ``limit``).")
+    complete: bool = Field(description="False when the search stopped at its node budget before finishing.")
+    paths: list[Path]
+
+
+class Source(_Model):
+    id: str = Field(examples=["msmt-2025-1"])
+    iri: str
+    name: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    kind: str | None = Field(default=None, examples=["monitoring-report"])
+    number: str | None = None
+    issued: DateValue | None = None
+    briefed: DateValue | None = None
+    urls: list[str] = Field(default_factory=list)
+    description: str | None = None
+    claims_read_here: int = Field(description="Claims whose analyst read them in this document.")
+    claims_citing: int = Field(description="Claims that cite this document as their original.")
+
+
+class SupportedFact(_Model):
+    """A fact a source supports, with the claims that tie it to the source."""
+
+    fact: Ref
+    claims: list[Claim]
+    via: list[Literal["source", "cites"]] = Field(
+        description="source: read in this document; cites: read elsewhere, attributed to this document."
+    )
+
+
+class SourceDetail(_Model):
+    source: Source
+    facts: Page[SupportedFact]
+
+
+class EntitySummary(Ref):
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Link(_Model):
+    type: str = Field(examples=["SUPPLIER"])
+    target: Ref
+
+
+class LinkCount(_Model):
+    type: str = Field(examples=["SUPPLIER"])
+    count: int
+
+
+class EntityDetail(_Model):
+    """An entity with its identifiers, properties and a summary of its links."""
+
+    entity: EntitySummary
+    identifiers: dict[str, str] = Field(description="iso_code, wikidata and the like, where recorded.")
+    description: str | None = None
+    properties: dict[str, Any] = Field(description="Its other recorded properties, dates with precision.")
+    outgoing: list[Link]
+    incoming: list[LinkCount] = Field(description="How many relationships of each type point at it.")
+    event: Event | None = Field(default=None, description="For an event: the event as /v1/flows shows it.")
+    treaty: Treaty | None = Field(default=None, description="For a treaty: the treaty as /v1/treaties shows it.")
+
+
+class Health(_Model):
+    status: Literal["ok", "unavailable"]
+    backend: Literal["embedded", "neo4j"]
+    data_version: str | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    detail: str | None = None
+
+
+class Suggestion(_Model):
+    id: str
+    kind: str
+    name: str | None = None
+
+
+class ErrorBody(_Model):
+    """Every error answer."""
+
+    error: Literal["not_found", "invalid_parameter", "ambiguous", "unavailable", "store_error"]
+    message: str = Field(examples=["no actor matches 'Nroth Korea' (parameter from); did you mean PRK?"])
+    parameter: str | None = Field(default=None, examples=["from"])
+    suggestions: list[Suggestion] = Field(default_factory=list)

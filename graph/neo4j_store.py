@@ -1,0 +1,246 @@
+"""The read primitives of :class:`graph.store.GraphStore` over Neo4j.
+
+One driver per process (the API creates it in its lifespan), reads in read transactions routed
+to readers (``execute_query(..., routing_=READ)``) on the configured database, every value a
+``$parameter`` of a named constant in graph/cypher/queries.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Collection
+from typing import Any, Literal, LiteralString
+
+import neo4j
+import neo4j.exceptions
+from neo4j import Driver, GraphDatabase, RoutingControl
+
+from graph.cypher import queries as cq
+from graph.cypher.load import DATASET_NAME, READ_DATASET
+from graph.errors import StoreError, StoreUnavailable
+from graph.store import (
+    COUNTED_LABELS,
+    EVENT_KIND_LABELS,
+    PATH_LABELS,
+    PATH_TYPES,
+    REFERENCE_LABELS,
+    TARGET_TYPES,
+    TO_TYPES,
+    Edge,
+    EventFilter,
+    Keyed,
+    NodeView,
+    StoreStatus,
+)
+from milcoop.settings import Backend, Settings
+from ontology.vocabulary import RESOURCE_LABEL
+
+#: Seconds to wait for a connection before calling Neo4j unavailable.
+CONNECT_TIMEOUT = 5.0
+#: Retries of a read on a transient failure stop after this many seconds (the driver's default
+#: of 30 s would hold a request that long when the server is down).
+RETRY_SECONDS = 3.0
+#: How long the data version read from the graph is trusted before it is read again.
+VERSION_TTL_SECONDS = 2.0
+
+
+def _native(value: Any) -> Any:
+    """Neo4j temporal values as Python ones; lists element-wise."""
+    if isinstance(value, list):
+        return [_native(item) for item in value]
+    to_native = getattr(value, "to_native", None)
+    if to_native is not None:
+        native = to_native()
+        if isinstance(native, dt.date):
+            return native
+    return value
+
+
+def _view(iri: str, labels: list[str], properties: dict[str, Any], out: list[list[str]] | None) -> NodeView:
+    props = {key: _native(value) for key, value in properties.items()}
+    for key, value in props.items():
+        if isinstance(value, list):
+            props[key] = sorted(value)
+    edges = tuple(sorted((str(t), str(m)) for t, m in (out or [])))
+    return NodeView(iri, frozenset(label for label in labels if label != RESOURCE_LABEL), props, edges)
+
+
+class Neo4jGraphStore:
+    """:class:`graph.store.GraphStore` over a Neo4j database."""
+
+    backend: Backend = "neo4j"
+
+    def __init__(self, driver: Driver, database: str, uri: str = "") -> None:
+        self.driver = driver
+        self.database = database
+        self.uri = uri
+        self._version: tuple[float, str] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def connect(cls, settings: Settings) -> Neo4jGraphStore:
+        """A store over the configured Neo4j. The driver connects lazily: a server that is down
+        now makes requests answer 503 until it is back, instead of stopping the API."""
+        uri = settings.neo4j_uri.strip()
+        try:
+            driver = GraphDatabase.driver(
+                uri,
+                auth=(settings.neo4j_username, settings.neo4j_password),
+                connection_timeout=CONNECT_TIMEOUT,
+                connection_acquisition_timeout=CONNECT_TIMEOUT,
+                max_transaction_retry_time=RETRY_SECONDS,
+            )
+        except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
+            raise StoreUnavailable(f"NEO4J_URI {uri!r} is not a valid Neo4j URI: {exc}") from exc
+        return cls(driver, settings.neo4j_database, uri)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    # -- running queries ------------------------------------------------------------------------
+
+    def _read(self, query: LiteralString, **parameters: Any) -> list[neo4j.Record]:
+        try:
+            records, _, _ = self.driver.execute_query(
+                query, parameters, database_=self.database, routing_=RoutingControl.READ
+            )
+        except neo4j.exceptions.AuthError as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri} refused the credentials: {exc.message}") from exc
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError) as exc:
+            raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}: {exc}") from exc
+        except neo4j.exceptions.Neo4jError as exc:
+            raise StoreError(f"Neo4j could not answer ({exc.code}): {exc.message}") from exc
+        except neo4j.exceptions.DriverError as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+        return records
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def data_version(self) -> str:
+        now = time.monotonic()
+        with self._lock:
+            if self._version is not None and now - self._version[0] < VERSION_TTL_SECONDS:
+                return self._version[1]
+        records = self._read(READ_DATASET, name=DATASET_NAME)
+        if not records:
+            raise StoreUnavailable(f"the Neo4j database {self.database!r} holds no milcoop data: run `milcoop load`")
+        version = str(records[0]["version"])
+        with self._lock:
+            self._version = (now, version)
+        return version
+
+    def status(self) -> StoreStatus:
+        with self._lock:
+            self._version = None  # the health check always reads the graph
+        version = self.data_version()
+        counts = {label: int(self._read(cq.COUNT_LABEL[label])[0]["count"]) for label in COUNTED_LABELS}
+        counts["nodes"] = int(self._read(cq.COUNT_LABEL["Resource"])[0]["count"])
+        return StoreStatus(self.backend, version, counts)
+
+    # -- nodes ------------------------------------------------------------------------------------
+
+    def describe(self, iris: Collection[str]) -> dict[str, NodeView]:
+        if not iris:
+            return {}
+        records = self._read(cq.DESCRIBE, iris=list(iris))
+        return {r["iri"]: _view(r["iri"], r["labels"], r["properties"], r["out"]) for r in records}
+
+    def named_entities(self) -> list[NodeView]:
+        records = self._read(cq.NAMED_ENTITIES, labels=list(REFERENCE_LABELS))
+        views = [_view(r["iri"], r["labels"], r["properties"], None) for r in records]
+        return sorted(views, key=lambda v: v.iri)
+
+    def lookup(self, key: Literal["iri", "id"], value: str) -> list[str]:
+        query = cq.LOOKUP_IRI if key == "iri" else cq.LOOKUP_ID
+        return sorted({str(r["iri"]) for r in self._read(query, value=value)})
+
+    # -- relationships -----------------------------------------------------------------------------
+
+    def incoming(self, iris: Collection[str], types: Collection[str]) -> list[Edge]:
+        if not iris or not types:
+            return []
+        records = self._read(cq.INCOMING, iris=list(iris), types=list(types))
+        edges = {Edge(r["type"], r["start"], r["end"]) for r in records}
+        return sorted(edges, key=lambda e: (e.end, e.type, e.start))
+
+    def incoming_counts(self, iri: str) -> dict[str, int]:
+        records = self._read(cq.INCOMING_COUNTS, iri=iri)
+        return dict(sorted((str(r["type"]), int(r["count"])) for r in records))
+
+    def neighbours(self, iris: Collection[str]) -> list[Edge]:
+        if not iris:
+            return []
+        assert set(PATH_TYPES)  # the query's relationship types come from PATH_TYPES
+        records = self._read(cq.NEIGHBOURS, iris=list(iris), labels=sorted(PATH_LABELS))
+        edges = {Edge(r["type"], r["start"], r["end"]) for r in records}
+        return sorted(edges, key=lambda e: (e.start, e.type, e.end))
+
+    # -- selections --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _keyed(records: list[neo4j.Record]) -> list[Keyed]:
+        return [(str(r["iri"]), str(r["key"])) for r in records]
+
+    def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
+        parameters: dict[str, Any] = {
+            "labels": sorted(flt.labels),
+            "source": flt.source,
+            "target": flt.target,
+            "toTypes": list(flt.to_types),
+            "since": flt.since,
+            "until": flt.until,
+            "includeUndated": flt.include_undated,
+            "claimFilter": flt.filters_claims,
+            "status": flt.status,
+            "maxReliability": flt.max_reliability,
+            "maxCredibility": flt.max_credibility,
+            "after": after,
+            "limit": limit,
+        }
+        if flt.source:
+            query = cq.EVENTS_FROM
+        elif flt.target:
+            query = cq.EVENTS_TO
+        elif len(flt.labels) == 1:
+            query = cq.EVENTS_OF_LABEL[next(iter(flt.labels))]
+        else:
+            query = cq.EVENTS_ALL
+        return self._keyed(self._read(query, **parameters))
+
+    def statements_between(self, a: str, b: str, after: str | None, limit: int) -> list[Keyed]:
+        records = self._read(
+            cq.STATEMENTS_BETWEEN, a=a, b=b, toTypes=[*TO_TYPES, *TARGET_TYPES], after=after, limit=limit
+        )
+        return self._keyed(records)
+
+    def treaties(self, parties: Collection[str]) -> list[Keyed]:
+        chosen = sorted(parties)
+        if chosen:
+            records = self._read(cq.TREATIES_OF_PARTY, party=chosen[0], parties=chosen)
+        else:
+            records = self._read(cq.TREATIES_ALL, parties=[])
+        return self._keyed(records)
+
+    def breaches(self, state: str | None, measure: str | None, after: str | None, limit: int) -> list[Keyed]:
+        if measure:
+            query = cq.BREACHES_OF_MEASURE
+        elif state:
+            query = cq.BREACHES_BY_STATE
+        else:
+            query = cq.BREACHES_ALL
+        return self._keyed(self._read(query, state=state, measure=measure, after=after, limit=limit))
+
+    def sources(self) -> list[Keyed]:
+        return [(str(r["iri"]), str(r["iri"])) for r in self._read(cq.SOURCES)]
+
+    def source_facts(self, source: str, after: str | None, limit: int) -> list[Keyed]:
+        return self._keyed(self._read(cq.SOURCE_FACTS, source=source, after=after, limit=limit))
+
+    def search(self, text: str, after: str | None, limit: int) -> list[Keyed]:
+        return self._keyed(self._read(cq.SEARCH, text=text, after=after, limit=limit))
+
+
+#: Event labels the store may be asked to scan without an anchor (checked at import).
+assert set(cq.EVENTS_OF_LABEL) == set(EVENT_KIND_LABELS.values())

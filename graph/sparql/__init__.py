@@ -1,0 +1,1 @@
+"""SPARQL read queries of the embedded store (see graph/sparql/queries.py)."""

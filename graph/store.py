@@ -1,0 +1,303 @@
+"""The read interface both stores implement, and the vocabulary of the queries behind the API.
+
+The API answers every request from a handful of primitives: resolve a reference, select event
+IRIs for a filter (keyset-paginated, in a stable order), describe a set of IRIs as
+property-graph-shaped records, follow relationships backwards, list neighbours for path search,
+and count. :mod:`graph.service` assembles every JSON answer from these primitives, so the Neo4j
+store (:mod:`graph.neo4j_store`) and the embedded store (:mod:`graph.embedded_store`) give the
+same answers by construction; ``tests/graph/test_parity.py`` checks it end to end.
+
+Each store does the selective part itself, with indexes: Neo4j seeks the bound actor through the
+unique ``iri`` index and expands from it; the embedded store runs SPARQL anchored on the bound
+actor or looks quads up by pattern. Values always travel as parameters.
+
+Ordering: every paginated primitive returns ``(iri, key)`` pairs sorted by ``key``, a string
+both stores compute the same way (see :func:`time_key`), and takes the last key of the previous
+page as ``after``. Keys are ASCII (ISO dates, ``~`` for "no date", IRIs), so Cypher's and
+SPARQL's string orders agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from loaders.curated import EVENT_KINDS
+from milcoop.settings import Backend, Settings
+from ontology.vocabulary import vocabulary
+
+#: Sort key of something without a date: after every ISO date.
+UNDATED = "~"
+
+#: Relationship types from an event to the actor it flows from (subproperties of mc:fromActor).
+FROM_TYPES: tuple[str, ...] = ("REQUESTER", "SENDING_STATE", "STATED_BY", "SUPPLIER", "USED_BY")
+#: Relationship types from an event to the actor it flows to (subproperties of mc:toActor).
+TO_TYPES: tuple[str, ...] = ("HOST_STATE", "RECIPIENT", "REQUESTED_FROM")
+#: A weapons use points at the states it was directed against; relations between two states
+#: count it as well (``/v1/relations?a=RUS&b=UKR`` lists the strikes).
+TARGET_TYPES: tuple[str, ...] = ("TARGET_STATE",)
+
+#: event kind code (as analysts and the API write it) -> node label
+EVENT_KIND_LABELS: dict[str, str] = {kind: vocabulary().labels[cls] for kind, (cls, _, _) in EVENT_KINDS.items()}
+#: node label -> event kind code
+EVENT_LABEL_KINDS: dict[str, str] = {label: kind for kind, label in EVENT_KIND_LABELS.items()}
+#: The kinds a flow can have: something moves from one actor to another.
+FLOW_KINDS: tuple[str, ...] = ("materiel-transfer", "technology-transfer", "troop-deployment", "support-request")
+
+#: node label -> the entity kind shown to users (events show their event kind instead).
+ENTITY_KINDS: dict[str, str] = {
+    "State": "state",
+    "InternationalOrganisation": "organisation",
+    "Person": "person",
+    "Place": "place",
+    "SourceDocument": "source",
+    "Treaty": "treaty",
+    "Provision": "provision",
+    "Ratification": "ratification",
+    "Resolution": "resolution",
+    "SanctionsMeasure": "measure",
+    "Breach": "breach",
+    "Claim": "claim",
+    "Quantity": "quantity",
+    "WeaponSystem": "system",
+    "MaterielConcept": "materiel",
+    "ConceptScheme": "concept-scheme",
+}
+
+#: Labels of the entities people name: resolved by name, alias, ISO code or QID from an
+#: in-memory index (small: a few thousand at most), and the pool for "did you mean" hints.
+#: Events, claims and the like resolve by id or IRI only.
+REFERENCE_LABELS: tuple[str, ...] = (
+    "InternationalOrganisation",
+    "MaterielConcept",
+    "Person",
+    "Place",
+    "Resolution",
+    "SanctionsMeasure",
+    "SourceDocument",
+    "State",
+    "Treaty",
+    "WeaponSystem",
+)
+ACTOR_LABELS: frozenset[str] = frozenset({"State", "InternationalOrganisation", "Person"})
+
+#: Path search walks actors, events, places and treaties only. Claims, sources, quantities,
+#: materiel concepts, measures and the concept scheme are hubs that every fact touches: walking
+#: them would connect anything to anything in two hops and say nothing.
+PATH_LABELS: frozenset[str] = frozenset(
+    {"State", "InternationalOrganisation", "Person", "Place", "Treaty", *EVENT_KIND_LABELS.values()}
+)
+#: The relationships path search follows (in either direction) between those nodes.
+PATH_TYPES: tuple[str, ...] = (
+    "BORDER_CROSSING",
+    "CONCERNS",
+    "DISCHARGE_PORT",
+    "HOST_STATE",
+    "IN_EXCHANGE_FOR",
+    "LEADER_OF",
+    "LOADING_PORT",
+    "LOCATED_IN",
+    "LOCATION",
+    "MEMBER_STATE",
+    "PARTY",
+    "PART_OF",
+    "RECIPIENT",
+    "REPLACES",
+    "REQUESTED_FROM",
+    "REQUESTER",
+    "SENDING_STATE",
+    "SIGNATORY",
+    "SIGNED_AT",
+    "STATED_BY",
+    "SUPPLIER",
+    "TARGET_PLACE",
+    "TARGET_STATE",
+    "USED_BY",
+    "USES_MATERIEL_FROM",
+)
+
+#: Labels counted by the health check.
+COUNTED_LABELS: tuple[str, ...] = (
+    "Breach",
+    "Claim",
+    "CooperationEvent",
+    "SourceDocument",
+    "State",
+    "Treaty",
+)
+
+
+def time_key(start: dt.date | None, iri: str) -> str:
+    """The sort key of a dated thing: ``2023-09-01 <iri>``; undated things sort last."""
+    return f"{start.isoformat() if start else UNDATED} {iri}"
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """One node as the property-graph mapping (graph/mapping.py) shapes it.
+
+    ``labels`` exclude ``Resource``; ``properties`` hold Python values (dates as
+    :class:`datetime.date`, partial dates as first day plus ``<key>Precision``, many-valued
+    properties as sorted lists); ``out`` holds the outgoing relationships, sorted.
+    """
+
+    iri: str
+    labels: frozenset[str]
+    properties: Mapping[str, Any]
+    out: tuple[tuple[str, str], ...] = ()
+
+    def targets(self, *types: str) -> list[str]:
+        """The IRIs this node points at through any of ``types``, in order."""
+        return [target for rel_type, target in self.out if rel_type in types]
+
+    def first(self, *types: str) -> str | None:
+        found = self.targets(*types)
+        return found[0] if found else None
+
+    @property
+    def id(self) -> str:
+        return str(self.properties.get("id", ""))
+
+    @property
+    def name(self) -> str | None:
+        value = self.properties.get("name")
+        return str(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relationship between two nodes, by IRI."""
+
+    type: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events a selection keeps. Actor fields hold resolved IRIs."""
+
+    #: The actor the event flows from (mc:fromActor subproperties).
+    source: str | None = None
+    #: The actor it flows to, through ``to_types``.
+    target: str | None = None
+    to_types: tuple[str, ...] = TO_TYPES
+    #: Node labels of the kinds to keep; empty keeps every kind.
+    labels: frozenset[str] = frozenset()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    include_undated: bool = True
+    #: Keep events asserted by a claim with this status (and grading, below).
+    status: str | None = None
+    #: Admiralty grading bounds: reliability at most this letter, credibility at most this number.
+    max_reliability: str | None = None
+    max_credibility: int | None = None
+
+    @property
+    def filters_claims(self) -> bool:
+        return self.status is not None or self.max_reliability is not None
+
+
+Keyed = tuple[str, str]
+"""An IRI with its sort key."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    iri: str
+    key: str
+
+
+@dataclass
+class StoreStatus:
+    """What the health check reports."""
+
+    backend: Backend
+    data_version: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class GraphStore(Protocol):
+    """Read primitives over the knowledge graph. Implementations must give identical answers."""
+
+    backend: Backend
+
+    def close(self) -> None:
+        """Release connections or file handles."""
+
+    def status(self) -> StoreStatus:
+        """Data version and node counts; raises StoreUnavailable when the store cannot answer."""
+
+    def data_version(self) -> str:
+        """The version of the loaded facts (a digest of the fact files)."""
+
+    def named_entities(self) -> list[NodeView]:
+        """Every node carrying one of :data:`REFERENCE_LABELS`, without relationships."""
+
+    def lookup(self, key: Literal["iri", "id"], value: str) -> list[str]:
+        """IRIs of the nodes whose ``iri`` or ``id`` is exactly ``value``, sorted."""
+
+    def describe(self, iris: Collection[str]) -> dict[str, NodeView]:
+        """The nodes with these IRIs (unknown IRIs are left out)."""
+
+    def incoming(self, iris: Collection[str], types: Collection[str]) -> list[Edge]:
+        """Relationships of the given types that end at one of ``iris``, sorted."""
+
+    def incoming_counts(self, iri: str) -> dict[str, int]:
+        """How many relationships of each type end at ``iri``."""
+
+    def neighbours(self, iris: Collection[str]) -> list[Edge]:
+        """Relationships of :data:`PATH_TYPES` touching ``iris`` whose two ends carry a
+        :data:`PATH_LABELS` label, in either direction, sorted."""
+
+    def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
+        """Events matching ``flt``, sorted by :func:`time_key` of ``spanStart``, after ``after``."""
+
+    def statements_between(self, a: str, b: str, after: str | None, limit: int) -> list[Keyed]:
+        """Official statements about the two actors: concerning an event that flows between
+        them (either way), or made by one about the other; sorted like events."""
+
+    def treaties(self, parties: Collection[str]) -> list[Keyed]:
+        """Treaties that have every one of ``parties`` as a party (all treaties when empty),
+        keyed by signature date."""
+
+    def breaches(self, state: str | None, measure: str | None, after: str | None, limit: int) -> list[Keyed]:
+        """Breaches whose event involves ``state`` (on either side) and whose measure is
+        ``measure``, keyed by the breaching event's start then the breach IRI."""
+
+    def sources(self) -> list[Keyed]:
+        """Every source document, keyed by IRI."""
+
+    def source_facts(self, source: str, after: str | None, limit: int) -> list[Keyed]:
+        """Facts asserted by a claim read in ``source`` or citing it, keyed by IRI."""
+
+    def search(self, text: str, after: str | None, limit: int) -> list[Keyed]:
+        """Named nodes whose name, an alias or id contains ``text`` (already lower-cased).
+
+        Key: ``"<rank> <iri>"`` with rank 0 for an exact match, 1 for a prefix, 2 otherwise.
+        """
+
+
+def open_store(settings: Settings) -> GraphStore:
+    """The store the settings choose: Neo4j when ``NEO4J_URI`` is set, else the embedded one."""
+    if settings.backend == "neo4j":
+        from graph.neo4j_store import Neo4jGraphStore
+
+        return Neo4jGraphStore.connect(settings)
+    from graph.embedded_store import EmbeddedGraphStore
+
+    return EmbeddedGraphStore.open(settings.data_dir)
+
+
+def search_rank(text: str, candidates: Collection[str]) -> int | None:
+    """0 when a candidate equals ``text``, 1 when one starts with it, 2 when one contains it."""
+    lowered = [c.lower() for c in candidates]
+    if text in lowered:
+        return 0
+    if any(c.startswith(text) for c in lowered):
+        return 1
+    if any(text in c for c in lowered):
+        return 2
+    return None
