@@ -1,0 +1,147 @@
+"""Typed dependencies of the routers: the query service and the shared query parameters."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request
+
+from graph.embedded import EmbeddedStore
+from graph.errors import StoreUnavailable
+from graph.service import DEFAULT_LIMIT, MAX_LIMIT, QueryService
+from graph.store import GraphStore, open_store
+from milcoop.settings import Settings
+
+#: How often the embedded store checks whether a load has switched it to a new store folder.
+RECHECK_SECONDS = 1.0
+
+
+class StoreHolder:
+    """The process's one store (one Neo4j driver, or one open embedded store) and its service.
+
+    Created in the app's lifespan. When the store cannot be opened at start (Neo4j down, the
+    embedded store never loaded), requests answer 503 and every later request tries again. The
+    embedded store is reopened when ``milcoop load`` has switched it to a new folder, so a
+    running server serves the new data within a second.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._service: QueryService | None = None
+        self._path: Path | None = None
+        self._checked = 0.0
+        self._error = "the store has not been opened"
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        with self._lock:
+            self._open()
+
+    def _open(self) -> None:
+        try:
+            store: GraphStore = open_store(self.settings)
+        except StoreUnavailable as exc:
+            self._error = str(exc)
+            return
+        old, self._service = self._service, QueryService(store)
+        self._path = EmbeddedStore.current_path(self.settings.data_dir) if store.backend == "embedded" else None
+        self._checked = time.monotonic()
+        if old is not None:
+            old.store.close()
+
+    def service(self) -> QueryService:
+        """The service, or StoreUnavailable (HTTP 503) saying why there is none."""
+        service = self._service
+        now = time.monotonic()
+        stale = (
+            service is not None
+            and service.store.backend == "embedded"
+            and now - self._checked > RECHECK_SECONDS
+        )
+        if service is None or stale:
+            with self._lock:
+                if self._service is None:
+                    self._open()
+                elif self._service.store.backend == "embedded" and now - self._checked > RECHECK_SECONDS:
+                    self._checked = now
+                    if EmbeddedStore.current_path(self.settings.data_dir) != self._path:
+                        self._open()
+                service = self._service
+        if service is None:
+            raise StoreUnavailable(self._error)
+        return service
+
+    def close(self) -> None:
+        with self._lock:
+            if self._service is not None:
+                self._service.store.close()
+                self._service = None
+
+
+def get_holder(request: Request) -> StoreHolder:
+    holder: StoreHolder = request.app.state.store_holder
+    return holder
+
+
+def get_service(holder: Annotated[StoreHolder, Depends(get_holder)]) -> QueryService:
+    return holder.service()
+
+
+ServiceDep = Annotated[QueryService, Depends(get_service)]
+HolderDep = Annotated[StoreHolder, Depends(get_holder)]
+
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (1-{MAX_LIMIT}).")
+]
+DEFAULT_PAGE = DEFAULT_LIMIT
+CursorParam = Annotated[
+    str | None,
+    Query(description="The next_cursor of the previous page, with the same other parameters."),
+]
+Since = Annotated[
+    str | None,
+    Query(
+        description="Keep events whose span overlaps the window from this date: YYYY, YYYY-MM or YYYY-MM-DD "
+        "(a year or month means its first day). Open-ended events overlap any later window.",
+        examples=["2023-01-01"],
+    ),
+]
+Until = Annotated[
+    str | None,
+    Query(
+        description="Keep events that started on or before this date: YYYY, YYYY-MM or YYYY-MM-DD (a year or "
+        "month means its last day).",
+        examples=["2024-12-31"],
+    ),
+]
+Undated = Annotated[
+    Literal["include", "exclude"],
+    Query(description="Events with no date in the sources are included (period null) unless 'exclude'."),
+]
+Status = Annotated[
+    str | None,
+    Query(
+        description="Keep events asserted by a claim with this status: confirmed, reported, estimated, alleged, "
+        "acknowledged, denied or sought.",
+        examples=["reported"],
+    ),
+]
+MinGrade = Annotated[
+    str | None,
+    Query(
+        description="Keep events with a claim graded at least this (Admiralty: B2 means reliability A-B and "
+        "credibility 1-2), and list only such claims.",
+        examples=["B2"],
+    ),
+]
+Kinds = Annotated[
+    list[str] | None,
+    Query(
+        alias="kind",
+        description="Event kinds, repeated or comma-separated: materiel-transfer, technology-transfer, "
+        "troop-deployment, weapons-use, support-request, official-statement.",
+    ),
+]

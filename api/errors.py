@@ -1,0 +1,79 @@
+"""Domain errors to HTTP, in one place.
+
+* :class:`graph.service.NotFound` -> 404, :class:`InvalidParameter` and :class:`Ambiguous` -> 422,
+  each naming the parameter (and close matches for an unknown entity);
+* FastAPI's own validation errors (a limit that is not a number, a missing required parameter)
+  -> 422 in the same shape;
+* :class:`graph.errors.StoreUnavailable` -> 503 (the store is down or empty);
+* any other :class:`graph.errors.StoreError` -> 500: the store failed on a valid request.
+
+Every error body is :class:`graph.models.ErrorBody`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from graph.errors import StoreError, StoreUnavailable
+from graph.models import ErrorBody
+from graph.service import Ambiguous, NotFound, QueryError
+
+log = logging.getLogger("milcoop.api")
+
+
+def _body(status: int, body: ErrorBody) -> JSONResponse:
+    return JSONResponse(status_code=status, content=body.model_dump(mode="json", exclude_none=True))
+
+
+async def _query_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, QueryError)
+    if isinstance(exc, NotFound):
+        status, error = 404, "not_found"
+    elif isinstance(exc, Ambiguous):
+        status, error = 422, "ambiguous"
+    else:
+        status, error = 422, "invalid_parameter"
+    return _body(
+        status,
+        ErrorBody(error=error, message=exc.message, parameter=exc.parameter, suggestions=exc.suggestions),  # type: ignore[arg-type]
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
+    parameter = location[0] if location else None
+    reason = str(first.get("msg", "is not valid"))
+    message = f"{parameter}: {reason}" if parameter else reason
+    return _body(422, ErrorBody(error="invalid_parameter", message=message, parameter=parameter))
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return _body(503, ErrorBody(error="unavailable", message=str(exc)))
+
+
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("store error on %s: %s", request.url.path, exc)
+    return _body(500, ErrorBody(error="store_error", message=f"the store failed to answer: {exc}"))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StoreUnavailable, _unavailable)
+    app.add_exception_handler(StoreError, _store_error)
+
+
+#: OpenAPI descriptions of the error answers, for routers' ``responses=``.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorBody, "description": "An entity named in the request does not exist (with close matches)."},
+    422: {"model": ErrorBody, "description": "A parameter is malformed, out of range or ambiguous."},
+    503: {"model": ErrorBody, "description": "The store cannot be reached or holds no data."},
+}

@@ -1,0 +1,31 @@
+"""``/v1/deployments``: troop deployments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CursorParam, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until
+from api.errors import ERROR_RESPONSES
+from graph.models import FlowPage
+from graph.service import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/v1", tags=["deployments"])
+
+
+@router.get("/deployments", response_model=FlowPage, responses=ERROR_RESPONSES)
+def deployments(
+    service: ServiceDep,
+    by: Annotated[str | None, Query(description="The sending state.", examples=["PRK"])] = None,
+    to: Annotated[str | None, Query(description="The host state.", examples=["RUS"])] = None,
+    since: Since = None,
+    until: Until = None,
+    undated: Undated = "include",
+    status: Status = None,
+    min_grade: MinGrade = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> FlowPage:
+    """Troop deployments by a state (to another), in time order (undated last)."""
+    return service.deployments(by, to, since, until, undated, status, min_grade, limit, cursor)

@@ -1,0 +1,37 @@
+"""``/v1/entities``: find entities and look one up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import CursorParam, Limit, ServiceDep
+from api.errors import ERROR_RESPONSES
+from graph.models import EntityDetail, EntitySummary, Page
+from graph.service import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/v1", tags=["entities"])
+
+
+@router.get("/entities", response_model=Page[EntitySummary], responses=ERROR_RESPONSES)
+def search(
+    service: ServiceDep,
+    q: Annotated[str, Query(description="Text in a name, alias or id (any case).", examples=["korea"])],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> Page[EntitySummary]:
+    """Named entities matching ``q``: exact matches first, then prefixes, then the rest."""
+    return service.search(q, limit, cursor)
+
+
+@router.get("/entities/{ref}", response_model=EntityDetail, responses=ERROR_RESPONSES)
+def entity(
+    service: ServiceDep,
+    ref: Annotated[
+        str, Path(description="An IRI, id, ISO code, QID, name or alias (any case).", examples=["North Korea"])
+    ],
+) -> EntityDetail:
+    """One entity: identifiers, properties, outgoing links and counts of incoming ones; an event
+    or treaty also comes in full."""
+    return service.entity(ref)

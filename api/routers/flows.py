@@ -1,0 +1,42 @@
+"""``/v1/flows``: what flows from one actor to another, with every claim behind it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CursorParam, Kinds, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until
+from api.errors import ERROR_RESPONSES
+from graph.models import FlowPage
+from graph.service import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/v1", tags=["flows"])
+
+
+@router.get("/flows", response_model=FlowPage, responses=ERROR_RESPONSES)
+def flows(
+    service: ServiceDep,
+    source: Annotated[
+        str,
+        Query(
+            alias="from",
+            description="The actor it flows from: id, ISO code, QID, name or alias (PRK, DPRK, North Korea, Q423).",
+            examples=["DPRK"],
+        ),
+    ],
+    to: Annotated[str | None, Query(description="The actor it flows to (optional).", examples=["Russia"])] = None,
+    kinds: Kinds = None,
+    since: Since = None,
+    until: Until = None,
+    undated: Undated = "include",
+    status: Status = None,
+    min_grade: MinGrade = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> FlowPage:
+    """Transfers of materiel and technology, troop deployments and support sought, from one actor
+    (to another), in time order (undated last). Each lists items, quantities with the claim
+    that gives them, period, transport, places, statuses and every claim with its source.
+    Support that was only sought is kind ``support-request`` with status ``sought``."""
+    return service.flows(source, to, kinds, since, until, undated, status, min_grade, limit, cursor)

@@ -1,0 +1,28 @@
+"""``/v1/relations``: everything between two actors, as one timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CursorParam, Limit, ServiceDep
+from api.errors import ERROR_RESPONSES
+from graph.models import RelationPage
+from graph.service import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/v1", tags=["relations"])
+
+
+@router.get("/relations", response_model=RelationPage, responses=ERROR_RESPONSES)
+def relations(
+    service: ServiceDep,
+    a: Annotated[str, Query(description="One actor.", examples=["PRK"])],
+    b: Annotated[str, Query(description="The other actor.", examples=["RUS"])],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> RelationPage:
+    """Treaties between the two (with provisions), events in either direction (transfers,
+    deployments, support sought, weapons used by one against the other) and the statements
+    about them, ordered by start (undated last)."""
+    return service.relations(a, b, limit, cursor)

@@ -1,0 +1,32 @@
+"""``/v1/sources``: the documents facts come from, and what each supports."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from api.deps import CursorParam, Limit, ServiceDep
+from api.errors import ERROR_RESPONSES
+from graph.models import Page, Source, SourceDetail
+from graph.service import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/v1", tags=["sources"])
+
+
+@router.get("/sources", response_model=Page[Source], responses=ERROR_RESPONSES)
+def sources(service: ServiceDep, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> Page[Source]:
+    """Every source document with how many claims were read in it and how many cite it."""
+    return service.sources(limit, cursor)
+
+
+@router.get("/sources/{id}", response_model=SourceDetail, responses=ERROR_RESPONSES)
+def source(
+    service: ServiceDep,
+    id: Annotated[str, Path(description="The source's id, IRI or name.", examples=["msmt-2025-1"])],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> SourceDetail:
+    """A source and the facts it supports, read in it directly or attributed to it (``cites``),
+    each with the claims that tie it to the source."""
+    return service.source(id, limit, cursor)

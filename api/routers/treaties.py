@@ -1,0 +1,33 @@
+"""``/v1/treaties``: treaties, by party and in force on a day."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CursorParam, Limit, ServiceDep
+from api.errors import ERROR_RESPONSES
+from graph.models import TreatyPage
+from graph.service import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/v1", tags=["treaties"])
+
+
+@router.get("/treaties", response_model=TreatyPage, responses=ERROR_RESPONSES)
+def treaties(
+    service: ServiceDep,
+    party: Annotated[str | None, Query(description="A state party to the treaty.", examples=["PRK"])] = None,
+    in_force_on: Annotated[
+        str | None,
+        Query(
+            description="Only treaties in force on this day (YYYY-MM-DD): entered into force by then, not "
+            "terminated, and not replaced by a treaty in force then.",
+            examples=["2025-01-01"],
+        ),
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> TreatyPage:
+    """Treaties with their parties, dates, provisions, ratifications and claims, by signature date."""
+    return service.treaties(party, in_force_on, limit, cursor)

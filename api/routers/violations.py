@@ -1,0 +1,31 @@
+"""``/v1/violations``: breaches of sanctions measures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CursorParam, Limit, ServiceDep
+from api.errors import ERROR_RESPONSES
+from graph.models import ViolationPage
+from graph.service import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/v1", tags=["violations"])
+
+
+@router.get("/violations", response_model=ViolationPage, responses=ERROR_RESPONSES)
+def violations(
+    service: ServiceDep,
+    state: Annotated[
+        str | None, Query(description="An actor on either side of the breaching event.", examples=["RUS"])
+    ] = None,
+    measure: Annotated[
+        str | None, Query(description="The sanctions measure breached.", examples=["dprk-refined-petroleum-cap"])
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> ViolationPage:
+    """Each breach with its event, the measure and the resolutions imposing it, and the claims
+    that say it is a breach; ordered by the event's start."""
+    return service.violations(state, measure, limit, cursor)
