@@ -25,7 +25,7 @@ def search(
     return service.search(q, limit, cursor)
 
 
-@router.get("/entities/{ref}", response_model=EntityDetail, responses=ERROR_RESPONSES)
+@router.get("/entities/{ref:path}", response_model=EntityDetail, responses=ERROR_RESPONSES)
 def entity(
     service: ServiceDep,
     ref: Annotated[

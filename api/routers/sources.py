@@ -20,7 +20,7 @@ def sources(service: ServiceDep, limit: Limit = DEFAULT_LIMIT, cursor: CursorPar
     return service.sources(limit, cursor)
 
 
-@router.get("/sources/{id}", response_model=SourceDetail, responses=ERROR_RESPONSES)
+@router.get("/sources/{id:path}", response_model=SourceDetail, responses=ERROR_RESPONSES)
 def source(
     service: ServiceDep,
     id: Annotated[str, Path(description="The source's id, IRI or name.", examples=["msmt-2025-1"])],
