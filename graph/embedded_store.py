@@ -290,7 +290,6 @@ class EmbeddedGraphStore:
         kinds = " ".join(self.shapes.classes[label] for label in sorted(flt.labels))
         bindings: dict[str, Node] = {
             "kinds": RdfLiteral(f" {kinds} " if kinds else ""),
-            "source": URIRef(flt.source) if flt.source else _NONE,
             "target": URIRef(flt.target) if flt.target else _NONE,
             "toPredicates": self._predicate_list(flt.to_types),
             "none": _NONE,
@@ -307,6 +306,7 @@ class EmbeddedGraphStore:
         }
         if flt.source:
             query = q.EVENTS_FROM
+            bindings["source"] = URIRef(flt.source)
         elif flt.target:
             query = q.EVENTS_TO
         else:

@@ -101,11 +101,16 @@ class Neo4jGraphStore:
 
     # -- running queries ------------------------------------------------------------------------
 
-    def _read(self, query: LiteralString, **parameters: Any) -> list[neo4j.Record]:
+    def _read(self, query: LiteralString, *, retry: bool = True, **parameters: Any) -> list[neo4j.Record]:
         try:
-            records, _, _ = self.driver.execute_query(
-                query, parameters, database_=self.database, routing_=RoutingControl.READ
-            )
+            if retry:
+                records, _, _ = self.driver.execute_query(
+                    query, parameters, database_=self.database, routing_=RoutingControl.READ
+                )
+            else:
+                # One attempt, no retries: the health check must answer at once when Neo4j is down.
+                with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                    records = list(session.run(query, parameters))
         except neo4j.exceptions.AuthError as exc:
             raise StoreUnavailable(f"Neo4j at {self.uri} refused the credentials: {exc.message}") from exc
         except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError) as exc:
@@ -132,11 +137,14 @@ class Neo4jGraphStore:
         return version
 
     def status(self) -> StoreStatus:
+        records = self._read(READ_DATASET, retry=False, name=DATASET_NAME)
+        if not records:
+            raise StoreUnavailable(f"the Neo4j database {self.database!r} holds no milcoop data: run `milcoop load`")
+        version = str(records[0]["version"])
         with self._lock:
-            self._version = None  # the health check always reads the graph
-        version = self.data_version()
-        counts = {label: int(self._read(cq.COUNT_LABEL[label])[0]["count"]) for label in COUNTED_LABELS}
-        counts["nodes"] = int(self._read(cq.COUNT_LABEL["Resource"])[0]["count"])
+            self._version = (time.monotonic(), version)
+        counts = {label: int(self._read(cq.COUNT_LABEL[label], retry=False)[0]["count"]) for label in COUNTED_LABELS}
+        counts["nodes"] = int(self._read(cq.COUNT_LABEL["Resource"], retry=False)[0]["count"])
         return StoreStatus(self.backend, version, counts)
 
     # -- nodes ------------------------------------------------------------------------------------

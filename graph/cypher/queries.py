@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from graph.store import FROM_TYPES, PATH_TYPES
+from graph.store import FROM_TYPES, PATH_TYPES, TARGET_TYPES, TO_TYPES
 
 #: ``A|B|C`` for a relationship pattern; built once from the constant tuples above.
 _FROM = "|".join(FROM_TYPES)
+_TO = "|".join(sorted((*TO_TYPES, *TARGET_TYPES)))
 _SIDES = "|".join(sorted(("HOST_STATE", "RECIPIENT", "REQUESTED_FROM", *FROM_TYPES)))
 _PATH = "|".join(PATH_TYPES)
 
@@ -65,13 +66,12 @@ NEIGHBOURS: LiteralString = (
 
 # -- events -------------------------------------------------------------------------------------------
 
-#: The filter every event selection applies after its anchor (see graph/store.py EventFilter).
+#: The filter every event selection applies after its anchor (see graph/store.py EventFilter). The
+#: source actor is always the anchor when given (EVENTS_FROM), so it is not filtered again.
 _EVENT_CONDITIONS = (
     "($labels = [] OR any(label IN labels(e) WHERE label IN $labels)) "
-    "AND ($source IS NULL OR EXISTS { "
-    f"  MATCH (e)-[:{_FROM}]->(s:Resource) WHERE s.iri = $source }}) "
     "AND ($target IS NULL OR EXISTS { "
-    "  MATCH (e)-[r]->(t:Resource) WHERE t.iri = $target AND type(r) IN $toTypes }) "
+    f"  MATCH (e)-[r:{_TO}]->(t:Resource {{iri: $target}}) WHERE type(r) IN $toTypes }}) "
     "AND CASE WHEN e.spanStart IS NULL THEN $includeUndated "
     "  ELSE ($until IS NULL OR e.spanStart <= $until) "
     "   AND ($since IS NULL OR e.spanEnd IS NULL OR e.spanEnd >= $since) END "

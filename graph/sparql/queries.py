@@ -5,7 +5,7 @@ Request values reach these queries only as SEP-0007 substitutions (``EmbeddedSto
 parameter appears in the SELECT clause. It also decides ``BOUND(?x)`` from the query text alone,
 so an optional filter cannot be switched off by leaving its variable unbound: every parameter is
 always bound, and "no filter" is spelt with a flag (``?hasSince false``) or a sentinel
-(``?source`` bound to :data:`NONE`, ``?kinds`` to the empty string).
+(``?target`` bound to :data:`NONE`, ``?kinds`` to the empty string).
 
 Ordering keys are the same strings the Neo4j store computes (graph/store.py, ``time_key``):
 ``"<first day or ~> <iri>"``. Each query returns at most :data:`MAX_ROWS` rows; callers slice.
@@ -40,38 +40,38 @@ def _iris(types: tuple[str, ...]) -> str:
 FROM_PREDICATES = _iris(FROM_TYPES)
 
 _EVENT_PARAMETERS = (
-    "?kinds ?source ?target ?toPredicates ?none ?hasSince ?since ?hasUntil ?until ?undated "
+    "?kinds ?target ?toPredicates ?none ?hasSince ?since ?hasUntil ?until ?undated "
     "?claimFilter ?status ?maxReliability ?maxCredibility ?after"
 )
 
-#: The filter every event selection applies, whatever it is anchored on.
-_EVENT_CONDITIONS = f"""
+#: The filter every event selection applies, whatever it is anchored on. The source actor is
+#: always the anchor when given (EVENTS_FROM), so it is not filtered again.
+_EVENT_CONDITIONS = """
   ?e rdf:type ?cls .
   FILTER(?kinds = "" || CONTAINS(?kinds, CONCAT(" ", STR(?cls), " ")))
-  FILTER(?source = ?none || EXISTS {{ ?e ?fromPredicate ?source . VALUES ?fromPredicate {{ {FROM_PREDICATES} }} }})
-  FILTER(?target = ?none || EXISTS {{
+  FILTER(?target = ?none || EXISTS {
     ?e ?toPredicate ?target . FILTER(CONTAINS(?toPredicates, CONCAT(" ", STR(?toPredicate), " ")))
-  }})
-  OPTIONAL {{ ?e mc:spanStart ?spanStart }}
-  OPTIONAL {{ ?e mc:spanEnd ?spanEnd }}
+  })
+  OPTIONAL { ?e mc:spanStart ?spanStart }
+  OPTIONAL { ?e mc:spanEnd ?spanEnd }
   FILTER(IF(BOUND(?spanStart),
             (!?hasUntil || ?spanStart <= ?until) && (!?hasSince || !BOUND(?spanEnd) || ?spanEnd >= ?since),
             ?undated))
-  FILTER(!?claimFilter || EXISTS {{
+  FILTER(!?claimFilter || EXISTS {
     ?claim mc:asserts ?e ;
            mc:status ?claimStatus ;
            mc:sourceReliability ?reliability ;
            mc:informationCredibility ?credibility .
     FILTER((?status = ?none || ?claimStatus = ?status)
            && STR(?reliability) <= ?maxReliability && ?credibility <= ?maxCredibility)
-  }})
+  })
   BIND(CONCAT(IF(BOUND(?spanStart), STR(?spanStart), "~"), " ", STR(?e)) AS ?key)
   FILTER(?key > ?after)
 """
 
 #: Events flowing from ``?source``: anchored on the bound actor (POS index look-ups).
 EVENTS_FROM = f"""{PREFIXES}
-SELECT ?e ?key {_EVENT_PARAMETERS} WHERE {{
+SELECT ?e ?key ?source {_EVENT_PARAMETERS} WHERE {{
   VALUES ?anchorPredicate {{ {FROM_PREDICATES} }}
   ?e ?anchorPredicate ?source .
   {_EVENT_CONDITIONS}
