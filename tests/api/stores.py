@@ -1,0 +1,52 @@
+"""Stores filled with the bundled facts, for the API and query tests (plain helpers, not fixtures)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from graph.embedded_store import EmbeddedGraphStore
+from graph.neo4j_store import Neo4jGraphStore
+from graph.service import QueryService
+from graph.store import GraphStore
+from loaders.curated import CompiledFacts
+from loaders.load import load_compiled
+from milcoop.settings import Settings
+
+
+def embedded_settings(data_dir: Path, bundled: CompiledFacts) -> Settings:
+    """Settings of an embedded store in ``data_dir`` holding the bundled facts."""
+    settings = Settings(data_dir=data_dir, NEO4J_URI="")
+    load_compiled(bundled, "embedded", settings)
+    return settings
+
+
+def neo4j_with_bundled(neo4j_settings: Settings, bundled: CompiledFacts) -> Settings:
+    """The session's Neo4j brought to exactly the bundled facts (other tests may load other data)."""
+    load_compiled(bundled, "neo4j", neo4j_settings)
+    return neo4j_settings
+
+
+def open_graph_store(settings: Settings) -> GraphStore:
+    if settings.backend == "neo4j":
+        return Neo4jGraphStore.connect(settings)
+    return EmbeddedGraphStore.open(settings.data_dir)
+
+
+@contextmanager
+def service_for(settings: Settings) -> Iterator[QueryService]:
+    store = open_graph_store(settings)
+    try:
+        yield QueryService(store)
+    finally:
+        store.close()
+
+
+@contextmanager
+def client_for(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
