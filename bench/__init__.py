@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic data they (and some tests) load. Run the scripts as modules."""
