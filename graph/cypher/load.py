@@ -1,0 +1,131 @@
+"""Cypher of the Neo4j loader: batched ``UNWIND $rows`` writers and the reads that plan a load.
+
+Values always travel as parameters. Labels and relationship types cannot be parameters in Neo4j
+5.26 indexes and plans, so the writer templates below take them as text, but only through
+:func:`create_nodes`, :func:`update_nodes`, :func:`create_relationships` and
+:func:`delete_relationships`, which accept nothing but names from the ontology's allow-list
+(:mod:`ontology.vocabulary`) and raise ``ValueError`` for anything else. Input never reaches
+query text.
+
+What the graph looks like afterwards is documented in docs/cypher.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import LiteralString
+
+from ontology.vocabulary import RESOURCE_LABEL, Vocabulary, vocabulary
+
+# -- reads that plan a load (inside the load's transaction) ---------------------------------------
+
+#: The IRIs of every milcoop node now in the graph.
+READ_RESOURCE_IRIS: LiteralString = "MATCH (n:Resource) RETURN n.iri AS iri"
+
+#: Every milcoop relationship now in the graph: between two ``:Resource`` nodes and of a type in
+#: the allow-list (``$types``). Relationships of other types are not milcoop's and are left alone.
+READ_RELATIONSHIPS: LiteralString = (
+    "MATCH (a:Resource)-[r]->(b:Resource) WHERE type(r) IN $types RETURN a.iri AS start, type(r) AS type, b.iri AS end"
+)
+
+# -- writers ----------------------------------------------------------------------------------------
+
+#: Remove nodes that are no longer in the dataset, with all their relationships.
+DELETE_NODES: LiteralString = "UNWIND $iris AS iri MATCH (n:Resource {iri: iri}) DETACH DELETE n"
+
+#: New nodes (their IRIs are not in the graph yet), one label set per query. ``row`` is the node's
+#: whole property map, ``iri`` and ``id`` included.
+_CREATE_NODES = "UNWIND $rows AS row CREATE (n:{labels}) SET n = row"
+
+#: Nodes already in the graph: only those whose labels or properties differ are written, and
+#: ``SET n = row`` drops properties that are no longer in the data. Labels outside the allow-list
+#: (someone else's) are neither required nor removed. Returns how many nodes changed.
+_UPDATE_NODES = (
+    "UNWIND $rows AS row "
+    "MATCH (n:Resource {{iri: row.iri}}) "
+    "WITH n, row WHERE NOT (n:{labels} AND NOT (n:{others_any}) AND properties(n) = row) "
+    "SET n = row, n:{labels} "
+    "REMOVE n:{others_all} "
+    "RETURN count(n) AS changed"
+)
+
+#: New relationships of one type; ``row`` is ``[start iri, end iri]``.
+_CREATE_RELATIONSHIPS = (
+    "UNWIND $rows AS row "
+    "MATCH (a:Resource {{iri: row[0]}}) "
+    "MATCH (b:Resource {{iri: row[1]}}) "
+    "CREATE (a)-[:{type}]->(b)"
+)
+
+#: Relationships of one type that are no longer in the dataset; ``row`` is ``[start iri, end iri]``.
+_DELETE_RELATIONSHIPS = (
+    "UNWIND $rows AS row MATCH (:Resource {{iri: row[0]}})-[r:{type}]->(:Resource {{iri: row[1]}}) DELETE r"
+)
+
+# -- the dataset's metadata node ----------------------------------------------------------------------
+
+#: The name of the one ``:MilcoopDataset`` node.
+DATASET_NAME = "milcoop"
+
+#: Record which data version the graph holds. The node is not a ``:Resource``, so exports and
+#: queries over the knowledge graph never see it, and a reload of the same data leaves every
+#: ``:Resource`` node untouched.
+MERGE_DATASET: LiteralString = (
+    "MERGE (d:MilcoopDataset {name: $name}) "
+    "SET d.version = $version, d.loadedAt = datetime(), d.nodes = $nodes, d.relationships = $relationships"
+)
+
+#: The data version the graph holds (no row when nothing was ever loaded).
+READ_DATASET: LiteralString = (
+    "MATCH (d:MilcoopDataset {name: $name}) "
+    "RETURN d.version AS version, d.loadedAt AS loadedAt, d.nodes AS nodes, d.relationships AS relationships"
+)
+
+
+def _labels(labels: Iterable[str], vocab: Vocabulary) -> list[str]:
+    names = list(dict.fromkeys([RESOURCE_LABEL, *labels]))
+    allowed = vocab.all_labels
+    for name in names:
+        if name not in allowed:
+            raise ValueError(f"label {name!r} is not in the ontology's allow-list")
+    return names
+
+
+def _relationship_type(rel_type: str, vocab: Vocabulary) -> str:
+    if rel_type not in vocab.relationship_types:
+        raise ValueError(f"relationship type {rel_type!r} is not in the ontology's allow-list")
+    return rel_type
+
+
+def _cypher(text: str) -> LiteralString:
+    # The only names spliced into the text were checked against the allow-list just before.
+    # (mypy treats LiteralString as str; the annotation documents the contract for readers.)
+    return text
+
+
+def create_nodes(labels: Iterable[str], vocab: Vocabulary | None = None) -> LiteralString:
+    """The query creating nodes with ``:Resource`` plus ``labels`` (all from the allow-list)."""
+    names = _labels(labels, vocab or vocabulary())
+    return _cypher(_CREATE_NODES.format(labels=":".join(names)))
+
+
+def update_nodes(labels: Iterable[str], vocab: Vocabulary | None = None) -> LiteralString:
+    """The query bringing existing nodes to ``:Resource`` plus ``labels`` and their row's properties."""
+    vocab = vocab or vocabulary()
+    names = _labels(labels, vocab)
+    others = sorted(vocab.all_labels - set(names))
+    if not others:  # cannot happen with milcoop's ontology; keeps the text valid regardless
+        raise ValueError("a node cannot carry every label of the ontology")
+    return _cypher(
+        _UPDATE_NODES.format(labels=":".join(names), others_any="|".join(others), others_all=":".join(others))
+    )
+
+
+def create_relationships(rel_type: str, vocab: Vocabulary | None = None) -> LiteralString:
+    """The query creating relationships of ``rel_type`` (from the allow-list)."""
+    return _cypher(_CREATE_RELATIONSHIPS.format(type=_relationship_type(rel_type, vocab or vocabulary())))
+
+
+def delete_relationships(rel_type: str, vocab: Vocabulary | None = None) -> LiteralString:
+    """The query deleting relationships of ``rel_type`` (from the allow-list) between given IRIs."""
+    return _cypher(_DELETE_RELATIONSHIPS.format(type=_relationship_type(rel_type, vocab or vocabulary())))

@@ -1,0 +1,72 @@
+"""Constraints and indexes of the milcoop graph in Neo4j.
+
+Every statement is idempotent (``IF NOT EXISTS``) and named, so :func:`ensure_schema` can run
+before every load and at API start-up. To add an index, add a named constant and list it in
+:data:`SCHEMA`; nothing else needs to change. Schema statements cannot share a transaction with
+data writes in Neo4j, so they run, each in its own transaction, before the load's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from neo4j import Driver
+
+#: Every milcoop node carries ``:Resource`` and a unique ``iri``. The loader looks nodes up by it
+#: (MERGE/MATCH on ``{iri: ...}``), so this also serves as its main index.
+RESOURCE_IRI_UNIQUE: LiteralString = (
+    "CREATE CONSTRAINT milcoop_resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE"
+)
+
+#: Look-ups by short id (``PRK``, ``prk-rus-ammunition-2024``), as users and the API write them.
+RESOURCE_ID_INDEX: LiteralString = "CREATE INDEX milcoop_resource_id IF NOT EXISTS FOR (n:Resource) ON (n.id)"
+
+#: Window queries on events ("since 2023", "in force on a date") compare these two dates.
+EVENT_SPAN_START_INDEX: LiteralString = (
+    "CREATE INDEX milcoop_event_span_start IF NOT EXISTS FOR (n:CooperationEvent) ON (n.spanStart)"
+)
+EVENT_SPAN_END_INDEX: LiteralString = (
+    "CREATE INDEX milcoop_event_span_end IF NOT EXISTS FOR (n:CooperationEvent) ON (n.spanEnd)"
+)
+
+#: States by ISO 3166-1 alpha-3 code.
+STATE_ISO_CODE_INDEX: LiteralString = "CREATE INDEX milcoop_state_iso_code IF NOT EXISTS FOR (n:State) ON (n.isoCode)"
+
+#: Claims filtered by status (confirmed, reported, ...).
+CLAIM_STATUS_INDEX: LiteralString = "CREATE INDEX milcoop_claim_status IF NOT EXISTS FOR (n:Claim) ON (n.status)"
+
+#: Treaties in force on a date.
+TREATY_ENTRY_INTO_FORCE_INDEX: LiteralString = (
+    "CREATE INDEX milcoop_treaty_entry_into_force IF NOT EXISTS FOR (n:Treaty) ON (n.entryIntoForce)"
+)
+
+#: The one metadata node of the loaded dataset (not a ``:Resource``; see graph/cypher/load.py).
+DATASET_NAME_UNIQUE: LiteralString = (
+    "CREATE CONSTRAINT milcoop_dataset_name IF NOT EXISTS FOR (d:MilcoopDataset) REQUIRE d.name IS UNIQUE"
+)
+
+#: Everything :func:`ensure_schema` creates, in order (constraints first).
+SCHEMA: list[LiteralString] = [
+    RESOURCE_IRI_UNIQUE,
+    DATASET_NAME_UNIQUE,
+    RESOURCE_ID_INDEX,
+    EVENT_SPAN_START_INDEX,
+    EVENT_SPAN_END_INDEX,
+    STATE_ISO_CODE_INDEX,
+    CLAIM_STATUS_INDEX,
+    TREATY_ENTRY_INTO_FORCE_INDEX,
+]
+
+#: Wait until every index is online (a new index on a populated graph fills in the background).
+AWAIT_INDEXES: LiteralString = "CALL db.awaitIndexes($seconds)"
+
+
+def ensure_schema(driver: Driver, database: str, *, await_seconds: int = 300) -> None:
+    """Create every constraint and index in :data:`SCHEMA` that does not exist yet, and wait for them.
+
+    Neo4j errors propagate; callers map them to the store's errors.
+    """
+    with driver.session(database=database) as session:
+        for statement in SCHEMA:
+            session.run(statement).consume()
+        session.run(AWAIT_INDEXES, seconds=await_seconds).consume()

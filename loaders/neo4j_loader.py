@@ -1,0 +1,398 @@
+"""Bring Neo4j to exactly one dataset, in one transaction, with batched ``UNWIND`` writes.
+
+:func:`load_into_neo4j` is what ``milcoop load`` (through :mod:`loaders.load`) calls with
+already-validated facts. It maps the compiled RDF to node and relationship records
+(:func:`graph.mapping.to_property_graph`), makes sure the constraints and indexes exist, then
+hands the records to :func:`write_records`, which benchmarks and tests also call directly.
+
+A load, inside ONE explicit transaction:
+
+1. reads the IRIs of the ``:Resource`` nodes in the graph and, if there are any, the milcoop
+   relationships between them, and compares them with the records;
+2. deletes the relationships and then the nodes that are no longer in the dataset;
+3. creates the new nodes (``CREATE``, grouped by label set) and brings the existing ones to their
+   record (only those whose labels or properties differ are written: ``SET n = row``);
+4. creates the new relationships (grouped by type);
+5. records the data version on the ``:MilcoopDataset`` node, and commits.
+
+So loading the same data twice changes nothing the second time, an edited dataset replaces the
+previous one exactly, and a load that fails anywhere (bad data, a lost connection, a killed
+server) leaves the graph as it was: Neo4j rolls back the uncommitted transaction, and after a
+crash its recovery replays only committed transactions. Nothing outside the ``:Resource`` graph
+is touched (other labels' nodes, relationship types outside the ontology).
+
+The transaction holds every change until commit, so the server's heap must hold the whole
+dataset's transaction state (about 2 GB for 100,000 synthetic events; see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+import neo4j
+import neo4j.exceptions
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Result, Transaction
+
+from graph.cypher import load as cypher
+from graph.cypher.schema import ensure_schema
+from graph.errors import LoadFailed, StoreUnavailable
+from graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
+from loaders.curated import CompiledFacts
+from loaders.load import LoadSummary
+from loaders.progress import ProgressReporter, SilentProgress
+from milcoop.settings import Settings
+from ontology.vocabulary import Vocabulary, vocabulary
+
+__all__ = ["LoadPlan", "load_into_neo4j", "open_driver", "plan_load", "write_records"]
+
+#: Seconds to wait for a TCP connection to Neo4j before calling it unavailable.
+CONNECT_TIMEOUT = 10.0
+
+#: Records per network round trip when reading the graph's current state.
+READ_FETCH_SIZE = 20_000
+
+_Rel = tuple[str, str, str]  # (type, start iri, end iri)
+
+
+def open_driver(settings: Settings) -> Driver:
+    """A driver for the configured Neo4j, after checking that it answers on the database.
+
+    Raises :class:`StoreUnavailable` with the URI and the reason when it does not (server down,
+    wrong credentials, unknown database, malformed URI).
+    """
+    uri = settings.neo4j_uri.strip()
+    database = settings.neo4j_database
+    try:
+        driver = GraphDatabase.driver(
+            uri,
+            auth=(settings.neo4j_username, settings.neo4j_password),
+            connection_timeout=CONNECT_TIMEOUT,
+            connection_acquisition_timeout=CONNECT_TIMEOUT,
+        )
+    except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
+        raise StoreUnavailable(f"NEO4J_URI {uri!r} is not a valid Neo4j URI: {exc}") from exc
+    try:
+        # A plain auto-commit query: execute_query and verify_connectivity would retry an
+        # unreachable server for 30 s before giving up.
+        with driver.session(database=database) as session:
+            session.run("RETURN 1").consume()
+    except neo4j.exceptions.AuthError as exc:
+        driver.close()
+        raise StoreUnavailable(f"Neo4j at {uri} refused the credentials of user {settings.neo4j_username!r}") from exc
+    except neo4j.exceptions.Neo4jError as exc:
+        driver.close()
+        raise StoreUnavailable(f"Neo4j at {uri} cannot serve database {database!r}: {exc.message}") from exc
+    except (neo4j.exceptions.DriverError, OSError) as exc:
+        driver.close()
+        raise StoreUnavailable(f"cannot reach Neo4j at {uri}: {exc}") from exc
+    return driver
+
+
+def load_into_neo4j(compiled: CompiledFacts, settings: Settings, progress: ProgressReporter) -> LoadSummary:
+    """Bring the configured Neo4j database to exactly ``compiled``'s facts, all or nothing.
+
+    Raises :class:`StoreUnavailable` when Neo4j cannot be reached before anything is written,
+    and :class:`LoadFailed` when the load fails part way (the graph is then as it was).
+    """
+    nodes, relationships = to_property_graph(compiled.graph)
+    driver = open_driver(settings)
+    try:
+        try:
+            ensure_schema(driver, settings.neo4j_database)
+        except neo4j.exceptions.Neo4jError as exc:
+            raise LoadFailed(f"could not create milcoop's constraints and indexes: {exc.message}") from exc
+        except (neo4j.exceptions.DriverError, OSError) as exc:
+            raise StoreUnavailable(f"lost the connection to Neo4j at {settings.neo4j_uri}: {exc}") from exc
+        return write_records(
+            driver,
+            settings.neo4j_database,
+            nodes,
+            relationships,
+            data_version=compiled.version,
+            batch_size=settings.load_batch_size,
+            progress=progress,
+        )
+    finally:
+        driver.close()
+
+
+@dataclass
+class LoadPlan:
+    """Records grouped the way the writers take them, checked against the allow-list."""
+
+    #: label set (asserted class first) -> property maps of its nodes
+    nodes: dict[tuple[str, ...], list[dict[str, Any]]]
+    #: iri -> record, for every node of the dataset
+    by_iri: dict[str, NodeRecord]
+    #: every relationship of the dataset, without duplicates, in input order
+    relationships: dict[_Rel, None]
+    node_count: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.node_count = len(self.by_iri)
+
+
+def plan_load(
+    nodes: Sequence[NodeRecord], relationships: Sequence[RelationshipRecord], vocab: Vocabulary | None = None
+) -> LoadPlan:
+    """Group and check the records before any transaction starts.
+
+    Raises ``ValueError`` for a label or relationship type outside the allow-list, a node whose
+    ``iri`` property disagrees with its record, a duplicate IRI, or a relationship whose end is
+    not one of the nodes.
+    """
+    vocab = vocab or vocabulary()
+    labels_allowed = vocab.all_labels
+    types_allowed = vocab.relationship_types
+    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    by_iri: dict[str, NodeRecord] = {}
+    for node in nodes:
+        if node.iri in by_iri:
+            raise ValueError(f"node {node.iri} appears twice")
+        if node.properties.get("iri") != node.iri:
+            raise ValueError(f"node {node.iri}: its iri property is {node.properties.get('iri')!r}")
+        for label in node.labels:
+            if label not in labels_allowed:
+                raise ValueError(f"node {node.iri}: label {label!r} is not in the ontology's allow-list")
+        by_iri[node.iri] = node
+        grouped[node.labels].append(node.properties)
+    rels: dict[_Rel, None] = {}
+    for rel in relationships:
+        if rel.type not in types_allowed:
+            raise ValueError(f"relationship type {rel.type!r} is not in the ontology's allow-list")
+        if rel.start not in by_iri or rel.end not in by_iri:
+            missing = rel.start if rel.start not in by_iri else rel.end
+            raise ValueError(f"relationship {rel.type} refers to {missing}, which is not a node of the dataset")
+        rels[(rel.type, rel.start, rel.end)] = None
+    return LoadPlan(dict(grouped), by_iri, rels)
+
+
+def _batches(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+class _Writer:
+    """Runs batches in one transaction, one batch ahead of reading the previous batch's result.
+
+    ``tx.run`` returns once the server accepted the query, while the server then executes it;
+    reading a result waits for its end. Sending batch k+1 before reading batch k lets the client
+    encode the next parameters while the server writes the previous ones (two cores, both busy).
+    """
+
+    def __init__(self, tx: Transaction, progress: ProgressReporter) -> None:
+        self.tx = tx
+        self.progress = progress
+        self._pending: tuple[Result, int, bool, int | None] | None = None
+        self.counters: Counter[str] = Counter()
+
+    def run(
+        self,
+        query: LiteralString,
+        parameters: dict[str, Any],
+        rows: int,
+        *,
+        returns_changed: bool = False,
+        expect_relationships: int | None = None,
+    ) -> None:
+        result = self.tx.run(query, parameters)
+        self.flush()
+        self._pending = (result, rows, returns_changed, expect_relationships)
+
+    def flush(self) -> None:
+        if self._pending is None:
+            return
+        result, rows, returns_changed, expect_relationships = self._pending
+        self._pending = None
+        if returns_changed:
+            record = result.single(strict=True)
+            self.counters["changed"] += int(record["changed"])
+        summary = result.consume()
+        counters = summary.counters
+        self.counters["nodes_created"] += counters.nodes_created
+        self.counters["nodes_deleted"] += counters.nodes_deleted
+        self.counters["relationships_created"] += counters.relationships_created
+        self.counters["relationships_deleted"] += counters.relationships_deleted
+        if expect_relationships is not None and counters.relationships_created != expect_relationships:
+            # Both ends were created or kept in this very transaction; a shortfall means the
+            # graph changed under us in a way the plan did not foresee. Refuse to commit.
+            raise LoadFailed(
+                f"expected to create {expect_relationships} relationships in a batch, created "
+                f"{counters.relationships_created}; nothing was committed"
+            )
+        self.progress.advance(rows)
+
+
+def _existing_iris(tx: Transaction) -> set[str]:
+    return {record[0] for record in tx.run(cypher.READ_RESOURCE_IRIS)}
+
+
+def _existing_relationships(tx: Transaction, plan: LoadPlan, vocab: Vocabulary) -> Counter[_Rel]:
+    """The milcoop relationships between nodes that the dataset keeps, with their multiplicity.
+
+    Relationships touching a node that is going away are skipped: DETACH DELETE removes them.
+    IRIs are replaced by the plan's own string objects, so a large graph costs one copy of each.
+    """
+    keep = plan.by_iri
+    found: Counter[_Rel] = Counter()
+    result = tx.run(cypher.READ_RELATIONSHIPS, types=sorted(vocab.relationship_types))
+    for start, rel_type, end in result:
+        start_node = keep.get(start)
+        end_node = keep.get(end)
+        if start_node is not None and end_node is not None:
+            found[(rel_type, start_node.iri, end_node.iri)] += 1
+    return found
+
+
+def write_records(
+    driver: Driver,
+    database: str,
+    nodes: Sequence[NodeRecord],
+    relationships: Sequence[RelationshipRecord],
+    *,
+    data_version: str,
+    batch_size: int = 5_000,
+    progress: ProgressReporter | None = None,
+    vocab: Vocabulary | None = None,
+) -> LoadSummary:
+    """Bring ``database`` to exactly these records in one transaction (see the module docstring).
+
+    ``ensure_schema`` must have run (the loader relies on the unique ``iri`` constraint for its
+    look-ups). Raises ``ValueError`` for records outside the allow-list before anything is sent,
+    :class:`StoreUnavailable` if no session can be opened, and :class:`LoadFailed` if the load
+    fails part way; then nothing was committed.
+    """
+    started = time.monotonic()
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    vocab = vocab or vocabulary()
+    progress = progress or SilentProgress()
+    plan = plan_load(nodes, relationships, vocab)
+    try:
+        session = driver.session(database=database, fetch_size=READ_FETCH_SIZE)
+    except (neo4j.exceptions.DriverError, OSError) as exc:
+        raise StoreUnavailable(f"cannot open a Neo4j session: {exc}") from exc
+    try:
+        with session:
+            tx = session.begin_transaction()
+            try:
+                counters = _write(tx, plan, data_version, batch_size, progress, vocab)
+                tx.commit()
+            finally:
+                if not tx.closed():
+                    # Rolling back over a dead connection fails too; the server discards the
+                    # transaction anyway once the connection is gone.
+                    with contextlib.suppress(neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, OSError):
+                        tx.rollback()
+    except neo4j.exceptions.IncompleteCommit as exc:
+        raise LoadFailed(
+            "the connection to Neo4j was lost while committing the load, so it may or may not have been "
+            "applied; run the load again (it is idempotent)"
+        ) from exc
+    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError) as exc:
+        raise LoadFailed(
+            f"lost the connection to Neo4j during the load ({exc}); nothing was committed, "
+            "the graph is as it was before the load"
+        ) from exc
+    except neo4j.exceptions.Neo4jError as exc:
+        raise LoadFailed(
+            f"Neo4j refused the load ({exc.code}: {exc.message}); nothing was committed, "
+            "the graph is as it was before the load"
+        ) from exc
+    except neo4j.exceptions.DriverError as exc:
+        raise LoadFailed(f"the load failed ({exc}); nothing was committed") from exc
+    finally:
+        progress.finish()
+    return LoadSummary(
+        backend="neo4j",
+        data_version=data_version,
+        seconds=time.monotonic() - started,
+        nodes_created=counters["nodes_created"],
+        nodes_updated=counters["changed"],
+        nodes_deleted=counters["nodes_deleted"],
+        relationships_created=counters["relationships_created"],
+        relationships_deleted=counters["relationships_deleted"],
+        details={"nodes": plan.node_count, "relationships": len(plan.relationships)},
+    )
+
+
+def _write(
+    tx: Transaction,
+    plan: LoadPlan,
+    data_version: str,
+    batch_size: int,
+    progress: ProgressReporter,
+    vocab: Vocabulary,
+) -> Counter[str]:
+    existing = _existing_iris(tx)
+    stale = sorted(existing.difference(plan.by_iri))
+    kept = existing.intersection(plan.by_iri)
+
+    # Relationships to create and delete. On an empty graph (the common first load and the
+    # benchmark) there is nothing to read back.
+    found = _existing_relationships(tx, plan, vocab) if kept else Counter()
+    to_delete: dict[str, list[list[str]]] = defaultdict(list)
+    to_create: dict[str, list[list[str]]] = defaultdict(list)
+    for key, count in found.items():
+        if key not in plan.relationships or count > 1:
+            # A duplicate of a wanted relationship is deleted with its twins, then created once.
+            to_delete[key[0]].append([key[1], key[2]])
+    for key in plan.relationships:
+        if found.get(key, 0) != 1:
+            to_create[key[0]].append([key[1], key[2]])
+
+    new_nodes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    kept_nodes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for labels, rows in plan.nodes.items():
+        fresh = [row for row in rows if row["iri"] not in kept]
+        if fresh:
+            new_nodes[labels] = fresh
+        if len(fresh) < len(rows):
+            kept_nodes[labels] = [row for row in rows if row["iri"] in kept]
+
+    total = (
+        sum(len(rows) for rows in to_delete.values())
+        + len(stale)
+        + plan.node_count
+        + sum(len(rows) for rows in to_create.values())
+    )
+    progress.start("neo4j: loading", total)
+    writer = _Writer(tx, progress)
+    for rel_type, pairs in sorted(to_delete.items()):
+        query = cypher.delete_relationships(rel_type, vocab)
+        for batch in _batches(pairs, batch_size):
+            writer.run(query, {"rows": batch}, len(batch))
+    for batch in _batches(stale, batch_size):
+        writer.run(cypher.DELETE_NODES, {"iris": batch}, len(batch))
+    for labels, rows in new_nodes.items():
+        query = cypher.create_nodes(labels, vocab)
+        for batch in _batches(rows, batch_size):
+            writer.run(query, {"rows": batch}, len(batch))
+    for labels, rows in kept_nodes.items():
+        query = cypher.update_nodes(labels, vocab)
+        for batch in _batches(rows, batch_size):
+            writer.run(query, {"rows": batch}, len(batch), returns_changed=True)
+    for rel_type, pairs in to_create.items():
+        query = cypher.create_relationships(rel_type, vocab)
+        for batch in _batches(pairs, batch_size):
+            writer.run(query, {"rows": batch}, len(batch), expect_relationships=len(batch))
+    writer.flush()
+    tx.run(
+        cypher.MERGE_DATASET,
+        name=cypher.DATASET_NAME,
+        version=data_version,
+        nodes=plan.node_count,
+        relationships=len(plan.relationships),
+    ).consume()
+    return writer.counters
+
+
+def read_dataset_version(tx: ManagedTransaction | Transaction) -> str | None:
+    """The data version recorded by the last successful load, or None."""
+    record = tx.run(cypher.READ_DATASET, name=cypher.DATASET_NAME).single()
+    return None if record is None else str(record["version"])
