@@ -1,0 +1,571 @@
+"""SPARQL 1.1 queries over the embedded store: read-only, time-limited, capped.
+
+pyoxigraph cannot interrupt a query, so queries run in a small pool of worker processes, each
+with its own read-only handle on the embedded store. The caller waits for the answer up to the
+time limit (``MILCOOP_SPARQL_TIMEOUT_SECONDS``); past it, the worker is killed (SIGKILL: it only
+reads, there is nothing to corrupt) and replaced on next use, and the caller gets
+:class:`QueryTimeout`. A runaway query therefore costs one worker for the time limit and never
+blocks the API, which keeps answering everything else.
+
+Workers are forked from a ``forkserver`` that has imported this module once, so a replacement
+starts in a few tens of milliseconds, and never from the API process itself (forking a threaded
+process can deadlock the child). Each worker reopens the store when a load has switched it to a
+new folder, so SPARQL answers the data of the last load, also when Neo4j is the primary store
+(``milcoop load`` refreshes the embedded copy after every Neo4j load).
+
+Read-only three times over: update requests are refused before anything runs; the query parser
+rejects update syntax; the store is opened read-only. Federated queries (``SERVICE``) are refused
+too: they would make the server fetch URLs of the caller's choosing.
+
+Results are capped at ``MILCOOP_SPARQL_MAX_RESULTS`` rows (or triples); :class:`SparqlAnswer`
+says whether the cap cut the answer, and the API says so in headers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import io
+import json
+import multiprocessing
+import queue
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Literal
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from graph.embedded import EmbeddedStore
+from graph.export import FORMATS, _blocks_of, negotiate, serialize_blocks
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: Longest query text accepted.
+MAX_QUERY_BYTES = 100_000
+
+#: Media types for SELECT results, the first one the default.
+SOLUTION_TYPES: tuple[str, ...] = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+    "application/json",
+    "application/xml",
+)
+#: Media types for ASK results (CSV and TSV have no boolean form).
+BOOLEAN_TYPES: tuple[str, ...] = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "application/json",
+    "application/xml",
+)
+#: Media types for CONSTRUCT and DESCRIBE results: the export's RDF formats, Turtle first.
+GRAPH_TYPES: tuple[str, ...] = (*(f.media_type for f in FORMATS.values()), "application/json")
+
+
+# ------------------------------------------------------------------------------------------------
+# Errors (api/errors.py maps them to HTTP by their ``status``)
+# ------------------------------------------------------------------------------------------------
+
+
+class SparqlError(Exception):
+    """A SPARQL request that cannot be answered; ``status`` is the HTTP status it deserves."""
+
+    status = 400
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+
+
+class InvalidQuery(SparqlError):
+    """The query does not parse, or cannot be evaluated (the parser's message says why)."""
+
+
+class UpdateRefused(SparqlError):
+    """An update (INSERT, DELETE, LOAD, ...): the endpoint is read-only."""
+
+
+class NotAcceptable(SparqlError):
+    """The Accept header admits no format for this kind of result."""
+
+    status = 406
+
+
+class UnsupportedMediaType(SparqlError):
+    """A POST body of a content type the protocol does not define for queries."""
+
+    status = 415
+
+
+class QueryTimeout(SparqlError):
+    """The query ran past the time limit and was stopped."""
+
+    status = 503
+
+
+class EndpointBusy(SparqlError):
+    """Every worker stayed busy for the whole time limit."""
+
+    status = 503
+
+
+class EndpointUnavailable(SparqlError):
+    """The embedded store is missing or cannot be opened."""
+
+    status = 503
+
+
+# ------------------------------------------------------------------------------------------------
+# Checks made before a query reaches a worker
+# ------------------------------------------------------------------------------------------------
+
+_LITERALS_IRIS_COMMENTS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>"
+    r"|#[^\n]*",
+    re.DOTALL,
+)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s+)<>\s*)*", re.IGNORECASE)
+_UPDATE_START = re.compile(r"^(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
+_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
+
+
+def _codepoints(text: str) -> str:
+    def char(match: re.Match[str]) -> str:
+        try:
+            return chr(int(match.group(1) or match.group(2), 16))
+        except (ValueError, OverflowError):
+            return match.group(0)
+
+    return _CODEPOINT.sub(char, text)
+
+
+def _keywords_only(text: str) -> str:
+    """The query with strings, IRIs and comments blanked out (IRIs become ``<>``)."""
+    return _LITERALS_IRIS_COMMENTS.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", text)
+
+
+def check_query(query: str) -> None:
+    """Refuse what must never run: empty or oversized text, updates, federated queries.
+
+    Raises :class:`InvalidQuery` or :class:`UpdateRefused`; syntax errors are left to the parser.
+    """
+    if not query.strip():
+        raise InvalidQuery("the query is empty", "query")
+    if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+        raise InvalidQuery(f"the query is longer than {MAX_QUERY_BYTES} bytes", "query")
+    for text in {query, _codepoints(query)}:
+        bare = _keywords_only(text)
+        if _UPDATE_START.match(_PROLOGUE.sub("", bare, count=1)):
+            raise UpdateRefused(
+                "SPARQL updates are not accepted: this endpoint is read-only (load data with `milcoop load`)",
+                "query",
+            )
+        if _SERVICE.search(bare):
+            raise InvalidQuery("federated queries (SERVICE) are not supported by this endpoint", "query")
+
+
+# ------------------------------------------------------------------------------------------------
+# Result serializers (capped rows, so they are written here rather than by pyoxigraph)
+# ------------------------------------------------------------------------------------------------
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _xml_term(term: Any) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value not in (_XSD_STRING, _RDF_LANG_STRING):
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    if isinstance(term, ox.Triple):
+        return (
+            f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}</predicate>"
+            f"<object>{_xml_term(term.object)}</object></triple>"
+        )
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _csv_term(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return str(term.value)
+    return str(term)
+
+
+def _tsv_term(term: Any) -> str:
+    if term is None:
+        return ""
+    # pyoxigraph writes terms in N-Triples syntax, which TSV results use; tabs must not stay raw.
+    return str(term).replace("\t", "\\t")
+
+
+def serialize_solutions(variables: Sequence[str], rows: Sequence[Sequence[Any]], media_type: str) -> bytes:
+    """SELECT results in the SPARQL 1.1 JSON, XML, CSV or TSV results format."""
+    if media_type in ("application/sparql-results+json", "application/json"):
+        bindings = [
+            {name: _json_term(term) for name, term in zip(variables, row, strict=True) if term is not None}
+            for row in rows
+        ]
+        return json.dumps(
+            {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}, ensure_ascii=False
+        ).encode()
+    if media_type in ("application/sparql-results+xml", "application/xml"):
+        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+        out += [f"<variable name={quoteattr(name)}/>" for name in variables]
+        out.append("</head>\n<results>")
+        for row in rows:
+            out.append("<result>")
+            for name, term in zip(variables, row, strict=True):
+                if term is not None:
+                    out.append(f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
+            out.append("</result>")
+        out.append("</results>\n</sparql>\n")
+        return "\n".join(out).encode()
+    if media_type == "text/csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(variables)
+        for row in rows:
+            writer.writerow([_csv_term(term) for term in row])
+        return buffer.getvalue().encode()
+    if media_type == "text/tab-separated-values":
+        lines = ["\t".join(f"?{name}" for name in variables)]
+        lines += ["\t".join(_tsv_term(term) for term in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode()
+    raise ValueError(f"no serializer for {media_type}")
+
+
+def serialize_boolean(value: bool, media_type: str) -> bytes:
+    """ASK results in the SPARQL 1.1 JSON or XML results format."""
+    if media_type in ("application/sparql-results+json", "application/json"):
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+        f"<head/>\n<boolean>{'true' if value else 'false'}</boolean>\n</sparql>\n"
+    ).encode()
+
+
+def serialize_triples(triples: Sequence[ox.Triple], media_type: str) -> bytes:
+    """CONSTRUCT and DESCRIBE results in one of the export's RDF formats."""
+    wanted = "application/ld+json" if media_type == "application/json" else media_type
+    fmt = next(f for f in FORMATS.values() if f.media_type == wanted)
+    return b"".join(serialize_blocks(_blocks_of(triples), fmt))
+
+
+# ------------------------------------------------------------------------------------------------
+# The worker
+# ------------------------------------------------------------------------------------------------
+
+ResultKind = Literal["solutions", "boolean", "graph"]
+
+
+@dataclass(frozen=True)
+class SparqlAnswer:
+    """One query's answer, ready to send."""
+
+    body: bytes
+    media_type: str
+    kind: ResultKind
+    #: Rows (SELECT), triples (CONSTRUCT/DESCRIBE) or 1 (ASK) in the body.
+    count: int
+    #: Whether the result cap cut the answer short.
+    truncated: bool
+    limit: int
+    seconds: float
+
+
+def _not_acceptable(accept: str | None, offered: Sequence[str], kind: str) -> tuple[str, str, str | None]:
+    return (
+        "not_acceptable",
+        f"a {kind} result cannot be given as {accept!r}; acceptable media types are {', '.join(offered)}",
+        "Accept",
+    )
+
+
+def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
+    started = time.perf_counter()
+    query: str = request["query"]
+    accept: str | None = request["accept"]
+    limit: int = request["limit"]
+    options: dict[str, Any] = {}
+    if request["default_graphs"]:
+        options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
+    if request["named_graphs"]:
+        options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    try:
+        result = store.query(query, **options)
+        if isinstance(result, ox.QuerySolutions):
+            media_type = negotiate(accept, SOLUTION_TYPES)
+            if media_type is None:
+                return ("error", *_not_acceptable(accept, SOLUTION_TYPES, "SELECT"))
+            variables = [v.value for v in result.variables]
+            rows: list[list[Any]] = []
+            truncated = False
+            for solution in result:
+                if len(rows) == limit:
+                    truncated = True
+                    break
+                rows.append([solution[name] for name in variables])
+            body = serialize_solutions(variables, rows, media_type)
+            kind: ResultKind = "solutions"
+            count = len(rows)
+        elif isinstance(result, ox.QueryBoolean):
+            media_type = negotiate(accept, BOOLEAN_TYPES)
+            if media_type is None:
+                return ("error", *_not_acceptable(accept, BOOLEAN_TYPES, "ASK"))
+            body, kind, count, truncated = serialize_boolean(bool(result), media_type), "boolean", 1, False
+        else:
+            media_type = negotiate(accept, GRAPH_TYPES)
+            if media_type is None:
+                return ("error", *_not_acceptable(accept, GRAPH_TYPES, "CONSTRUCT or DESCRIBE"))
+            triples: list[ox.Triple] = []
+            truncated = False
+            for triple in result:
+                if len(triples) == limit:
+                    truncated = True
+                    break
+                triples.append(triple)
+            body, kind, count = serialize_triples(triples, media_type), "graph", len(triples)
+    except SyntaxError as exc:
+        return ("error", "invalid_query", f"the query does not parse: {exc}", "query")
+    except (OSError, ValueError, RuntimeError, TypeError) as exc:
+        return ("error", "invalid_query", f"the query failed: {exc}", "query")
+    answer = SparqlAnswer(body, media_type, kind, count, truncated, limit, time.perf_counter() - started)
+    return ("ok", answer)
+
+
+def _serve(conn: Connection, data_dir: str) -> None:
+    """A worker's loop: one request at a time, until the pipe closes."""
+    store: ox.Store | None = None
+    path: Path | None = None
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            current = EmbeddedStore.current_path(Path(data_dir))
+            if current is None:
+                reply: tuple[Any, ...] = (
+                    "error",
+                    "unavailable",
+                    f"the embedded store in {EmbeddedStore.root(Path(data_dir))} is empty: run `milcoop load` first",
+                    None,
+                )
+            else:
+                if current != path:
+                    store, path = None, None
+                    store = ox.Store.read_only(str(current))
+                    path = current
+                assert store is not None
+                reply = _answer(store, request)
+        except OSError as exc:
+            reply = ("error", "unavailable", f"cannot open the embedded store: {exc}", None)
+        except Exception as exc:  # keep the worker alive; the parent reports it
+            reply = ("error", "invalid_query", f"the query failed: {exc}", "query")
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+# ------------------------------------------------------------------------------------------------
+# The pool
+# ------------------------------------------------------------------------------------------------
+
+_ERRORS: dict[str, type[SparqlError]] = {
+    "invalid_query": InvalidQuery,
+    "not_acceptable": NotAcceptable,
+    "unavailable": EndpointUnavailable,
+}
+
+
+def _context() -> Any:
+    ctx = multiprocessing.get_context("forkserver")
+    # Imported once in the fork server; every worker forked from it has it already.
+    ctx.set_forkserver_preload(["graph.sparql_endpoint"])
+    return ctx
+
+
+class _Worker:
+    def __init__(self, ctx: Any, data_dir: Path) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, str(data_dir)), daemon=True, name="milcoop-sparql")
+        self.process.start()
+        child.close()
+
+    def alive(self) -> bool:
+        return bool(self.process.is_alive())
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        self.conn.close()  # the worker sees EOF and returns
+        self.process.join(2)
+        if self.process.is_alive():
+            self.kill()
+
+
+class SparqlEndpoint:
+    """Runs SPARQL queries in worker processes with a time limit and a result cap."""
+
+    def __init__(self, data_dir: Path, timeout: float, max_results: int, workers: int = 2) -> None:
+        if workers < 1:
+            raise ValueError("a SPARQL endpoint needs at least one worker")
+        self.data_dir = Path(data_dir).resolve()
+        self.timeout = timeout
+        self.max_results = max_results
+        self.workers = workers
+        self._ctx = _context()
+        self._idle: queue.Queue[_Worker | None] = queue.Queue()
+        for _ in range(workers):
+            self._idle.put(None)  # started on first use
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _checkout(self, deadline: float) -> _Worker:
+        try:
+            worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise EndpointBusy(
+                f"all {self.workers} SPARQL workers stayed busy for {self.timeout:g} s; try again later"
+            ) from None
+        if worker is not None and worker.alive():
+            return worker
+        try:
+            fresh = _Worker(self._ctx, self.data_dir)
+        except BaseException:
+            self._idle.put(None)
+            raise
+        with self._lock:
+            if worker is not None:
+                self._all.discard(worker)
+            self._all.add(fresh)
+        return fresh
+
+    def run(
+        self,
+        query: str,
+        accept: str | None = None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> SparqlAnswer:
+        """Answer ``query`` in the format ``accept`` prefers, within the time limit.
+
+        Raises a :class:`SparqlError` subclass for anything but an answer.
+        """
+        if self._closed:
+            raise EndpointUnavailable("the SPARQL endpoint is shut down")
+        check_query(query)
+        request = {
+            "query": query,
+            "accept": accept,
+            "limit": self.max_results,
+            "default_graphs": list(default_graphs),
+            "named_graphs": list(named_graphs),
+        }
+        deadline = time.monotonic() + self.timeout
+        worker = self._checkout(deadline)
+        returned: _Worker | None = worker
+        try:
+            worker.conn.send(request)
+            # The time limit counts from when the request was accepted, queueing included.
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                returned = None
+                worker.kill()
+                raise QueryTimeout(
+                    f"the query ran longer than {self.timeout:g} s (MILCOOP_SPARQL_TIMEOUT_SECONDS) and was stopped",
+                    "query",
+                )
+            reply = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            returned = None
+            worker.kill()
+            raise EndpointUnavailable(f"the SPARQL worker failed: {exc}") from exc
+        finally:
+            self._idle.put(returned)
+        if reply[0] == "ok":
+            answer: SparqlAnswer = reply[1]
+            return answer
+        _, code, message, parameter = reply
+        raise _ERRORS.get(code, InvalidQuery)(message, parameter)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        self._closed = True
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.stop()
+
+
+_endpoints: dict[tuple[str, float, int], SparqlEndpoint] = {}
+_endpoints_lock = threading.Lock()
+
+
+def endpoint_for(data_dir: Path, timeout: float, max_results: int) -> SparqlEndpoint:
+    """The process's endpoint for these settings (created on first use, stopped at exit)."""
+    key = (str(Path(data_dir).resolve()), float(timeout), int(max_results))
+    with _endpoints_lock:
+        endpoint = _endpoints.get(key)
+        if endpoint is None or endpoint._closed:
+            endpoint = SparqlEndpoint(Path(data_dir), timeout, max_results)
+            _endpoints[key] = endpoint
+        return endpoint
+
+
+@atexit.register
+def _close_all() -> None:
+    with _endpoints_lock:
+        endpoints = list(_endpoints.values())
+        _endpoints.clear()
+    for endpoint in endpoints:
+        endpoint.close()
