@@ -5,7 +5,10 @@
 * FastAPI's own validation errors (a limit that is not a number, a missing required parameter)
   -> 422 in the same shape;
 * :class:`graph.errors.StoreUnavailable` -> 503 (the store is down or empty);
-* any other :class:`graph.errors.StoreError` -> 500: the store failed on a valid request.
+* any other :class:`graph.errors.StoreError` -> 500: the store failed on a valid request;
+* RDF export and SPARQL: :class:`graph.export.ExportError` -> 406 for an Accept header that admits
+  no RDF format, else 422; :class:`graph.sparql_endpoint.SparqlError` -> its ``status`` (400 for
+  a query that does not parse or is an update, 406, 415, 503 for a timeout or busy workers).
 
 Every error body is :class:`graph.models.ErrorBody`.
 """
@@ -13,14 +16,17 @@ Every error body is :class:`graph.models.ErrorBody`.
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from graph.errors import StoreError, StoreUnavailable
+from graph.export import ExportError
 from graph.models import ErrorBody
 from graph.service import Ambiguous, NotFound, QueryError
+from graph.sparql_endpoint import SparqlError
 
 log = logging.getLogger("milcoop.api")
 
@@ -63,12 +69,26 @@ async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     return _body(500, ErrorBody(error="store_error", message=f"the store failed to answer: {exc}"))
 
 
+async def _export_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ExportError)
+    status = 406 if exc.parameter == "Accept" else 422
+    return _body(status, ErrorBody(error="invalid_parameter", message=str(exc), parameter=exc.parameter))
+
+
+async def _sparql_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SparqlError)
+    error: Literal["unavailable", "invalid_parameter"] = "unavailable" if exc.status == 503 else "invalid_parameter"
+    return _body(exc.status, ErrorBody(error=error, message=exc.message, parameter=exc.parameter))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreUnavailable, _unavailable)
     app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(ExportError, _export_error)
+    app.add_exception_handler(SparqlError, _sparql_error)
 
 
 #: OpenAPI descriptions of the error answers, for routers' ``responses=``.

@@ -1,0 +1,164 @@
+"""``/v1/export`` (the knowledge graph as RDF, streamed), the JSON-LD ``@context``, the ontology
+and the SHACL shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from api.deps import Kinds, MinGrade, ServiceDep, Since, Undated, Until
+from api.errors import ERROR_RESPONSES
+from graph.export import (
+    CONTEXT_PATH,
+    FORMATS,
+    ExportFilter,
+    RdfFormat,
+    export,
+    format_for,
+    published_context,
+    serialize_blocks,
+)
+from graph.rdf_source import GraphSource, RdfSource, source_for_store
+from ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
+
+router = APIRouter(prefix="/v1", tags=["rdf"])
+
+_MEDIA_TYPES = ", ".join(f"`{f.media_type}`" for f in FORMATS.values())
+
+FormatParam = Annotated[
+    str | None,
+    Query(
+        alias="format",
+        description=f"turtle, ntriples, nquads, trig, jsonld or rdfxml. Wins over the Accept header ({_MEDIA_TYPES}).",
+        examples=["turtle"],
+    ),
+]
+Actors = Annotated[
+    list[str] | None,
+    Query(
+        alias="actor",
+        description="Keep events in which every one of these actors takes part, on either side: id, ISO code, "
+        "QID, name or alias (repeat the parameter).",
+        examples=["PRK"],
+    ),
+]
+Statuses = Annotated[
+    list[str] | None,
+    Query(
+        alias="status",
+        description="Keep events asserted by a claim with one of these statuses, and only such claims "
+        "(repeat the parameter).",
+        examples=["reported"],
+    ),
+]
+
+_RDF_CONTENT: dict[str, object] = {f.media_type: {} for f in FORMATS.values()}
+_RDF_ERRORS: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    406: {"description": "The Accept header admits none of the RDF media types (and no format was given)."},
+}
+
+
+def _stream(source: RdfSource, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    finally:
+        source.close()
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": _RDF_CONTENT, "description": "The RDF, streamed."}, **_RDF_ERRORS},
+)
+def export_rdf(
+    request: Request,
+    service: ServiceDep,
+    fmt: FormatParam = None,
+    actors: Actors = None,
+    kinds: Kinds = None,
+    since: Since = None,
+    until: Until = None,
+    undated: Undated = "include",
+    statuses: Statuses = None,
+    min_grade: MinGrade = None,
+) -> StreamingResponse:
+    """The knowledge graph as RDF, lossless: every event and entity, the claims behind each fact
+    with their sources, quotes, statuses and gradings, quantities with qualifiers, dates with their
+    precision. TriG and N-Quads put each claim in the named graph of its source document. The
+    export ends with its description (VoID/DCAT: version, licence, triple count, ontology).
+
+    Without filters it holds everything. Filters keep matching events with their claims, breaches
+    and every resource they reference; ``min_grade`` and ``status`` also drop the claims that fail
+    them. The answer streams: the first bytes leave before the export is complete."""
+    chosen = format_for(fmt, request.headers.get("accept"))
+    flt = ExportFilter.from_request(
+        service,
+        actors=actors,
+        kinds=kinds,
+        since=since,
+        until=until,
+        undated=undated,
+        statuses=statuses,
+        min_grade=min_grade,
+    )
+    source = source_for_store(service.store)
+    version = source.data_version or "unversioned"
+    return StreamingResponse(
+        _stream(source, export(source, chosen, flt)),
+        media_type=chosen.media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="milcoop-{version}.{chosen.extension}"',
+            "Vary": "Accept",
+            "Milcoop-Data-Version": version,
+        },
+    )
+
+
+@router.get(
+    CONTEXT_PATH.removeprefix("/v1"),
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/ld+json": {}}, "description": "The JSON-LD context."}},
+)
+def context() -> JSONResponse:
+    """The JSON-LD ``@context`` of milcoop data: the terms the JSON-LD export and the API use."""
+    return JSONResponse(published_context(), media_type="application/ld+json")
+
+
+def _rdf_file(path: Path, fmt_name: str | None, accept: str | None) -> Response:
+    chosen: RdfFormat = format_for(fmt_name, accept)
+    if chosen.name == "turtle":
+        # The shipped file itself, comments included.
+        return Response(path.read_bytes(), media_type=chosen.media_type, headers={"Vary": "Accept"})
+    body = b"".join(serialize_blocks(GraphSource.from_file(path).blocks(), chosen))
+    return Response(body, media_type=chosen.media_type, headers={"Vary": "Accept"})
+
+
+_FILE_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": _RDF_CONTENT, "description": "Turtle unless the Accept header or format asks otherwise."},
+    406: _RDF_ERRORS[406],
+    422: ERROR_RESPONSES[422],
+}
+
+
+@router.get("/ontology", response_class=Response, responses=_FILE_RESPONSES)
+def ontology(request: Request, fmt: FormatParam = None) -> Response:
+    """The milcoop ontology (OWL): classes, properties and enumerations (ontology/milcoop.ttl)."""
+    return _rdf_file(ONTOLOGY_FILE, fmt, request.headers.get("accept"))
+
+
+@router.get("/ontology/materiel", response_class=Response, responses=_FILE_RESPONSES)
+def materiel(request: Request, fmt: FormatParam = None) -> Response:
+    """The materiel and technology taxonomy (SKOS) events name their items from
+    (ontology/materiel.ttl; every export includes it too)."""
+    return _rdf_file(MATERIEL_FILE, fmt, request.headers.get("accept"))
+
+
+@router.get("/shapes", response_class=Response, responses=_FILE_RESPONSES)
+def shapes(request: Request, fmt: FormatParam = None) -> Response:
+    """The SHACL shapes every milcoop dataset and export satisfies (ontology/shapes.ttl)."""
+    return _rdf_file(SHAPES_FILE, fmt, request.headers.get("accept"))
