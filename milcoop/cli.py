@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from graph.errors import StoreError
 from loaders.curated import compile_facts
 from loaders.problems import CurationError
 from milcoop.settings import Backend, Settings, get_settings
+
+if TYPE_CHECKING:
+    from graph.store import GraphStore
 
 app = typer.Typer(
     help="milcoop: a knowledge graph of state military cooperation.",
@@ -176,3 +179,126 @@ def serve(
     chosen_port = port or settings.port
     out.print(f"milcoop API ({settings.backend} store) on http://{chosen_host}:{chosen_port} (docs at /docs)")
     uvicorn.run(create_app(settings), host=chosen_host, port=chosen_port, log_level="info")
+
+
+ExportBackendOption = Annotated[
+    Backend | None,
+    typer.Option(
+        "--backend",
+        help="Store to read: 'neo4j' or 'embedded'. Default: neo4j when NEO4J_URI is set, else embedded.",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def export(
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="turtle, ntriples, nquads, trig, jsonld or rdfxml.")
+    ] = "turtle",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).", show_default=False)
+    ] = None,
+    actor: Annotated[
+        list[str] | None,
+        typer.Option(help="Keep events in which this actor takes part (id, ISO code, QID, name or alias); repeat "
+                     "for events involving all of them.", show_default=False),
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Event kind, repeatable (materiel-transfer, ...).", show_default=False)
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Events overlapping from this date (YYYY[-MM[-DD]]).")] = None,
+    until: Annotated[str | None, typer.Option(help="Events starting on or before this date (YYYY[-MM[-DD]]).")] = None,
+    undated: Annotated[str, typer.Option(help="'include' or 'exclude' events with no date.")] = "include",
+    status: Annotated[
+        list[str] | None, typer.Option(help="Claim status to keep, repeatable (reported, ...).", show_default=False)
+    ] = None,
+    min_grade: Annotated[
+        str | None, typer.Option(help="Keep claims graded at least this (Admiralty, e.g. B2).", show_default=False)
+    ] = None,
+    backend: ExportBackendOption = None,
+) -> None:
+    """Export the knowledge graph as RDF, whole or filtered, streamed as it is read.
+
+    Lossless: claims, sources, quotes, gradings, quantities and dates with their precision. TriG
+    and N-Quads put each claim in the named graph of its source document. See docs/rdf.md.
+    """
+    import os
+    import sys
+    import time
+
+    from graph.export import ExportError, ExportFilter, ExportStats, format_named
+    from graph.export import export as export_rdf
+    from graph.rdf_source import source_for_store
+    from graph.service import QueryError, QueryService
+
+    settings = get_settings()
+    chosen = backend or settings.backend
+    started = time.perf_counter()
+    try:
+        rdf_format = format_named(fmt, "--format")
+        store = _open_export_store(settings, chosen)
+    except ExportError as exc:
+        err.print(f"[red]{exc.parameter}[/red]: {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        err.print(f"[red]export failed[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    target = out_file
+    partial = target.with_name(f".{target.name}.part") if target is not None else None
+    try:
+        flt = ExportFilter.from_request(
+            QueryService(store), actors=actor, kinds=kind, since=since, until=until, undated=undated,
+            statuses=status, min_grade=min_grade,
+        )
+        source = source_for_store(store)
+        stats = ExportStats()
+        handle: BinaryIO = partial.open("wb") if partial is not None else sys.stdout.buffer
+        try:
+            for chunk in export_rdf(source, rdf_format, flt, stats):
+                handle.write(chunk)
+        finally:
+            if partial is not None:
+                handle.close()
+            else:
+                handle.flush()
+        if partial is not None and target is not None:
+            # Only a complete export takes the file's name.
+            os.replace(partial, target)
+    except QueryError as exc:
+        err.print(f"[red]--{(exc.parameter or 'filter').replace('_', '-')}[/red]: {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        err.print(f"[red]export failed[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except BrokenPipeError:
+        # The reader stopped (``milcoop export | head``): nothing to report.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        err.print(f"[red]cannot write[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        store.close()
+    where = str(target) if target is not None else "standard output"
+    err.print(
+        f"{stats.triples} triples (+{stats.description_triples} describing the export) as {rdf_format.name} "
+        f"from the {chosen} store to {where} in {time.perf_counter() - started:.2f} s",
+        highlight=False,
+    )
+
+
+def _open_export_store(settings: Settings, backend: Backend) -> GraphStore:
+    from graph.errors import StoreUnavailable
+
+    if backend == "neo4j":
+        from graph.neo4j_store import Neo4jGraphStore
+
+        if not settings.neo4j_uri.strip():
+            raise StoreUnavailable("--backend neo4j needs NEO4J_URI")
+        return Neo4jGraphStore.connect(settings)
+    from graph.embedded_store import EmbeddedGraphStore
+
+    return EmbeddedGraphStore.open(settings.data_dir)
