@@ -1,0 +1,491 @@
+"""The RDF export: lossless in every format from every store, filters, named graphs, description,
+streaming and snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCAT, DCTERMS, OWL, VOID, XSD
+
+from graph.embedded import EmbeddedStore
+from graph.export import (
+    CHUNK_TRIPLES,
+    CONTEXT_FILE,
+    FORMATS,
+    ExportFilter,
+    ExportStats,
+    build_context,
+    export,
+    format_for,
+    negotiate,
+)
+from graph.rdf_source import EmbeddedSource, GraphSource, Neo4jSource, RdfSource, SubjectBlock
+from loaders.curated import CompiledFacts, entity_iri
+from loaders.shacl import shacl_report
+from milcoop.settings import Settings
+from ontology.namespace import DATASET_IRI, GRAPH, MC, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI
+from ontology.vocabulary import vocabulary
+from tests.api.stores import embedded_settings, neo4j_with_bundled
+
+RDFLIB_FORMATS = {
+    "turtle": "turtle",
+    "ntriples": "nt",
+    "nquads": "nquads",
+    "trig": "trig",
+    "jsonld": "json-ld",
+    "rdfxml": "xml",
+}
+OX_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+DESCRIPTION_SUBJECTS = (DATASET_IRI, ONTOLOGY_IRI)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def run(source: RdfSource, fmt: str, flt: ExportFilter | None = None, **options: Any) -> tuple[bytes, ExportStats]:
+    stats = ExportStats()
+    data = b"".join(export(source, FORMATS[fmt], flt, stats, **options))
+    assert stats.done
+    return data, stats
+
+
+def parse_rdflib(data: bytes, fmt: str) -> Dataset:
+    dataset = Dataset()
+    dataset.parse(data=data, format=RDFLIB_FORMATS[fmt])
+    return dataset
+
+
+def parse_oxigraph(data: bytes, fmt: str) -> Graph:
+    from graph.embedded import to_rdflib
+
+    graph = Graph()
+    for quad in ox.parse(data, format=OX_FORMATS[fmt]):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return graph
+
+
+def union(dataset: Dataset) -> Graph:
+    graph = Graph()
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    return graph
+
+
+def split_description(graph: Graph) -> tuple[Graph, Graph]:
+    """(the data, the description): the description is about the dataset, the ontology and the
+    filtered selection (a blank node)."""
+    data, description = Graph(), Graph()
+    for triple in graph:
+        target = description if triple[0] in DESCRIPTION_SUBJECTS or isinstance(triple[0], BNode) else data
+        target.add(triple)
+    return data, description
+
+
+def triples_of(graph: Graph, subject: URIRef) -> set[tuple[Any, Any]]:
+    return set(graph.predicate_objects(subject))
+
+
+# -- sources -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def embedded_dir(tmp_path_factory: pytest.TempPathFactory, bundled: CompiledFacts) -> Path:
+    return embedded_settings(tmp_path_factory.mktemp("export-embedded"), bundled).data_dir
+
+
+@pytest.fixture(scope="module")
+def neo4j_loaded(neo4j_settings: Settings, bundled: CompiledFacts) -> Settings:
+    # Other modules share the session's server: bring it to the bundled facts first.
+    return neo4j_with_bundled(neo4j_settings, bundled)
+
+
+@pytest.fixture(params=["compiled", "embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def source(request: pytest.FixtureRequest, bundled: CompiledFacts) -> Iterator[RdfSource]:
+    if request.param == "compiled":
+        yield GraphSource.from_compiled(bundled)
+        return
+    if request.param == "embedded":
+        opened: RdfSource = EmbeddedSource.open(request.getfixturevalue("embedded_dir"))
+    else:
+        opened = Neo4jSource.from_settings(request.getfixturevalue("neo4j_loaded"))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+# -- lossless, in every format, from every store -----------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_format_parses_back_to_the_compiled_facts_in_two_parsers(
+    source: RdfSource, fmt: str, bundled: CompiledFacts
+) -> None:
+    data, stats = run(source, fmt, snapshots=False)
+    by_rdflib, description = split_description(union(parse_rdflib(data, fmt)))
+    by_oxigraph, description_ox = split_description(parse_oxigraph(data, fmt))
+    assert isomorphic(by_rdflib, bundled.graph)
+    assert isomorphic(by_oxigraph, bundled.graph)
+    assert isomorphic(description, description_ox)
+    assert stats.triples == len(bundled.graph)
+    assert description.value(DATASET_IRI, VOID.triples) == Literal(len(bundled.graph), datatype=XSD.integer)
+    conforms, report = shacl_report(by_rdflib)
+    assert conforms, report.serialize(format="turtle")
+
+
+def test_typed_literals_keep_precision_quotes_qualifiers_and_gradings(bundled: CompiledFacts) -> None:
+    graph = union(parse_rdflib(run(GraphSource.from_compiled(bundled), "jsonld")[0], "jsonld"))
+    event = entity_iri("event", "prk-rus-ammunition-2024")
+    assert graph.value(event, MC.startDate) == Literal("2024", datatype=XSD.gYear)
+    assert graph.value(event, MC.spanEnd) == Literal("2024-12-31", datatype=XSD.date)
+    claim = entity_iri("claim", "prk-rus-ammunition-2024--source-notes")
+    assert graph.value(claim, MC.sourceReliability) == Literal("B")
+    assert graph.value(claim, MC.informationCredibility) == Literal(2, datatype=XSD.integer)
+    assert "As many as 9 million rounds" in str(graph.value(claim, MC.quote))
+    quantity = graph.value(claim, MC.claimedQuantity)
+    assert graph.value(quantity, MC.value) == Literal(9_000_000, datatype=XSD.integer)
+    assert graph.value(quantity, MC.qualifier) == MC.asManyAs
+    assert graph.value(claim, MC.source) == entity_iri("source", "source-notes")
+
+
+def test_json_ld_uses_the_published_context_and_its_terms(bundled: CompiledFacts) -> None:
+    document = json.loads(run(GraphSource.from_compiled(bundled), "jsonld")[0])
+    assert document["@context"] == json.loads(CONTEXT_FILE.read_text())["@context"]
+    nodes = {node["@id"]: node for node in document["@graph"]}
+    event = nodes["id:event/prk-rus-ammunition-2024"]
+    assert event["@type"] == "MaterielTransfer"
+    # Properties the ontology does not declare functional are always arrays (the context says @set).
+    assert event["supplier"] == ["id:state/PRK"] and event["recipient"] == ["id:state/RUS"]
+    assert event["startDate"] == {"@value": "2024", "@type": "xsd:gYear"}
+    assert sorted(event["item"]) == ["mat:artillery-ammunition", "mat:rocket-ammunition"]
+    claim = nodes["id:claim/prk-rus-ammunition-2024--source-notes"]
+    assert claim["status"] == "mc:reported" and claim["informationCredibility"] == 2
+
+
+def test_the_shipped_context_is_the_one_derived_from_the_ontology() -> None:
+    assert json.loads(CONTEXT_FILE.read_text(encoding="utf-8")) == build_context(), (
+        "ontology/context.jsonld is out of step with the ontology: run `python -m graph.export --write-context`"
+    )
+
+
+# -- named graphs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+def test_claims_and_their_quantities_sit_in_the_graph_of_their_source_document(
+    source: RdfSource, fmt: str, bundled: CompiledFacts
+) -> None:
+    dataset = parse_rdflib(run(source, fmt, snapshots=False)[0], fmt)
+    compiled = bundled.graph
+    expected: dict[URIRef, set[tuple[Any, Any, Any]]] = {}
+    for claim in compiled.subjects(RDF.type, MC.Claim):
+        graph = GRAPH[str(compiled.value(claim, MC.source)).rsplit("/", 1)[-1]]
+        owned = set(compiled.triples((claim, None, None)))
+        for quantity in compiled.objects(claim, MC.claimedQuantity):
+            owned |= set(compiled.triples((quantity, None, None)))
+        expected.setdefault(graph, set()).update(owned)
+    found: dict[URIRef, set[tuple[Any, Any, Any]]] = {}
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        name = getattr(g, "identifier", g)
+        if name is not None and name != URIRef("urn:x-rdflib:default"):
+            found.setdefault(name, set()).add((s, p, o))
+    assert found == expected
+    default = dataset.default_context
+    assert (entity_iri("event", "prk-rus-ammunition-2024"), RDF.type, MC.MaterielTransfer) in default
+    assert not set(default.subjects(RDF.type, MC.Claim))
+    assert (DATASET_IRI, RDF.type, VOID.Dataset) in default
+
+
+# -- the same export from either store --------------------------------------------------------------
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("fmt", ["nquads", "ntriples"])
+def test_neo4j_and_the_embedded_store_export_the_same_lines(
+    fmt: str, embedded_dir: Path, neo4j_loaded: Settings
+) -> None:
+    with EmbeddedSource.open(embedded_dir) as embedded, Neo4jSource.from_settings(neo4j_loaded) as neo4j:
+        assert embedded.data_version == neo4j.data_version
+        from_embedded = run(embedded, fmt, snapshots=False)[0].splitlines()
+        from_neo4j = run(neo4j, fmt)[0].splitlines()
+    issued = str(DCTERMS.issued).encode()
+    # The only thing that may differ is the day each store was loaded (the same load, unless it
+    # straddled midnight UTC).
+    assert sorted(line for line in from_embedded if issued not in line) == sorted(
+        line for line in from_neo4j if issued not in line
+    )
+    assert len(from_embedded) == len(from_neo4j)
+
+
+@pytest.mark.neo4j
+def test_a_filtered_export_is_the_same_from_neo4j(embedded_dir: Path, neo4j_loaded: Settings) -> None:
+    flt = ExportFilter(actors=(str(entity_iri("state", "RUS")),), since=dt.date(2024, 1, 1), min_grading="C3")
+    with EmbeddedSource.open(embedded_dir) as embedded, Neo4jSource.from_settings(neo4j_loaded) as neo4j:
+        a, _ = split_description(union(parse_rdflib(run(embedded, "nquads", flt)[0], "nquads")))
+        b, _ = split_description(union(parse_rdflib(run(neo4j, "nquads", flt)[0], "nquads")))
+    assert len(a) > 100 and isomorphic(a, b)
+
+
+# -- the description ----------------------------------------------------------------------------------
+
+
+def test_the_description_names_title_version_licence_issue_day_count_and_ontology(embedded_dir: Path) -> None:
+    with EmbeddedSource.open(embedded_dir) as source:
+        data, stats = run(source, "turtle", snapshots=False)
+        loaded = EmbeddedStore.open(embedded_dir).info
+    graph = Graph().parse(data=data, format="turtle")
+    d = DATASET_IRI
+    assert {VOID.Dataset, DCAT.Dataset} <= set(graph.objects(d, RDF.type))
+    assert "military cooperation" in str(graph.value(d, DCTERMS.title))
+    assert graph.value(d, URIRef(f"{DCAT}version")) == Literal(loaded.data_version)
+    assert graph.value(d, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert graph.value(d, DCTERMS.issued) == Literal(loaded.loaded_at[:10], datatype=XSD.date)
+    assert graph.value(d, VOID.triples) == Literal(stats.triples, datatype=XSD.integer)
+    assert graph.value(d, DCTERMS.conformsTo) == ONTOLOGY_IRI
+    assert graph.value(ONTOLOGY_IRI, OWL.versionIRI) == ONTOLOGY_VERSION_IRI
+    assert stats.description_triples == len(split_description(graph)[1])
+
+
+# -- filters ---------------------------------------------------------------------------------------------
+
+LINKS = {rel.iri for rel in vocabulary().relationships.values()} - {MC.asserts, MC.claimedQuantity}
+STATUS_CODES = vocabulary().enum_properties[MC.status].codes
+
+
+def _expected_events(compiled: Graph, flt: ExportFilter) -> set[URIRef]:
+    """The events a filter keeps, worked out independently with SPARQL over the compiled facts."""
+    kinds = {
+        "materiel-transfer": MC.MaterielTransfer, "technology-transfer": MC.TechnologyTransfer,
+        "troop-deployment": MC.TroopDeployment, "weapons-use": MC.WeaponsUse,
+        "support-request": MC.SupportRequest, "official-statement": MC.OfficialStatement,
+    }
+    roles = [MC.supplier, MC.recipient, MC.sendingState, MC.hostState, MC.requester, MC.requestedFrom,
+             MC.usedBy, MC.statedBy, MC.targetState]
+    out = set()
+    for cls in kinds.values():
+        if flt.kinds and cls not in {kinds[k] for k in flt.kinds}:
+            continue
+        for event in compiled.subjects(RDF.type, cls):
+            involved = {o for r in roles for o in compiled.objects(event, r)}
+            if not all(URIRef(a) in involved for a in flt.actors):
+                continue
+            start, end = compiled.value(event, MC.spanStart), compiled.value(event, MC.spanEnd)
+            if flt.since or flt.until:
+                if start is None:
+                    if not flt.include_undated:
+                        continue
+                else:
+                    if flt.until and start.toPython() > flt.until:
+                        continue
+                    if flt.since and end is not None and end.toPython() < flt.since:
+                        continue
+            if flt.filters_claims and not [c for c in compiled.subjects(MC.asserts, event) if _passes(compiled, c, flt)]:
+                continue
+            out.add(event)
+    return out
+
+
+def _passes(compiled: Graph, claim: Any, flt: ExportFilter) -> bool:
+    if flt.statuses and not {STATUS_CODES[c] for c in flt.statuses} & set(compiled.objects(claim, MC.status)):
+        return False
+    if flt.min_grading:
+        reliability = str(compiled.value(claim, MC.sourceReliability))
+        credibility = int(compiled.value(claim, MC.informationCredibility))  # type: ignore[arg-type]
+        if reliability > flt.min_grading[0] or credibility > int(flt.min_grading[1]):
+            return False
+    return True
+
+
+FILTERS = {
+    "dprk-russia-transfers-2024-b2": ExportFilter(
+        actors=(str(entity_iri("state", "PRK")), str(entity_iri("state", "RUS"))),
+        since=dt.date(2024, 1, 1), kinds=("materiel-transfer",), min_grading="B2",
+    ),
+    "russia-until-2024-06-dated": ExportFilter(
+        actors=(str(entity_iri("state", "RUS")),), until=dt.date(2024, 6, 30), include_undated=False,
+    ),
+    "estimated-claims": ExportFilter(statuses=("estimated",)),
+    "weapons-use": ExportFilter(kinds=("weapons-use",)),
+    "nothing": ExportFilter(actors=(str(entity_iri("state", "GBR")),), kinds=("troop-deployment",)),
+}
+
+
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_a_filtered_export_holds_the_matching_events_whole_with_their_context(
+    name: str, embedded_dir: Path, bundled: CompiledFacts
+) -> None:
+    flt = FILTERS[name]
+    compiled = bundled.graph
+    with EmbeddedSource.open(embedded_dir) as source:
+        data, stats = run(source, "trig", flt)
+    graph, description = split_description(union(parse_rdflib(data, "trig")))
+    events = {e for cls in (MC.MaterielTransfer, MC.TechnologyTransfer, MC.TroopDeployment, MC.WeaponsUse,
+                            MC.SupportRequest, MC.OfficialStatement) for e in graph.subjects(RDF.type, cls)}
+    expected = _expected_events(compiled, flt)
+    assert expected <= events
+    # Other events are there only because a selected resource points at them.
+    for extra in events - expected:
+        assert any(graph.subjects(None, extra)), extra
+    # Lossless for what it holds: every subject with exactly its compiled triples, and each
+    # selected event's claims are those that pass the claim filters.
+    for subject in set(graph.subjects()):
+        assert triples_of(graph, subject) == triples_of(compiled, subject), subject
+    for event in expected:
+        kept = set(graph.subjects(MC.asserts, event))
+        assert kept == {c for c in compiled.subjects(MC.asserts, event) if _passes(compiled, c, flt)}
+    # Every link points at something in the export (or at an enumeration in the ontology).
+    for s, p, o in graph:
+        if p in LINKS:
+            assert (o, None, None) in graph, (s, p, o)
+    # Breaches of selected events come along when a claim for them passes.
+    for breach in compiled.subjects(RDF.type, MC.Breach):
+        if compiled.value(breach, MC.breachingEvent) in expected and any(
+            _passes(compiled, c, flt) for c in compiled.subjects(MC.asserts, breach)
+        ):
+            assert (breach, RDF.type, MC.Breach) in graph
+    subset = description.value(DATASET_IRI, VOID.subset)
+    assert description.value(subset, VOID.triples) == Literal(stats.triples, datatype=XSD.integer)
+    if expected:
+        conforms, report = shacl_report(graph)
+        assert conforms, report.serialize(format="turtle")
+    else:
+        assert stats.triples == 0
+
+
+def test_the_dprk_russia_filter_keeps_the_2024_ammunition_and_drops_c3_claims(
+    embedded_dir: Path, bundled: CompiledFacts
+) -> None:
+    with EmbeddedSource.open(embedded_dir) as source:
+        data, _ = run(source, "ntriples", FILTERS["dprk-russia-transfers-2024-b2"])
+    graph = Graph().parse(data=data, format="nt")
+    event = entity_iri("event", "prk-rus-ammunition-2024")
+    assert set(graph.subjects(MC.asserts, event)) == {entity_iri("claim", "prk-rus-ammunition-2024--source-notes")}
+    assert (entity_iri("claim", "prk-rus-ammunition-2024--voice-news-article"), None, None) not in graph
+    assert (entity_iri("state", "PRK"), MC.isoCode, Literal("PRK")) in graph
+    assert (entity_iri("source", "source-notes"), RDF.type, MC.SourceDocument) in graph
+    # Russia to the DPRK is another direction but still involves both: kept when dated 2024+.
+    assert (entity_iri("event", "rus-prk-air-defence"), RDF.type, MC.MaterielTransfer) in graph
+
+
+def test_undated_events_follow_the_undated_choice(embedded_dir: Path, bundled: CompiledFacts) -> None:
+    undated = entity_iri("event", "prk-rus-ballistic-missiles")
+    assert bundled.graph.value(undated, MC.startDate) is None
+    window = {"actors": (str(entity_iri("state", "PRK")),), "since": dt.date(2024, 1, 1)}
+    with EmbeddedSource.open(embedded_dir) as source:
+        kept = Graph().parse(data=run(source, "ntriples", ExportFilter(**window))[0], format="nt")  # type: ignore[arg-type]
+        dropped = Graph().parse(
+            data=run(source, "ntriples", ExportFilter(**window, include_undated=False))[0], format="nt"  # type: ignore[arg-type]
+        )
+    assert (undated, RDF.type, MC.MaterielTransfer) in kept
+    assert (undated, RDF.type, MC.MaterielTransfer) not in dropped
+
+
+# -- streaming ---------------------------------------------------------------------------------------------
+
+
+class _CountingSource(GraphSource):
+    """A large graph handed out lazily, counting how many subjects were taken."""
+
+    def __init__(self, subjects: int) -> None:
+        super().__init__([])
+        self.total = subjects
+        self.taken = 0
+
+    def blocks(self) -> Iterator[SubjectBlock]:
+        name = ox.NamedNode(str(MC.quote))
+        for n in range(self.total):
+            self.taken += 1
+            subject = ox.NamedNode(f"https://w3id.org/milcoop/id/claim/c{n}")
+            yield SubjectBlock(subject, [ox.Quad(subject, name, ox.Literal(f"quote {n}"), ox.DefaultGraph())])
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_the_first_bytes_leave_before_the_source_is_read_through(fmt: str) -> None:
+    source = _CountingSource(3 * CHUNK_TRIPLES)
+    chunks = export(source, FORMATS[fmt])
+    received = [next(chunks)]
+    while source.taken == 0:  # a header may come first, before any subject is read
+        received.append(next(chunks))
+    # Data is on its way after one chunk of subjects, never the whole graph (JSON-LD and RDF/XML
+    # included: they too are written node by node).
+    assert source.taken <= CHUNK_TRIPLES + 1 < source.total
+    received += list(chunks)
+    assert source.taken == source.total
+    quads = ox.parse(b"".join(received), format=OX_FORMATS[fmt])
+    assert sum(1 for q in quads if q.subject.value.startswith("https://w3id.org/milcoop/id/claim/")) == source.total
+
+
+# -- snapshots of whole exports ------------------------------------------------------------------------------
+
+
+def test_a_whole_export_is_replayed_from_its_snapshot_until_the_next_load(
+    tmp_path: Path, bundled: CompiledFacts
+) -> None:
+    settings = embedded_settings(tmp_path, bundled)
+    with EmbeddedSource.open(settings.data_dir) as source:
+        first, cold = run(source, "turtle")
+        second, warm = run(source, "turtle")
+        unfiltered_from_store, _ = run(source, "turtle", snapshots=False)
+    assert (cold.origin, warm.origin) == ("store", "snapshot")
+    assert first == second == unfiltered_from_store
+    assert warm.triples == cold.triples == len(bundled.graph)
+    embedded_settings(tmp_path, bundled)  # a new load: a new store folder
+    with EmbeddedSource.open(settings.data_dir) as source:
+        _, after = run(source, "turtle")
+    assert after.origin == "store"
+    folders = list((EmbeddedStore.root(settings.data_dir) / "exports").iterdir())
+    assert len(folders) == 1  # the previous load's snapshots are gone
+
+
+def test_an_interrupted_export_leaves_no_snapshot(tmp_path: Path, bundled: CompiledFacts) -> None:
+    settings = embedded_settings(tmp_path, bundled)
+    with EmbeddedSource.open(settings.data_dir) as source:
+        chunks = export(source, FORMATS["ntriples"], stats=ExportStats())
+        next(chunks)
+        chunks.close()  # the client went away
+        _, stats = run(source, "ntriples")
+    assert stats.origin == "store"
+
+
+# -- content negotiation -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "text/turtle"),
+        ("", "text/turtle"),
+        ("*/*", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/rdf+xml;q=0.5, application/ld+json", "application/ld+json"),
+        ("application/*;q=0.9, application/trig", "application/trig"),
+        ("text/html, */*;q=0.1", "text/turtle"),
+        ("text/turtle;q=0, application/n-quads;q=0.2", "application/n-quads"),
+        ("text/html", None),
+        ("application/ld+json;q=0", None),
+        ("garbage", None),
+    ],
+)
+def test_negotiate_follows_quality_and_specificity(accept: str | None, expected: str | None) -> None:
+    offered = [f.media_type for f in FORMATS.values()]
+    assert negotiate(accept, offered) == expected
+
+
+def test_the_format_parameter_wins_over_accept() -> None:
+    assert format_for("nt", "text/turtle").name == "ntriples"
+    assert format_for(None, "application/json").name == "jsonld"
