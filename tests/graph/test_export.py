@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -489,3 +490,51 @@ def test_negotiate_follows_quality_and_specificity(accept: str | None, expected:
 def test_the_format_parameter_wins_over_accept() -> None:
     assert format_for("nt", "text/turtle").name == "ntriples"
     assert format_for(None, "application/json").name == "jsonld"
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_a_replayed_snapshot_is_byte_for_byte_the_export_from_the_store(
+    fmt: str, tmp_path: Path, bundled: CompiledFacts
+) -> None:
+    settings = embedded_settings(tmp_path, bundled)
+    with EmbeddedSource.open(settings.data_dir) as source:
+        from_store, _ = run(source, fmt, snapshots=False)
+        run(source, fmt)  # keeps the snapshot
+        replayed, stats = run(source, fmt)
+    assert stats.origin == "snapshot"
+    assert replayed == from_store
+    data, _ = split_description(union(parse_rdflib(replayed, fmt)))
+    assert isomorphic(data, bundled.graph)
+
+
+# -- the command line ----------------------------------------------------------------------------------------
+
+
+def _milcoop(*args: str, data_dir: Path) -> subprocess.CompletedProcess[bytes]:
+    import os
+    import sys
+
+    env = {**os.environ, "MILCOOP_DATA_DIR": str(data_dir), "NEO4J_URI": ""}
+    return subprocess.run([str(Path(sys.executable).parent / "milcoop"), *args], env=env, capture_output=True,
+                          timeout=120, check=False)
+
+
+def test_milcoop_export_writes_a_filtered_file_and_names_bad_options(embedded_dir: Path, bundled: CompiledFacts,
+                                                                     tmp_path: Path) -> None:
+    out = tmp_path / "dprk-russia.trig"
+    done = _milcoop("export", "--format", "trig", "--out", str(out), "--actor", "DPRK", "--actor", "Russia",
+                    "--since", "2024", "--min-grade", "B2", data_dir=embedded_dir)
+    assert done.returncode == 0, done.stderr.decode()
+    data, _ = split_description(union(parse_rdflib(out.read_bytes(), "trig")))
+    assert (entity_iri("event", "prk-rus-ammunition-2024"), RDF.type, MC.MaterielTransfer) in data
+    assert f"{len(data)} triples" in done.stderr.decode()
+    to_stdout = _milcoop("export", "-f", "nt", data_dir=embedded_dir)
+    assert to_stdout.returncode == 0
+    assert isomorphic(split_description(Graph().parse(data=to_stdout.stdout, format="nt"))[0], bundled.graph)
+    for args, option in [(("-f", "excel"), "--format"), (("--actor", "Nroth Korea"), "--actor"),
+                         (("--since", "2024-13"), "--since"), (("--min-grade", "Z9"), "--min-grade")]:
+        bad = _milcoop("export", *args, "--out", str(tmp_path / "bad.ttl"), data_dir=embedded_dir)
+        assert bad.returncode == 1 and option in bad.stderr.decode(), bad.stderr.decode()
+        assert not (tmp_path / "bad.ttl").exists()
+    empty = _milcoop("export", data_dir=tmp_path / "nothing-loaded")
+    assert empty.returncode == 2 and "milcoop load" in empty.stderr.decode()
