@@ -341,8 +341,9 @@ class ExportFilter:
       either side (supplier, recipient, sending or host state, requester, requested from, user,
       target state, author of a statement);
     * ``since``/``until``: the event's span overlaps the window: its ``spanEnd`` is absent (open)
-      or on or after ``since``, and its ``spanStart`` is on or before ``until``. Undated events
-      (no start) are kept unless ``include_undated`` is false;
+      or on or after ``since``, and its ``spanStart`` is on or before ``until``;
+    * ``include_undated``: whether events with no start (the sources give no time) are kept, with
+      or without a window (as the API's ``undated``);
     * ``kinds``: event kind codes (``materiel-transfer``, ...);
     * ``min_grading`` (``B2``) and ``statuses``: a claim passes when its source reliability is at
       least the letter and its information credibility at least the number (A1 best), and its
@@ -361,7 +362,13 @@ class ExportFilter:
     @property
     def is_empty(self) -> bool:
         return not (
-            self.actors or self.since or self.until or self.kinds or self.min_grading or self.statuses
+            self.actors
+            or self.since
+            or self.until
+            or self.kinds
+            or self.min_grading
+            or self.statuses
+            or not self.include_undated
         )
 
     @property
@@ -376,8 +383,9 @@ class ExportFilter:
         if self.kinds:
             parts.append("of kind " + " or ".join(self.kinds))
         if self.since or self.until:
-            window = f"from {self.since or 'any time'} to {self.until or 'any time'}"
-            parts.append(window + ("" if self.include_undated else ", undated events left out"))
+            parts.append(f"from {self.since or 'any time'} to {self.until or 'any time'}")
+        if not self.include_undated:
+            parts.append("undated events left out")
         if self.min_grading:
             parts.append(f"claims graded {self.min_grading} or better")
         if self.statuses:
@@ -486,10 +494,11 @@ class _Selection:
             involved = {q.object for q in block.quads if q.predicate in self.involvement}
             if not self.actors <= involved:
                 return False
+        starts = block.objects(self.span_start)
+        if not starts:
+            # Undated (the sources give no time): as in the API, kept unless excluded.
+            return self.flt.include_undated
         if self.flt.since or self.flt.until:
-            starts = block.objects(self.span_start)
-            if not starts:
-                return self.flt.include_undated
             start = _date(starts[0])
             ends = block.objects(self.span_end)
             end = _date(ends[0]) if ends else None

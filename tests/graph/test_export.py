@@ -286,15 +286,14 @@ def _expected_events(compiled: Graph, flt: ExportFilter) -> set[URIRef]:
             if not all(URIRef(a) in involved for a in flt.actors):
                 continue
             start, end = compiled.value(event, MC.spanStart), compiled.value(event, MC.spanEnd)
-            if flt.since or flt.until:
-                if start is None:
-                    if not flt.include_undated:
-                        continue
-                else:
-                    if flt.until and start.toPython() > flt.until:
-                        continue
-                    if flt.since and end is not None and end.toPython() < flt.since:
-                        continue
+            if start is None:
+                if not flt.include_undated:
+                    continue
+            else:
+                if flt.until and start.toPython() > flt.until:
+                    continue
+                if flt.since and end is not None and end.toPython() < flt.since:
+                    continue
             if flt.filters_claims and not [c for c in compiled.subjects(MC.asserts, event) if _passes(compiled, c, flt)]:
                 continue
             out.add(event)
@@ -322,6 +321,7 @@ FILTERS = {
     ),
     "estimated-claims": ExportFilter(statuses=("estimated",)),
     "weapons-use": ExportFilter(kinds=("weapons-use",)),
+    "dated-only": ExportFilter(include_undated=False),
     "nothing": ExportFilter(actors=(str(entity_iri("state", "GBR")),), kinds=("troop-deployment",)),
 }
 
