@@ -14,7 +14,6 @@ Ordering keys are the same strings the Neo4j store computes (graph/store.py, ``t
 from __future__ import annotations
 
 from graph.store import FROM_TYPES
-from ontology.namespace import MC
 from ontology.vocabulary import vocabulary
 
 #: The sentinel bound to an IRI parameter that does not filter.
@@ -36,97 +35,6 @@ def _iris(types: tuple[str, ...]) -> str:
     return " ".join(f"<{vocab.relationship_for_type(t).iri}>" for t in types)
 
 
-#: The predicates of the mc:fromActor subproperties, for VALUES clauses.
-FROM_PREDICATES = _iris(FROM_TYPES)
-
-_EVENT_PARAMETERS = (
-    "?kinds ?target ?toPredicates ?none ?hasSince ?since ?hasUntil ?until ?undated "
-    "?claimFilter ?status ?maxReliability ?maxCredibility ?after"
-)
-
-#: The filter every event selection applies, whatever it is anchored on. The source actor is
-#: always the anchor when given (EVENTS_FROM), so it is not filtered again.
-_EVENT_CONDITIONS = """
-  ?e rdf:type ?cls .
-  FILTER(?kinds = "" || CONTAINS(?kinds, CONCAT(" ", STR(?cls), " ")))
-  FILTER(?target = ?none || EXISTS {
-    ?e ?toPredicate ?target . FILTER(CONTAINS(?toPredicates, CONCAT(" ", STR(?toPredicate), " ")))
-  })
-  OPTIONAL { ?e mc:spanStart ?spanStart }
-  OPTIONAL { ?e mc:spanEnd ?spanEnd }
-  FILTER(IF(BOUND(?spanStart),
-            (!?hasUntil || ?spanStart <= ?until) && (!?hasSince || !BOUND(?spanEnd) || ?spanEnd >= ?since),
-            ?undated))
-  FILTER(!?claimFilter || EXISTS {
-    ?claim mc:asserts ?e ;
-           mc:status ?claimStatus ;
-           mc:sourceReliability ?reliability ;
-           mc:informationCredibility ?credibility .
-    FILTER((?status = ?none || ?claimStatus = ?status)
-           && STR(?reliability) <= ?maxReliability && ?credibility <= ?maxCredibility)
-  })
-  BIND(CONCAT(IF(BOUND(?spanStart), STR(?spanStart), "~"), " ", STR(?e)) AS ?key)
-  FILTER(?key > ?after)
-"""
-
-#: Events flowing from ``?source``: anchored on the bound actor (POS index look-ups).
-EVENTS_FROM = f"""{PREFIXES}
-SELECT ?e ?key ?source {_EVENT_PARAMETERS} WHERE {{
-  VALUES ?anchorPredicate {{ {FROM_PREDICATES} }}
-  ?e ?anchorPredicate ?source .
-  {_EVENT_CONDITIONS}
-}} ORDER BY ?key LIMIT {MAX_ROWS}
-"""
-
-#: Events flowing to ``?target`` (through ``?toPredicates``): anchored on the bound actor.
-EVENTS_TO = f"""{PREFIXES}
-SELECT DISTINCT ?e ?key {_EVENT_PARAMETERS} WHERE {{
-  ?e ?anchorPredicate ?target .
-  FILTER(CONTAINS(?toPredicates, CONCAT(" ", STR(?anchorPredicate), " ")))
-  {_EVENT_CONDITIONS}
-}} ORDER BY ?key LIMIT {MAX_ROWS}
-"""
-
-_EVENT_CLASSES = " ".join(f"<{cls}>" for cls in sorted(str(c) for c in (
-    MC.MaterielTransfer, MC.TechnologyTransfer, MC.TroopDeployment, MC.WeaponsUse, MC.SupportRequest,
-    MC.OfficialStatement,
-)))
-
-#: Events of the kinds in ``?kinds`` with no actor bound (``/v1/deployments`` without by/to).
-EVENTS_OF_KINDS = f"""{PREFIXES}
-SELECT ?e ?key {_EVENT_PARAMETERS} WHERE {{
-  VALUES ?anchorClass {{ {_EVENT_CLASSES} }}
-  FILTER(?kinds = "" || CONTAINS(?kinds, CONCAT(" ", STR(?anchorClass), " ")))
-  ?e rdf:type ?anchorClass .
-  {_EVENT_CONDITIONS}
-}} ORDER BY ?key LIMIT {MAX_ROWS}
-"""
-
-#: Statements concerning an event that flows between ``?a`` and ``?b`` (either way, through
-#: ``?toPredicates``), or made by one of them about the other.
-STATEMENTS_BETWEEN = f"""{PREFIXES}
-SELECT DISTINCT ?s ?key ?a ?b ?toPredicates ?after WHERE {{
-  {{
-    VALUES ?fromPredicate {{ {FROM_PREDICATES} }}
-    ?e ?fromPredicate ?a ; ?toPredicate ?b .
-    FILTER(CONTAINS(?toPredicates, CONCAT(" ", STR(?toPredicate), " ")))
-    ?s mc:concerns ?e .
-  }} UNION {{
-    VALUES ?fromPredicate {{ {FROM_PREDICATES} }}
-    ?e ?fromPredicate ?b ; ?toPredicate ?a .
-    FILTER(CONTAINS(?toPredicates, CONCAT(" ", STR(?toPredicate), " ")))
-    ?s mc:concerns ?e .
-  }} UNION {{
-    ?s mc:statedBy ?a ; mc:concerns ?b .
-  }} UNION {{
-    ?s mc:statedBy ?b ; mc:concerns ?a .
-  }}
-  ?s rdf:type mc:OfficialStatement .
-  OPTIONAL {{ ?s mc:spanStart ?spanStart }}
-  BIND(CONCAT(IF(BOUND(?spanStart), STR(?spanStart), "~"), " ", STR(?s)) AS ?key)
-  FILTER(?key > ?after)
-}} ORDER BY ?key LIMIT {MAX_ROWS}
-"""
 
 #: The first day a partial date (xsd:gYear, xsd:gYearMonth or xsd:date) denotes, as a string.
 _FIRST_DAY = (
