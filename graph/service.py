@@ -21,7 +21,7 @@ import heapq
 import json
 import re
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -60,6 +60,8 @@ MAX_PATHS = 100
 PATH_NODE_BUDGET = 200_000
 #: Nodes per neighbours() call, so one query's parameter list stays bounded.
 _NEIGHBOUR_BATCH = 5_000
+#: Entries (node descriptions, claim lists) the shared cache keeps; about 1.5 KB each.
+DEFAULT_CACHE_SIZE = 100_000
 #: Longest reference or search text accepted.
 MAX_TEXT = 300
 
@@ -302,22 +304,83 @@ class EntityIndex:
         return found[:count]
 
 
-# -- per-request node cache ----------------------------------------------------------------------
+# -- caches ----------------------------------------------------------------------------------------
+
+
+class SharedCache:
+    """A bounded, thread-safe LRU map of what the store said about one data version.
+
+    Nodes and their claims are described again and again (the same sources, actors and busy
+    events in every page); the store's answers only change when the data version does, and
+    the service drops the whole cache then. Neo4j's version is re-read every few seconds
+    (graph/neo4j_store.py), so after a load answers may lag by that long.
+    """
+
+    def __init__(self, version: str, size: int) -> None:
+        self.version = version
+        self.size = size
+        self._data: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        with self._lock:
+            for key in keys:
+                value = self._data.get((kind, key), _MISSING)
+                if value is not _MISSING:
+                    self._data.move_to_end((kind, key))
+                    found[key] = value
+        return found
+
+    def put_many(self, kind: str, items: dict[str, Any]) -> None:
+        with self._lock:
+            for key, value in items.items():
+                self._data[(kind, key)] = value
+                self._data.move_to_end((kind, key))
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+_MISSING = object()
 
 
 class _Nodes:
-    """Describes nodes through the store once per request."""
+    """Describes nodes through the shared cache and the store, once per request."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, shared: SharedCache | None = None) -> None:
         self.store = store
+        self.shared = shared
         self.cache: dict[str, NodeView | None] = {}
 
     def load(self, iris: Iterable[str]) -> None:
         missing = sorted({iri for iri in iris if iri not in self.cache})
+        if not missing:
+            return
+        if self.shared is not None:
+            self.cache.update(self.shared.get_many("node", missing))
+            missing = [iri for iri in missing if iri not in self.cache]
         if missing:
             found = self.store.describe(missing)
-            for iri in missing:
-                self.cache[iri] = found.get(iri)
+            fetched = {iri: found.get(iri) for iri in missing}
+            self.cache.update(fetched)
+            if self.shared is not None:
+                self.shared.put_many("node", fetched)
+
+    def incoming(self, iris: Collection[str], rel_type: str) -> dict[str, list[str]]:
+        """The starts of ``rel_type`` relationships ending at each of ``iris``."""
+        found: dict[str, list[str]] = {}
+        kind = f"in:{rel_type}"
+        if self.shared is not None:
+            found.update(self.shared.get_many(kind, iris))
+        missing = [iri for iri in iris if iri not in found]
+        if missing:
+            fetched: dict[str, list[str]] = {iri: [] for iri in missing}
+            for edge in self.store.incoming(missing, [rel_type]):
+                fetched[edge.end].append(edge.start)
+            found.update(fetched)
+            if self.shared is not None:
+                self.shared.put_many(kind, fetched)
+        return found
 
     def get(self, iri: str) -> NodeView | None:
         if iri not in self.cache:
@@ -369,10 +432,22 @@ def _meets(view: NodeView, grade: tuple[str, int] | None) -> bool:
 class QueryService:
     """Answers every API request from a :class:`GraphStore`."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.store = store
+        self.cache_size = cache_size
         self._index: EntityIndex | None = None
         self._index_lock = threading.Lock()
+        self._shared: SharedCache | None = None
+
+    def _nodes(self) -> _Nodes:
+        """A per-request node reader over the shared cache of the current data version."""
+        if self.cache_size <= 0:
+            return _Nodes(self.store)
+        version = self.store.data_version()
+        shared = self._shared
+        if shared is None or shared.version != version:
+            shared = self._shared = SharedCache(version, self.cache_size)
+        return _Nodes(self.store, shared)
 
     # -- references -----------------------------------------------------------------------------
 
@@ -420,7 +495,7 @@ class QueryService:
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
-                nodes = _Nodes(self.store)
+                nodes = self._nodes()
                 candidates = [nodes.ref(iri) for iri in found]
                 listed = ", ".join(f"{r.kind} {r.id}" for r in candidates[:5])
                 raise Ambiguous(
@@ -482,9 +557,7 @@ class QueryService:
         return sorted(claims, key=lambda c: c.id)
 
     def _claims_of(self, nodes: _Nodes, iris: Collection[str]) -> dict[str, list[str]]:
-        claims: dict[str, list[str]] = defaultdict(list)
-        for edge in self.store.incoming(iris, ["ASSERTS"]):
-            claims[edge.end].append(edge.start)
+        claims = nodes.incoming(iris, "ASSERTS")
         nodes.load(c for cs in claims.values() for c in cs)
         return claims
 
@@ -554,9 +627,7 @@ class QueryService:
         nodes.load(iris)
         views = [v for v in (nodes.get(i) for i in iris) if v is not None]
         claims_of = self._claims_of(nodes, [v.iri for v in views])
-        replaced_by: dict[str, list[str]] = defaultdict(list)
-        for edge in self.store.incoming([v.iri for v in views], ["REPLACES"]):
-            replaced_by[edge.end].append(edge.start)
+        replaced_by = nodes.incoming([v.iri for v in views], "REPLACES")
         nodes.load([t for v in views for _, t in v.out] + [r for rs in replaced_by.values() for r in rs])
         nodes.load(t for v in views for i in v.targets("RATIFICATION") for t in _targets(nodes, i))
         treaties = []
@@ -704,7 +775,7 @@ class QueryService:
         after = Cursor.decode(cursor, query)
         keyed = self.store.select_events(flt, after, limit + 1)
         iris, next_cursor = _page(keyed, limit, query)
-        nodes = _Nodes(self.store)
+        nodes = self._nodes()
         nodes.load([i for i in (source, target) if i])
         items = self._events(nodes, iris, grade)
         return m.FlowPage(
@@ -752,7 +823,7 @@ class QueryService:
                 break
         iris, next_cursor = _page(merged, limit, query)
         keys = dict(merged)
-        nodes = _Nodes(self.store)
+        nodes = self._nodes()
         nodes.load([a, b, *iris])
         treaty_iris = [i for i in iris if (v := nodes.get(i)) is not None and "Treaty" in v.labels]
         event_iris = [i for i in iris if i not in treaty_iris]
@@ -795,7 +866,7 @@ class QueryService:
         query = fingerprint("treaties", party_iri, day)
         after = Cursor.decode(cursor, query)
         keyed = self.store.treaties([party_iri] if party_iri else [])
-        nodes = _Nodes(self.store)
+        nodes = self._nodes()
         if day is not None:
             in_force = self._in_force([iri for iri, _ in keyed], day, nodes)
             keyed = [(iri, key) for iri, key in keyed if iri in in_force]
@@ -858,7 +929,7 @@ class QueryService:
         query = fingerprint("violations", state_iri, measure_iri)
         after = Cursor.decode(cursor, query)
         iris, next_cursor = _page(self.store.breaches(state_iri, measure_iri, after, limit + 1), limit, query)
-        nodes = _Nodes(self.store)
+        nodes = self._nodes()
         nodes.load([*iris, *[i for i in (state_iri, measure_iri) if i]])
         views = [v for v in (nodes.get(i) for i in iris) if v is not None]
         event_iris = sorted({e for v in views if (e := v.first("BREACHING_EVENT"))})
@@ -968,7 +1039,7 @@ class QueryService:
         after = Cursor.decode(cursor, query)
         keyed = [(iri, key) for iri, key in self.store.sources() if key > (after or "")][: limit + 1]
         iris, next_cursor = _page(keyed, limit, query)
-        return m.Page[m.Source](items=self._sources(_Nodes(self.store), iris), next_cursor=next_cursor)
+        return m.Page[m.Source](items=self._sources(self._nodes(), iris), next_cursor=next_cursor)
 
     def source(self, ref: str, limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> m.SourceDetail:
         """One source and the facts it supports: read in it, or attributed to it by a claim's
@@ -978,7 +1049,7 @@ class QueryService:
         query = fingerprint("source", iri)
         after = Cursor.decode(cursor, query)
         fact_iris, next_cursor = _page(self.store.source_facts(iri, after, limit + 1), limit, query)
-        nodes = _Nodes(self.store)
+        nodes = self._nodes()
         [source] = self._sources(nodes, [iri])
         nodes.load(fact_iris)
         claims_of = self._claims_of(nodes, fact_iris)
@@ -1011,7 +1082,7 @@ class QueryService:
         query = fingerprint("search", text)
         after = Cursor.decode(cursor, query)
         iris, next_cursor = _page(self.store.search(text, after, limit + 1), limit, query)
-        nodes = _Nodes(self.store)
+        nodes = self._nodes()
         nodes.load(iris)
         items = [self._summary(nodes, iri) for iri in iris]
         return m.Page[m.EntitySummary](items=items, next_cursor=next_cursor)
@@ -1026,7 +1097,7 @@ class QueryService:
     def entity(self, ref: str) -> m.EntityDetail:
         """One entity: identifiers, properties, its outgoing links and counts of incoming ones."""
         iri = self.resolve("ref", ref, None, "entity")
-        nodes = _Nodes(self.store)
+        nodes = self._nodes()
         view = nodes.get(iri)
         if view is None:  # removed between resolution and now
             raise NotFound("ref", f"no entity matches '{_clip(ref)}' (parameter ref)")
@@ -1083,7 +1154,7 @@ class QueryService:
             raise InvalidParameter("to", "from and to name the same entity")
         search = _PathSearch(self.store, s, t, max_hops)
         search.run()
-        nodes = _Nodes(self.store)
+        nodes = self._nodes()
         paths = list(search.paths(limit))
         nodes.load([s, t, *[n for p in paths for n in p[0]]])
         return m.PathAnswer(
@@ -1142,6 +1213,7 @@ class _PathSearch:
         self.length: int | None = None
         self.complete = True
         self._ways: dict[str, int] = {}
+        self._step_cache: dict[str, list[_Step]] = {}
 
     def _expand(self, side: str, frontier: list[str]) -> list[str]:
         for start in range(0, len(frontier), _NEIGHBOUR_BATCH):
@@ -1184,7 +1256,12 @@ class _PathSearch:
         return self.dist[self.source].get(node) == position
 
     def _steps(self, node: str, position: int) -> list[_Step]:
-        return sorted(step for step in self.adjacent[node] if self._fits(step[0], position + 1))
+        # A node's position on a shortest path is fixed, so its steps are computed once.
+        steps = self._step_cache.get(node)
+        if steps is None:
+            steps = sorted(step for step in self.adjacent[node] if self._fits(step[0], position + 1))
+            self._step_cache[node] = steps
+        return steps
 
     def _count(self, node: str, position: int) -> int:
         if node == self.target:
