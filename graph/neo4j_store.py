@@ -78,6 +78,8 @@ class Neo4jGraphStore:
         self.uri = uri
         self._version: tuple[float, str] | None = None
         self._lock = threading.Lock()
+        self._degree_cache: dict[str, tuple[int, int]] = {}
+        self._degree_version: str | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> Neo4jGraphStore:
@@ -91,6 +93,8 @@ class Neo4jGraphStore:
                 connection_timeout=CONNECT_TIMEOUT,
                 connection_acquisition_timeout=CONNECT_TIMEOUT,
                 max_transaction_retry_time=RETRY_SECONDS,
+                # "label does not exist" on a graph without, say, breaches is not worth a warning.
+                notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.UNRECOGNIZED],
             )
         except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
             raise StoreUnavailable(f"NEO4J_URI {uri!r} is not a valid Neo4j URI: {exc}") from exc
@@ -120,6 +124,21 @@ class Neo4jGraphStore:
         except neo4j.exceptions.DriverError as exc:
             raise StoreUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
         return records
+
+    def _degrees(self, iri: str) -> tuple[int, int]:
+        """(events from, events to) the actor, cached for the data version."""
+        version = self.data_version()
+        with self._lock:
+            if self._degree_version != version:
+                self._degree_cache = {}
+                self._degree_version = version
+            cached = self._degree_cache.get(iri)
+        if cached is None:
+            records = self._read(cq.ACTOR_DEGREES, iri=iri)
+            cached = (int(records[0]["sources"]), int(records[0]["targets"])) if records else (0, 0)
+            with self._lock:
+                self._degree_cache[iri] = cached
+        return cached
 
     # -- status ---------------------------------------------------------------------------------
 
@@ -207,7 +226,12 @@ class Neo4jGraphStore:
             "after": after,
             "limit": limit,
         }
-        if flt.source:
+        if flt.source and flt.target:
+            # Expand from whichever actor takes part in fewer events.
+            query = cq.EVENTS_FROM
+            if self._degrees(flt.target)[1] < self._degrees(flt.source)[0]:
+                query = cq.EVENTS_TO_FROM
+        elif flt.source:
             query = cq.EVENTS_FROM
         elif flt.target:
             query = cq.EVENTS_TO

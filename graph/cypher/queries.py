@@ -100,6 +100,20 @@ EVENTS_TO: LiteralString = (
     f"WHERE {_EVENT_CONDITIONS}{_EVENT_PAGE}"
 )
 
+#: Events flowing from ``$source`` to ``$target``, anchored on the target: chosen when the target
+#: takes part in fewer events than the source (a busy supplier, a rare recipient).
+EVENTS_TO_FROM: LiteralString = (
+    "MATCH (:Resource {iri: $target})<-[anchor]-(e:CooperationEvent) WHERE type(anchor) IN $toTypes "
+    "WITH DISTINCT e "
+    f"WHERE EXISTS {{ MATCH (e)-[:{_FROM}]->(:Resource {{iri: $source}}) }} AND {_EVENT_CONDITIONS}{_EVENT_PAGE}"
+)
+
+#: How many events flow from and to an actor (Neo4j reads these from its degree store).
+ACTOR_DEGREES: LiteralString = (
+    "MATCH (a:Resource {iri: $iri}) "
+    f"RETURN COUNT {{ (a)<-[:{_FROM}]-() }} AS sources, COUNT {{ (a)<-[:{_TO}]-() }} AS targets"
+)
+
 #: Events of one kind with no actor bound: a scan of that kind's label only.
 EVENTS_OF_LABEL: dict[str, LiteralString] = {
     label: f"MATCH (e:{label}) WHERE {_EVENT_CONDITIONS}{_EVENT_PAGE}"
