@@ -46,6 +46,9 @@ class StoreHolder:
         except StoreUnavailable as exc:
             self._error = str(exc)
             return
+        warm_up = getattr(store, "warm_up", None)
+        if warm_up is not None:  # the embedded store builds its event index in the background
+            warm_up()
         old, self._service = self._service, QueryService(store)
         self._path = EmbeddedStore.current_path(self.settings.data_dir) if store.backend == "embedded" else None
         self._checked = time.monotonic()
