@@ -24,6 +24,7 @@ says whether the cap cut the answer, and the API says so in headers.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import csv
 import io
 import json
@@ -382,6 +383,15 @@ def _serve(conn: Connection, data_dir: str) -> None:
     """A worker's loop: one request at a time, until the pipe closes."""
     store: ox.Store | None = None
     path: Path | None = None
+    # Open the store before saying ready, so that a query's time is the query's alone.
+    with contextlib.suppress(OSError):
+        current = EmbeddedStore.current_path(Path(data_dir))
+        if current is not None:
+            store, path = ox.Store.read_only(str(current)), current
+    try:
+        conn.send(("ready",))
+    except (OSError, ValueError):
+        return
     while True:
         try:
             request = conn.recv()
@@ -426,9 +436,14 @@ _ERRORS: dict[str, type[SparqlError]] = {
 
 def _context() -> Any:
     ctx = multiprocessing.get_context("forkserver")
-    # Imported once in the fork server; every worker forked from it has it already.
-    ctx.set_forkserver_preload(["graph.sparql_endpoint"])
+    # Imported once in the fork server, so every worker forked from it starts with them: this
+    # module, and the main module (which multiprocessing would otherwise re-import in each worker).
+    ctx.set_forkserver_preload(["__main__", "graph.sparql_endpoint"])
     return ctx
+
+
+#: Longest wait for a new worker to open the store and say it is ready.
+STARTUP_SECONDS = 60.0
 
 
 class _Worker:
@@ -437,6 +452,13 @@ class _Worker:
         self.process = ctx.Process(target=_serve, args=(child, str(data_dir)), daemon=True, name="milcoop-sparql")
         self.process.start()
         child.close()
+        try:
+            ready = self.conn.poll(STARTUP_SECONDS) and self.conn.recv() == ("ready",)
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise EndpointUnavailable(f"a SPARQL worker did not start within {STARTUP_SECONDS:g} s")
 
     def alive(self) -> bool:
         return bool(self.process.is_alive())
@@ -491,6 +513,24 @@ class SparqlEndpoint:
             self._all.add(fresh)
         return fresh
 
+    def _replace_in_background(self, dead: _Worker) -> None:
+        """Start a worker for a killed one without making the next request wait for it."""
+
+        def replace() -> None:
+            try:
+                fresh = _Worker(self._ctx, self.data_dir)
+            except Exception:
+                self._idle.put(None)  # the next request tries again
+                return
+            with self._lock:
+                self._all.discard(dead)
+                self._all.add(fresh)
+            if self._closed:
+                fresh.stop()
+            self._idle.put(fresh)
+
+        threading.Thread(target=replace, name="milcoop-sparql-replace", daemon=True).start()
+
     def run(
         self,
         query: str,
@@ -512,13 +552,13 @@ class SparqlEndpoint:
             "default_graphs": list(default_graphs),
             "named_graphs": list(named_graphs),
         }
-        deadline = time.monotonic() + self.timeout
-        worker = self._checkout(deadline)
+        # Waiting for a free worker is bounded by the time limit too (then: busy); starting a
+        # worker (the first query, or after a kill) is not the query's time.
+        worker = self._checkout(time.monotonic() + self.timeout)
         returned: _Worker | None = worker
         try:
             worker.conn.send(request)
-            # The time limit counts from when the request was accepted, queueing included.
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            if not worker.conn.poll(self.timeout):
                 returned = None
                 worker.kill()
                 raise QueryTimeout(
@@ -531,7 +571,10 @@ class SparqlEndpoint:
             worker.kill()
             raise EndpointUnavailable(f"the SPARQL worker failed: {exc}") from exc
         finally:
-            self._idle.put(returned)
+            if returned is not None:
+                self._idle.put(returned)
+            else:
+                self._replace_in_background(worker)
         if reply[0] == "ok":
             answer: SparqlAnswer = reply[1]
             return answer
