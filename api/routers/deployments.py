@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api.deps import CursorParam, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until
+from api.deps import CursorParam, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until, json_answer
 from api.errors import ERROR_RESPONSES
 from graph.models import FlowPage
 from graph.service import DEFAULT_LIMIT
@@ -26,6 +27,6 @@ def deployments(
     min_grade: MinGrade = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> FlowPage:
+) -> Response:
     """Troop deployments by a state (to another), in time order (undated last)."""
-    return service.deployments(by, to, since, until, undated, status, min_grade, limit, cursor)
+    return json_answer(service.deployments(by, to, since, until, undated, status, min_grade, limit, cursor))

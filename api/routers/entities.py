@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
-from api.deps import CursorParam, Limit, ServiceDep
+from api.deps import CursorParam, Limit, ServiceDep, json_answer
 from api.errors import ERROR_RESPONSES
 from graph.models import EntityDetail, EntitySummary, Page
 from graph.service import DEFAULT_LIMIT
@@ -20,9 +21,9 @@ def search(
     q: Annotated[str, Query(description="Text in a name, alias or id (any case).", examples=["korea"])],
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Page[EntitySummary]:
+) -> Response:
     """Named entities matching ``q``: exact matches first, then prefixes, then the rest."""
-    return service.search(q, limit, cursor)
+    return json_answer(service.search(q, limit, cursor))
 
 
 @router.get("/entities/{ref:path}", response_model=EntityDetail, responses=ERROR_RESPONSES)
@@ -31,7 +32,7 @@ def entity(
     ref: Annotated[
         str, Path(description="An IRI, id, ISO code, QID, name or alias (any case).", examples=["North Korea"])
     ],
-) -> EntityDetail:
+) -> Response:
     """One entity: identifiers, properties, outgoing links and counts of incoming ones; an event
     or treaty also comes in full."""
-    return service.entity(ref)
+    return json_answer(service.entity(ref))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api.deps import CursorParam, Kinds, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until
+from api.deps import CursorParam, Kinds, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until, json_answer
 from api.errors import ERROR_RESPONSES
 from graph.models import FlowPage
 from graph.service import DEFAULT_LIMIT
@@ -34,9 +35,9 @@ def flows(
     min_grade: MinGrade = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> FlowPage:
+) -> Response:
     """Transfers of materiel and technology, troop deployments and support sought, from one actor
     (to another), in time order (undated last). Each lists items, quantities with the claim
     that gives them, period, transport, places, statuses and every claim with its source.
     Support that was only sought is kind ``support-request`` with status ``sought``."""
-    return service.flows(source, to, kinds, since, until, undated, status, min_grade, limit, cursor)
+    return json_answer(service.flows(source, to, kinds, since, until, undated, status, min_grade, limit, cursor))

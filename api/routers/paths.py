@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api.deps import ServiceDep
+from api.deps import ServiceDep, json_answer
 from api.errors import ERROR_RESPONSES
 from graph.models import PathAnswer
 from graph.service import DEFAULT_MAX_HOPS, DEFAULT_PATHS, MAX_HOPS, MAX_PATHS
@@ -25,8 +26,8 @@ def paths(
         DEFAULT_MAX_HOPS
     ),
     limit: Annotated[int, Query(ge=1, le=MAX_PATHS, description=f"Paths listed (1-{MAX_PATHS}).")] = DEFAULT_PATHS,
-) -> PathAnswer:
+) -> Response:
     """The shortest paths between two entities over actors, events, places and treaties (claims,
     sources, materiel categories and measures are not walked: they would join anything to
     anything). All shortest paths are counted in ``total``; ``limit`` are listed, in a fixed order."""
-    return service.paths(source, to, max_hops, limit)
+    return json_answer(service.paths(source, to, max_hops, limit))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api.deps import CursorParam, Limit, ServiceDep
+from api.deps import CursorParam, Limit, ServiceDep, json_answer
 from api.errors import ERROR_RESPONSES
 from graph.models import RelationPage
 from graph.service import DEFAULT_LIMIT
@@ -21,8 +22,8 @@ def relations(
     b: Annotated[str, Query(description="The other actor.", examples=["RUS"])],
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> RelationPage:
+) -> Response:
     """Treaties between the two (with provisions), events in either direction (transfers,
     deployments, support sought, weapons used by one against the other) and the statements
     about them, ordered by start (undated last)."""
-    return service.relations(a, b, limit, cursor)
+    return json_answer(service.relations(a, b, limit, cursor))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from fastapi.responses import Response
 
-from api.deps import CursorParam, Limit, ServiceDep
+from api.deps import CursorParam, Limit, ServiceDep, json_answer
 from api.errors import ERROR_RESPONSES
 from graph.models import Page, Source, SourceDetail
 from graph.service import DEFAULT_LIMIT
@@ -15,9 +16,9 @@ router = APIRouter(prefix="/v1", tags=["sources"])
 
 
 @router.get("/sources", response_model=Page[Source], responses=ERROR_RESPONSES)
-def sources(service: ServiceDep, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> Page[Source]:
+def sources(service: ServiceDep, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> Response:
     """Every source document with how many claims were read in it and how many cite it."""
-    return service.sources(limit, cursor)
+    return json_answer(service.sources(limit, cursor))
 
 
 @router.get("/sources/{id:path}", response_model=SourceDetail, responses=ERROR_RESPONSES)
@@ -26,7 +27,7 @@ def source(
     id: Annotated[str, Path(description="The source's id, IRI or name.", examples=["msmt-2025-1"])],
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> SourceDetail:
+) -> Response:
     """A source and the facts it supports, read in it directly or attributed to it (``cites``),
     each with the claims that tie it to the source."""
-    return service.source(id, limit, cursor)
+    return json_answer(service.source(id, limit, cursor))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api.deps import CursorParam, Limit, ServiceDep
+from api.deps import CursorParam, Limit, ServiceDep, json_answer
 from api.errors import ERROR_RESPONSES
 from graph.models import TreatyPage
 from graph.service import DEFAULT_LIMIT
@@ -28,6 +29,6 @@ def treaties(
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> TreatyPage:
+) -> Response:
     """Treaties with their parties, dates, provisions, ratifications and claims, by signature date."""
-    return service.treaties(party, in_force_on, limit, cursor)
+    return json_answer(service.treaties(party, in_force_on, limit, cursor))

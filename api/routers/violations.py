@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api.deps import CursorParam, Limit, ServiceDep
+from api.deps import CursorParam, Limit, ServiceDep, json_answer
 from api.errors import ERROR_RESPONSES
 from graph.models import ViolationPage
 from graph.service import DEFAULT_LIMIT
@@ -25,7 +26,7 @@ def violations(
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> ViolationPage:
+) -> Response:
     """Each breach with its event, the measure and the resolutions imposing it, and the claims
     that say it is a breach; ordered by the event's start."""
-    return service.violations(state, measure, limit, cursor)
+    return json_answer(service.violations(state, measure, limit, cursor))
