@@ -213,6 +213,11 @@ class _EventIndex:
         #: events from one actor to another (through any to-side or target relationship)
         self.by_pair = _sorted_lists(by_pair)
         self.by_label = _sorted_lists(by_label)
+        #: official statements by each actor
+        self.statements_by: dict[str, list[_Event]] = defaultdict(list)
+        for event in by_label.get("OfficialStatement", []):
+            for actor in {actor for _, actor in event.sources}:
+                self.statements_by[actor].append(event)
         self.all = _SortedEvents(sorted(self.events.values(), key=lambda e: e.key))
 
     @classmethod
@@ -545,10 +550,11 @@ class EmbeddedGraphStore:
         sides = (*TO_TYPES, *TARGET_TYPES)
         statements: set[str] = set()
         for one, other in ((a, b), (b, a)):
-            for event in index.by_source.get(one, _EMPTY).events:
+            for event in index.by_pair.get(_pair(one, other), _EMPTY).events:
                 if any(actor == other and rel_type in sides for rel_type, actor in event.to):
                     statements.update(index.concerned_by.get(event.iri, ()))
-                if event.label == "OfficialStatement" and other in index.concerns.get(event.iri, ()):
+            for event in index.statements_by.get(one, ()):
+                if other in index.concerns.get(event.iri, ()):
                     statements.add(event.iri)
         keyed = sorted(
             (index.events[s].iri, index.events[s].key)

@@ -1230,7 +1230,7 @@ class _PathSearch:
                     dist[neighbour] = depth
                     new.add(neighbour)
         self.depth[side] = depth
-        return sorted(new)
+        return list(new)  # the order does not matter: the paths are put in order at the end
 
     def run(self) -> None:
         s, t = self.source, self.target
