@@ -8,7 +8,6 @@ notes wrap their lines.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from rdflib import URIRef
