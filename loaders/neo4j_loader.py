@@ -7,12 +7,12 @@ hands the records to :func:`write_records`, which benchmarks and tests also call
 
 A load, inside ONE explicit transaction:
 
-1. reads the IRIs of the ``:Resource`` nodes in the graph and, if there are any, the milcoop
-   relationships between them, and compares them with the records;
+1. reads the IRIs (and element ids) of the ``:Resource`` nodes in the graph and, if there are
+   any, the milcoop relationships between them, and compares them with the records;
 2. deletes the relationships and then the nodes that are no longer in the dataset;
 3. creates the new nodes (``CREATE``, grouped by label set) and brings the existing ones to their
    record (only those whose labels or properties differ are written: ``SET n = row``);
-4. creates the new relationships (grouped by type);
+4. creates the new relationships (grouped by type), addressing their ends by element id;
 5. records the data version on the ``:MilcoopDataset`` node, and commits.
 
 So loading the same data twice changes nothing the second time, an edited dataset replaces the
@@ -30,13 +30,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 import neo4j
 import neo4j.exceptions
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Result, Transaction
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Record, Result, Transaction
 
 from graph.cypher import load as cypher
 from graph.cypher.schema import ensure_schema
@@ -53,8 +53,8 @@ __all__ = ["LoadPlan", "load_into_neo4j", "open_driver", "plan_load", "write_rec
 #: Seconds to wait for a TCP connection to Neo4j before calling it unavailable.
 CONNECT_TIMEOUT = 10.0
 
-#: Records per network round trip when reading the graph's current state.
-READ_FETCH_SIZE = 20_000
+#: Rows per record when reading the graph's current state (see graph/cypher/load.py).
+READ_CHUNK = 20_000
 
 _Rel = tuple[str, str, str]  # (type, start iri, end iri)
 
@@ -188,7 +188,7 @@ class _Writer:
     def __init__(self, tx: Transaction, progress: ProgressReporter) -> None:
         self.tx = tx
         self.progress = progress
-        self._pending: tuple[Result, int, bool, int | None] | None = None
+        self._pending: tuple[Result, int, Callable[[Record], None] | None, int | None] | None = None
         self.counters: Counter[str] = Counter()
 
     def run(
@@ -197,30 +197,29 @@ class _Writer:
         parameters: dict[str, Any],
         rows: int,
         *,
-        returns_changed: bool = False,
+        on_record: Callable[[Record], None] | None = None,
         expect_relationships: int | None = None,
     ) -> None:
         result = self.tx.run(query, parameters)
         self.flush()
-        self._pending = (result, rows, returns_changed, expect_relationships)
+        self._pending = (result, rows, on_record, expect_relationships)
 
     def flush(self) -> None:
         if self._pending is None:
             return
-        result, rows, returns_changed, expect_relationships = self._pending
+        result, rows, on_record, expect_relationships = self._pending
         self._pending = None
-        if returns_changed:
-            record = result.single(strict=True)
-            self.counters["changed"] += int(record["changed"])
-        summary = result.consume()
-        counters = summary.counters
+        if on_record is not None:
+            for record in result:
+                on_record(record)
+        counters = result.consume().counters
         self.counters["nodes_created"] += counters.nodes_created
         self.counters["nodes_deleted"] += counters.nodes_deleted
         self.counters["relationships_created"] += counters.relationships_created
         self.counters["relationships_deleted"] += counters.relationships_deleted
         if expect_relationships is not None and counters.relationships_created != expect_relationships:
-            # Both ends were created or kept in this very transaction; a shortfall means the
-            # graph changed under us in a way the plan did not foresee. Refuse to commit.
+            # Both ends were read or created in this very transaction; a shortfall means the
+            # graph changed in a way the plan did not foresee. Refuse to commit.
             raise LoadFailed(
                 f"expected to create {expect_relationships} relationships in a batch, created "
                 f"{counters.relationships_created}; nothing was committed"
@@ -228,25 +227,10 @@ class _Writer:
         self.progress.advance(rows)
 
 
-def _existing_iris(tx: Transaction) -> set[str]:
-    return {record[0] for record in tx.run(cypher.READ_RESOURCE_IRIS)}
-
-
-def _existing_relationships(tx: Transaction, plan: LoadPlan, vocab: Vocabulary) -> Counter[_Rel]:
-    """The milcoop relationships between nodes that the dataset keeps, with their multiplicity.
-
-    Relationships touching a node that is going away are skipped: DETACH DELETE removes them.
-    IRIs are replaced by the plan's own string objects, so a large graph costs one copy of each.
-    """
-    keep = plan.by_iri
-    found: Counter[_Rel] = Counter()
-    result = tx.run(cypher.READ_RELATIONSHIPS, types=sorted(vocab.relationship_types))
-    for start, rel_type, end in result:
-        start_node = keep.get(start)
-        end_node = keep.get(end)
-        if start_node is not None and end_node is not None:
-            found[(rel_type, start_node.iri, end_node.iri)] += 1
-    return found
+def _chunks(tx: Transaction, query: LiteralString, **parameters: Any) -> Iterator[list[Any]]:
+    """The rows of a chunked read (see graph/cypher/load.py)."""
+    for record in tx.run(query, chunk=READ_CHUNK, **parameters):
+        yield from record[0]
 
 
 def write_records(
@@ -262,10 +246,10 @@ def write_records(
 ) -> LoadSummary:
     """Bring ``database`` to exactly these records in one transaction (see the module docstring).
 
-    ``ensure_schema`` must have run (the loader relies on the unique ``iri`` constraint for its
-    look-ups). Raises ``ValueError`` for records outside the allow-list before anything is sent,
-    :class:`StoreUnavailable` if no session can be opened, and :class:`LoadFailed` if the load
-    fails part way; then nothing was committed.
+    ``ensure_schema`` must have run (the unique ``iri`` constraint is what keeps two loads from
+    creating the same node twice). Raises ``ValueError`` for records outside the allow-list before
+    anything is sent, :class:`StoreUnavailable` if no session can be opened, and
+    :class:`LoadFailed` if the load fails part way; then nothing was committed.
     """
     started = time.monotonic()
     if batch_size < 1:
@@ -274,7 +258,7 @@ def write_records(
     progress = progress or SilentProgress()
     plan = plan_load(nodes, relationships, vocab)
     try:
-        session = driver.session(database=database, fetch_size=READ_FETCH_SIZE)
+        session = driver.session(database=database)
     except (neo4j.exceptions.DriverError, OSError) as exc:
         raise StoreUnavailable(f"cannot open a Neo4j session: {exc}") from exc
     try:
@@ -329,59 +313,78 @@ def _write(
     progress: ProgressReporter,
     vocab: Vocabulary,
 ) -> Counter[str]:
-    existing = _existing_iris(tx)
-    stale = sorted(existing.difference(plan.by_iri))
-    kept = existing.intersection(plan.by_iri)
+    # 1. What the graph holds now: node IRIs with their element ids.
+    element_ids: dict[str, str] = {}  # iri -> element id, for every node the dataset keeps
+    stale: list[str] = []  # element ids of nodes the dataset no longer has
+    for iri, element_id in _chunks(tx, cypher.READ_RESOURCES):
+        node = plan.by_iri.get(iri)
+        if node is None:
+            stale.append(element_id)
+        else:
+            element_ids[node.iri] = element_id
 
-    # Relationships to create and delete. On an empty graph (the common first load and the
-    # benchmark) there is nothing to read back.
-    found = _existing_relationships(tx, plan, vocab) if kept else Counter()
-    to_delete: dict[str, list[list[str]]] = defaultdict(list)
-    to_create: dict[str, list[list[str]]] = defaultdict(list)
-    for key, count in found.items():
-        if key not in plan.relationships or count > 1:
-            # A duplicate of a wanted relationship is deleted with its twins, then created once.
-            to_delete[key[0]].append([key[1], key[2]])
+    # 2. Its milcoop relationships between nodes the dataset keeps (DETACH DELETE takes care of
+    # the others). On an empty graph, the usual first load, there is nothing to read.
+    found: dict[_Rel, list[str]] = defaultdict(list)
+    if element_ids:
+        iri_of = {element_id: iri for iri, element_id in element_ids.items()}
+        types = sorted(vocab.relationship_types)
+        for start, rel_type, end, rel_id in _chunks(tx, cypher.READ_RELATIONSHIPS, types=types):
+            start_iri, end_iri = iri_of.get(start), iri_of.get(end)
+            if start_iri is not None and end_iri is not None:
+                found[(rel_type, start_iri, end_iri)].append(rel_id)
+    # Relationships no longer in the data go, and so do duplicates of those that stay.
+    rels_to_delete = [
+        rel_id
+        for key, rel_ids in found.items()
+        for rel_id in (rel_ids if key not in plan.relationships else rel_ids[1:])
+    ]
+    rels_to_create: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key in plan.relationships:
-        if found.get(key, 0) != 1:
-            to_create[key[0]].append([key[1], key[2]])
+        if key not in found:
+            rels_to_create[key[0]].append((key[1], key[2]))
 
-    new_nodes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    kept_nodes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for labels, rows in plan.nodes.items():
-        fresh = [row for row in rows if row["iri"] not in kept]
-        if fresh:
-            new_nodes[labels] = fresh
-        if len(fresh) < len(rows):
-            kept_nodes[labels] = [row for row in rows if row["iri"] in kept]
-
-    total = (
-        sum(len(rows) for rows in to_delete.values())
-        + len(stale)
-        + plan.node_count
-        + sum(len(rows) for rows in to_create.values())
-    )
+    total = len(rels_to_delete) + len(stale) + plan.node_count + sum(len(v) for v in rels_to_create.values())
     progress.start("neo4j: loading", total)
     writer = _Writer(tx, progress)
-    for rel_type, pairs in sorted(to_delete.items()):
-        query = cypher.delete_relationships(rel_type, vocab)
-        for batch in _batches(pairs, batch_size):
-            writer.run(query, {"rows": batch}, len(batch))
+
+    # 3. Deletions first, so that nothing stale is matched by what follows.
+    for batch in _batches(rels_to_delete, batch_size):
+        writer.run(cypher.DELETE_RELATIONSHIPS, {"ids": batch}, len(batch))
     for batch in _batches(stale, batch_size):
-        writer.run(cypher.DELETE_NODES, {"iris": batch}, len(batch))
-    for labels, rows in new_nodes.items():
+        writer.run(cypher.DELETE_NODES, {"ids": batch}, len(batch))
+
+    # 4. Nodes: create the new ones (remembering their element ids), bring the others to their record.
+    new_ids: dict[str, str] = {}
+
+    def remember(record: Record) -> None:
+        new_ids.update(zip(record["iris"], record["ids"], strict=True))
+
+    for labels, rows in plan.nodes.items():
+        fresh = [row for row in rows if row["iri"] not in element_ids]
         query = cypher.create_nodes(labels, vocab)
-        for batch in _batches(rows, batch_size):
-            writer.run(query, {"rows": batch}, len(batch))
-    for labels, rows in kept_nodes.items():
-        query = cypher.update_nodes(labels, vocab)
-        for batch in _batches(rows, batch_size):
-            writer.run(query, {"rows": batch}, len(batch), returns_changed=True)
-    for rel_type, pairs in to_create.items():
+        for batch in _batches(fresh, batch_size):
+            writer.run(query, {"rows": batch}, len(batch), on_record=remember)
+        kept = [{"id": element_ids[row["iri"]], "props": row} for row in rows if row["iri"] in element_ids]
+        if kept:
+            query = cypher.update_nodes(labels, vocab)
+
+            def count_changed(record: Record) -> None:
+                writer.counters["changed"] += int(record["changed"])
+
+            for batch in _batches(kept, batch_size):
+                writer.run(query, {"rows": batch}, len(batch), on_record=count_changed)
+    writer.flush()
+    element_ids.update(new_ids)
+
+    # 5. New relationships, by the element ids of their ends.
+    for rel_type, pairs in rels_to_create.items():
         query = cypher.create_relationships(rel_type, vocab)
-        for batch in _batches(pairs, batch_size):
+        ends = [[element_ids[start], element_ids[end]] for start, end in pairs]
+        for batch in _batches(ends, batch_size):
             writer.run(query, {"rows": batch}, len(batch), expect_relationships=len(batch))
     writer.flush()
+
     tx.run(
         cypher.MERGE_DATASET,
         name=cypher.DATASET_NAME,
