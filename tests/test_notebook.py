@@ -1,0 +1,121 @@
+"""notebooks/dprk-russia.ipynb runs against a real Neo4j and answers the main questions correctly."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from neo4j import Driver
+
+from graph.mapping import to_property_graph
+from loaders.curated import CompiledFacts
+from milcoop.settings import Settings
+from tests.conftest import ROOT
+
+NOTEBOOK = ROOT / "notebooks" / "dprk-russia.ipynb"
+DOCS = ROOT / "docs" / "cypher.md"
+
+
+def _tagged(nb: Any, tag: str) -> Any:
+    cells = [cell for cell in nb.cells if tag in cell.metadata.get("tags", [])]
+    assert len(cells) == 1, f"one cell tagged {tag!r}"
+    return cells[0]
+
+
+def _stdout(cell: Any) -> str:
+    errors = [o for o in cell.outputs if o.output_type == "error"]
+    assert not errors, errors
+    return "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def _rows(nb: Any, tag: str) -> list[dict[str, Any]]:
+    rows = json.loads(_stdout(_tagged(nb, tag)))
+    assert isinstance(rows, list)
+    return rows
+
+
+def test_the_notebook_asks_exactly_the_documented_cypher() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)  # type: ignore[no-untyped-call]
+    docs = DOCS.read_text(encoding="utf-8")
+    for tag in ("flows", "treaties", "deployments", "breaches"):
+        match = re.search(r'= """\n(.*?)\n"""', _tagged(nb, tag).source, re.S)
+        assert match is not None, tag
+        assert match.group(1) in docs, f"the {tag} query differs from docs/cypher.md"
+
+
+@pytest.mark.neo4j
+def test_the_notebook_answers_the_main_questions(
+    neo4j_driver: Driver,
+    neo4j_settings: Settings,
+    bundled: CompiledFacts,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # An empty graph, so that the notebook's first-load path runs too.
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j_uri)
+    monkeypatch.setenv("NEO4J_USERNAME", neo4j_settings.neo4j_username)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_password)
+    monkeypatch.setenv("NEO4J_DATABASE", neo4j_settings.neo4j_database)
+    monkeypatch.setenv("MILCOOP_DATA_DIR", str(tmp_path))
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)  # type: ignore[no-untyped-call]
+    NotebookClient(
+        nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
+
+    # The kernel is this virtualenv's Python (python3 from the venv's ipykernel).
+    connected = _stdout(_tagged(nb, "connect"))
+    assert f"connected to {neo4j_settings.neo4j_uri}" in connected
+    kernel_python = Path(connected.rsplit(" from ", 1)[1].strip())
+    assert kernel_python.parent == Path(sys.executable).parent, (kernel_python, sys.executable)
+
+    nodes, rels = to_property_graph(bundled.graph)
+    assert f"neo4j: nodes {len(nodes)} created, 0 updated, 0 deleted; relationships {len(rels)} created" in _stdout(
+        _tagged(nb, "load")
+    )
+
+    flows = {row["event"]: row for row in _rows(nb, "flows")}
+    containers = flows["prk-rus-munitions-containers"]
+    assert (containers["start"], containers["startPrecision"], containers["end"], containers["undated"]) == (
+        "2023-09-01",
+        "month",
+        None,
+        False,
+    )
+    assert {c["source"] for c in containers["claims"]} == {"source-notes", "voice-news-article"}
+    assert {"value": 20000, "unit": "containers", "qualifier": "more-than"} in [c["quantity"] for c in containers["claims"]]
+    ammunition = flows["prk-rus-ammunition-2024"]
+    assert {(c["source"], c["quantity"]["qualifier"]) for c in ammunition["claims"]} == {
+        ("source-notes", "as-many-as"),
+        ("voice-news-article", "nearly"),
+    }
+    # Undated flows are kept, flagged and listed after the dated ones.
+    assert flows["prk-rus-ballistic-missiles"]["undated"] is True
+    order = [row["undated"] for row in _rows(nb, "flows")]
+    assert order == sorted(order)
+    # Flows the other way, or before the window, are not there.
+    assert "rus-prk-refined-petroleum-2024" not in flows
+
+    treaties = _rows(nb, "treaties")
+    assert [t["treaty"] for t in treaties] == ["rus-prk-csp-2024"]
+    article_4 = next(p for p in treaties[0]["provisions"] if p["article"] == 4)
+    assert article_4["kind"] == "mutual-defence"
+
+    deployments = {row["deployment"]: row for row in _rows(nb, "deployments")}
+    assert set(deployments) == {"prk-rus-troops-2024", "prk-rus-troops-2025"}
+    assert all(row["host"] == "RUS" and row["locations"] == ["kursk-oblast"] for row in deployments.values())
+
+    breaches = _rows(nb, "breaches")
+    assert [(b["measure"], b["transfer"], b["supplier"], b["recipient"]) for b in breaches] == [
+        ("dprk-refined-petroleum-cap", "rus-prk-refined-petroleum-2024", "RUS", "PRK")
+    ]
+    assert breaches[0]["resolutions"] == [2375, 2397]
+    assert [c["source"] for c in breaches[0]["claims"]] == ["source-notes"]
+    assert "500,000 barrels/year cap of UNSC resolution 2397" in breaches[0]["claims"][0]["quote"]
