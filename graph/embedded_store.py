@@ -71,7 +71,8 @@ _FALSE = RdfLiteral(False)
 _NONE = URIRef(q.NONE)
 
 #: Where milcoop mints IRIs: ``<id base><kind>/<id>`` for curated and synthetic entities, the
-#: materiel taxonomy's namespace, and the ontology's (for the concept scheme).
+#: materiel taxonomy's namespace, and the ontology's (for the concept scheme). A look-up by id
+#: tries these (Neo4j has an index on ``id``); an IRI outside them is found by IRI only.
 _ID_KINDS = sorted({kind for kind, _ in SECTIONS.values()} | {"claim", "quantity", "provision", "ratification"})
 _OTHER_NAMESPACES = ("https://w3id.org/milcoop/materiel/", "https://w3id.org/milcoop/ontology#")
 
@@ -420,9 +421,6 @@ class EmbeddedGraphStore:
                     found.append(iri)
             except ValueError:
                 continue
-        if not found:
-            rows = self.embedded.select(q.NODES_WITH_ID, {"id": RdfLiteral(value)})
-            found = [str(row["n"]) for row in rows]
         return sorted(set(found))
 
     # -- relationships -----------------------------------------------------------------------------

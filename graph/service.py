@@ -472,26 +472,30 @@ class QueryService:
         text = _check_text(parameter, ref)
         index = self.index()
 
-        def fits(iri: str, labels: frozenset[str] | None = None) -> bool:
-            if allowed is None:
-                return True
-            if labels is None:
-                entry = index.entries.get(iri)
-                labels = entry.labels if entry else None
-            if labels is None:
-                view = self.store.describe([iri]).get(iri)
-                labels = view.labels if view else frozenset()
-            return bool(labels & allowed)
+        def labels_of(iri: str) -> frozenset[str]:
+            entry = index.entries.get(iri)
+            if entry is not None:
+                return entry.labels
+            view = self.store.describe([iri]).get(iri)
+            return view.labels if view else frozenset()
 
         tiers: list[Callable[[], list[str]]] = []
         if re.match(r"^(https?|urn):", text):
             tiers.append(lambda: self.store.lookup("iri", text))
         tiers.append(lambda: list(index.by_id.get(text, [])))
         tiers.append(lambda: list(index.by_key.get(text.casefold(), [])))
-        if allowed is None or not allowed <= _REFERENCE_AND_SUPER:
-            tiers.append(lambda: self.store.lookup("id", text))
+        tiers.append(lambda: self.store.lookup("id", text))
+        other_kind: list[str] = []
         for tier in tiers:
-            found = sorted({iri for iri in tier() if fits(iri)})
+            if tier is tiers[-1] and allowed is not None and allowed <= _REFERENCE_AND_SUPER and other_kind:
+                # Every entity of the wanted kinds is in the index; the store is only asked (by id)
+                # to say what else the reference names.
+                break
+            everything = sorted(set(tier()))
+            found = [iri for iri in everything if allowed is None or labels_of(iri) & allowed]
+            if len(found) > 1:
+                # A claim's quantity shares the claim's id; the claim is the one people name.
+                found = [iri for iri in found if "Quantity" not in labels_of(iri)] or found
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
@@ -503,6 +507,14 @@ class QueryService:
                     f"'{_clip(text)}' (parameter {parameter}) names several entities: {listed}; use an id or IRI",
                     [m.Suggestion(id=r.id, kind=r.kind, name=r.name) for r in candidates],
                 )
+            other_kind = other_kind or everything
+        if other_kind:
+            nodes = self._nodes()
+            named = [nodes.ref(iri) for iri in other_kind]
+            listed = ", ".join(f"{r.kind} {r.id}" for r in named[:5])
+            raise InvalidParameter(
+                parameter, f"'{_clip(text)}' (parameter {parameter}) is a {listed}, not an {what}"
+            )
         suggestions = index.suggestions(text, allowed)
         hint = ""
         if suggestions:

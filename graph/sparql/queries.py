@@ -122,12 +122,3 @@ SELECT ?n ?label ?text WHERE {{
   FILTER(CONTAINS(LCASE(STR(?label)), ?text))
 }}
 """
-
-#: Nodes whose id (the IRI's last segment, as graph/mapping.py's ``node_id``) is ``?id``: the
-#: fallback of a look-up by id when no IRI of milcoop's own patterns matches. A full scan.
-NODES_WITH_ID = f"""{PREFIXES}
-SELECT DISTINCT ?n ?id WHERE {{
-  ?n rdf:type ?cls .
-  FILTER(REPLACE(STR(?n), "^.*[/#]", "") = ?id)
-}}
-"""

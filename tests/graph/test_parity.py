@@ -83,6 +83,9 @@ SCENARIOS: list[tuple[str, str, Params]] = [
     ("422-missing-from", "/v1/flows", {}),
     ("422-in-force-not-a-day", "/v1/treaties", {"in_force_on": "2025"}),
     ("422-same-actor", "/v1/relations", {"a": "PRK", "b": "DPRK"}),
+    ("422-wrong-kind", "/v1/flows", {"from": "Kyiv"}),
+    ("422-event-as-actor", "/v1/relations", {"a": "prk-rus-koksan", "b": "RUS"}),
+    ("entity-claim-id", "/v1/entities/prk-rus-ammunition-2024--source-notes", {}),
 ]
 
 #: Walk every page of these and compare the concatenation too.

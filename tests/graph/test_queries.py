@@ -232,7 +232,7 @@ def test_paths_walk_only_actors_events_places_and_treaties(service: QueryService
     orders = [[n.iri for n in p.nodes] + [s.type for s in p.steps] for p in answer.paths]
     assert orders == sorted(orders)
     assert service.paths("PRK", "UKR", max_hops=1).paths == []
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidParameter, match="source msmt-2025-1"):
         service.paths("msmt-2025-1", "PRK")  # a source is not walked
 
 
@@ -272,6 +272,21 @@ def test_unknown_entities_are_named_with_close_matches(service: QueryService) ->
     assert caught.value.parameter == "from"
     assert "Nroth Korea" in caught.value.message
     assert "PRK" in [s.id for s in caught.value.suggestions]
+
+
+def test_a_reference_to_the_wrong_kind_says_what_it_names(service: QueryService) -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        service.flows("Kyiv")
+    assert caught.value.parameter == "from"
+    assert "place kyiv" in caught.value.message
+    with pytest.raises(InvalidParameter, match="materiel-transfer prk-rus-koksan"):
+        service.flows("prk-rus-koksan")
+
+
+def test_a_claim_id_names_the_claim_not_its_quantity(service: QueryService) -> None:
+    detail = service.entity("prk-rus-ammunition-2024--source-notes")
+    assert detail.entity.kind == "claim"
+    assert [link.target.kind for link in detail.outgoing if link.type == "CLAIMED_QUANTITY"] == ["quantity"]
 
 
 @pytest.mark.parametrize(
