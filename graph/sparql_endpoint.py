@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import queue
 import re
+import resource
 import threading
 import time
 from collections.abc import Sequence
@@ -50,6 +51,9 @@ _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 #: Longest query text accepted.
 MAX_QUERY_BYTES = 100_000
+
+#: Most memory (heap) a SPARQL worker may use; a query needing more kills the worker, not the machine.
+WORKER_MEMORY_BYTES = 2 << 30
 
 #: Media types for SELECT results, the first one the default.
 SOLUTION_TYPES: tuple[str, ...] = (
@@ -115,6 +119,12 @@ class QueryTimeout(SparqlError):
 
 class EndpointBusy(SparqlError):
     """Every worker stayed busy for the whole time limit."""
+
+    status = 503
+
+
+class QueryTooCostly(SparqlError):
+    """The query needed more memory than a worker may use; the worker died and is replaced."""
 
     status = 503
 
@@ -379,10 +389,14 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
     return ("ok", answer)
 
 
-def _serve(conn: Connection, data_dir: str) -> None:
+def _serve(conn: Connection, data_dir: str, memory_bytes: int) -> None:
     """A worker's loop: one request at a time, until the pipe closes."""
     store: ox.Store | None = None
     path: Path | None = None
+    # A query that builds a huge intermediate result (ORDER BY over a cross join) would take the
+    # machine's memory before the time limit: past this cap the worker dies instead.
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
     # Open the store before saying ready, so that a query's time is the query's alone.
     with contextlib.suppress(OSError):
         current = EmbeddedStore.current_path(Path(data_dir))
@@ -447,9 +461,11 @@ STARTUP_SECONDS = 60.0
 
 
 class _Worker:
-    def __init__(self, ctx: Any, data_dir: Path) -> None:
+    def __init__(self, ctx: Any, data_dir: Path, memory_bytes: int) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, str(data_dir)), daemon=True, name="milcoop-sparql")
+        self.process = ctx.Process(
+            target=_serve, args=(child, str(data_dir), memory_bytes), daemon=True, name="milcoop-sparql"
+        )
         self.process.start()
         child.close()
         try:
@@ -478,13 +494,21 @@ class _Worker:
 class SparqlEndpoint:
     """Runs SPARQL queries in worker processes with a time limit and a result cap."""
 
-    def __init__(self, data_dir: Path, timeout: float, max_results: int, workers: int = 2) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        timeout: float,
+        max_results: int,
+        workers: int = 2,
+        memory_bytes: int = WORKER_MEMORY_BYTES,
+    ) -> None:
         if workers < 1:
             raise ValueError("a SPARQL endpoint needs at least one worker")
         self.data_dir = Path(data_dir).resolve()
         self.timeout = timeout
         self.max_results = max_results
         self.workers = workers
+        self.memory_bytes = memory_bytes
         self._ctx = _context()
         self._idle: queue.Queue[_Worker | None] = queue.Queue()
         for _ in range(workers):
@@ -503,7 +527,7 @@ class SparqlEndpoint:
         if worker is not None and worker.alive():
             return worker
         try:
-            fresh = _Worker(self._ctx, self.data_dir)
+            fresh = _Worker(self._ctx, self.data_dir, self.memory_bytes)
         except BaseException:
             self._idle.put(None)
             raise
@@ -518,7 +542,7 @@ class SparqlEndpoint:
 
         def replace() -> None:
             try:
-                fresh = _Worker(self._ctx, self.data_dir)
+                fresh = _Worker(self._ctx, self.data_dir, self.memory_bytes)
             except Exception:
                 self._idle.put(None)  # the next request tries again
                 return
@@ -566,9 +590,16 @@ class SparqlEndpoint:
                     "query",
                 )
             reply = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as exc:
+        except (EOFError, OSError) as exc:
             returned = None
             worker.kill()
+            code = worker.process.exitcode
+            if code is not None and code != 0:
+                raise QueryTooCostly(
+                    f"the query stopped its SPARQL worker (exit code {code}), most likely by needing more than "
+                    f"{self.memory_bytes / (1 << 30):g} GiB of memory; narrow it down",
+                    "query",
+                ) from exc
             raise EndpointUnavailable(f"the SPARQL worker failed: {exc}") from exc
         finally:
             if returned is not None:

@@ -312,15 +312,15 @@ def test_a_runaway_query_is_stopped_at_the_limit_and_the_api_keeps_answering(cli
     thread.start()
     time.sleep(0.3)
     # While one worker grinds through the cross join, the API and the other worker answer.
-    started = time.monotonic()
     assert client.get("/v1/context.jsonld").status_code == 200
     assert client.get("/v1/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
-    assert time.monotonic() - started < TIMEOUT / 2
-    thread.join(TIMEOUT * 5)
+    assert thread.is_alive(), "the cross join should still be running"
+    thread.join(TIMEOUT * 10)
     response = outcome["response"]
     assert response.status_code == 503
     assert "longer than 2 s" in response.json()["message"] and "stopped" in response.json()["message"]
-    assert TIMEOUT <= outcome["seconds"] < TIMEOUT + 3
+    # Stopped at the limit (plus the kill and the answer, on a machine that may be busy).
+    assert TIMEOUT <= outcome["seconds"] < TIMEOUT + 10
     # The killed worker is replaced: queries keep working.
     assert len(bindings(client.get("/v1/sparql", params={"query": STATES}))) > 5
 
@@ -337,3 +337,18 @@ def test_sparql_answers_from_the_embedded_copy_when_neo4j_is_primary(
     with client_for(settings) as client:
         response = client.post("/v1/sparql", data={"query": documented_query()})
         assert {(r["transfer"], r["source"]) for r in bindings(response)} == _expected_transfers(bundled)
+
+
+def test_a_query_needing_too_much_memory_kills_only_its_worker(settings: Settings) -> None:
+    from graph.sparql_endpoint import QueryTooCostly, SparqlEndpoint
+
+    endpoint = SparqlEndpoint(settings.data_dir, timeout=60, max_results=10, workers=1, memory_bytes=256 << 20)
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryTooCostly, match="memory"):
+            # Sorting a three-way cross join materialises billions of rows.
+            endpoint.run("SELECT ?a ?d ?g WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g LIMIT 1")
+        assert time.monotonic() - started < 60
+        assert endpoint.run("ASK { ?s ?p ?o }").body == b'{"head": {}, "boolean": true}'
+    finally:
+        endpoint.close()
