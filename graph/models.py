@@ -264,7 +264,10 @@ class PathAnswer(_Model):
     max_hops: int
     length: int | None = Field(description="Hops of the shortest paths; null when none within max_hops.")
     total: int = Field(description="How many shortest paths there are (``paths`` lists at most ``limit``).")
-    complete: bool = Field(description="False when the search stopped at its node budget before finishing.")
+    complete: bool = Field(
+        description="False when the search stopped at its budget (100,000 relationships) before finishing: "
+        "then no paths are listed, which does not mean there are none."
+    )
     paths: list[Path]
 
 

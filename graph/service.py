@@ -56,10 +56,11 @@ DEFAULT_MAX_HOPS = 4
 MAX_HOPS = 6
 DEFAULT_PATHS = 10
 MAX_PATHS = 100
-#: Path search stops expanding once it has seen this many nodes (reported as complete=false).
-PATH_NODE_BUDGET = 200_000
-#: Nodes per neighbours() call, so one query's parameter list stays bounded.
-_NEIGHBOUR_BATCH = 5_000
+#: Path search gives up once it has fetched this many relationships (answering complete=false):
+#: in a dense graph, a breadth-first search that goes through two busy states touches everything.
+PATH_EDGE_BUDGET = 100_000
+#: Nodes per neighbours() call, so one call's work stays bounded and the budget is checked often.
+_NEIGHBOUR_BATCH = 1_000
 #: Entries (node descriptions, claim lists) the shared cache keeps; about 1.5 KB each.
 DEFAULT_CACHE_SIZE = 100_000
 #: Longest reference or search text accepted.
@@ -1211,7 +1212,8 @@ class _PathSearch:
     Each expansion asks the store for the neighbours of a whole frontier in one call. The side
     with the smaller frontier expands next; the search stops at the first level where the two
     sides meet (that fixes the shortest length d), when a side runs dry (no path), after
-    ``max_hops`` levels in all, or at the node budget (complete=False).
+    ``max_hops`` levels in all, or when it has fetched :data:`PATH_EDGE_BUDGET` relationships
+    (complete=False, no paths: a partial search cannot tell which paths are shortest).
     """
 
     def __init__(self, store: GraphStore, source: str, target: str, max_hops: int) -> None:
@@ -1224,15 +1226,20 @@ class _PathSearch:
         self.adjacent: dict[str, set[_Step]] = defaultdict(set)
         self.length: int | None = None
         self.complete = True
+        self.fetched = 0
         self._ways: dict[str, int] = {}
         self._step_cache: dict[str, list[_Step]] = {}
 
-    def _expand(self, side: str, frontier: list[str]) -> list[str]:
+    def _expand(self, side: str, frontier: list[str]) -> list[str] | None:
+        """The next frontier of ``side``; None when the budget ran out part way."""
         for start in range(0, len(frontier), _NEIGHBOUR_BATCH):
             edges: list[Edge] = self.store.neighbours(frontier[start : start + _NEIGHBOUR_BATCH])
             for edge in edges:
                 self.adjacent[edge.start].add((edge.end, edge.type, "forward"))
                 self.adjacent[edge.end].add((edge.start, edge.type, "backward"))
+            self.fetched += len(edges)
+            if self.fetched > PATH_EDGE_BUDGET:
+                return None
         dist = self.dist[side]
         depth = self.depth[side] + 1
         new: set[str] = set()
@@ -1250,13 +1257,14 @@ class _PathSearch:
         while self.depth[s] + self.depth[t] < self.max_hops and frontiers[s] and frontiers[t]:
             side = s if len(frontiers[s]) <= len(frontiers[t]) else t
             other = t if side == s else s
-            frontiers[side] = self._expand(side, frontiers[side])
-            meets = [n for n in frontiers[side] if n in self.dist[other]]
+            expanded = self._expand(side, frontiers[side])
+            if expanded is None:
+                self.complete = False
+                return
+            frontiers[side] = expanded
+            meets = [n for n in expanded if n in self.dist[other]]
             if meets:
                 self.length = min(self.dist[s][n] + self.dist[t][n] for n in meets)
-                return
-            if len(self.dist[s]) + len(self.dist[t]) > PATH_NODE_BUDGET:
-                self.complete = False
                 return
 
     def _fits(self, node: str, position: int) -> bool:
