@@ -53,12 +53,14 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def neo4j_settings(neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings pointing at the session's Neo4j, with a private embedded data dir."""
-    return Settings(
-        data_dir=tmp_path_factory.mktemp("embedded-with-neo4j"),
-        NEO4J_URI=neo4j_uri,
-        NEO4J_USERNAME=os.environ.get("NEO4J_USERNAME", "neo4j"),
-        NEO4J_PASSWORD=os.environ.get("NEO4J_PASSWORD", "test"),
-        NEO4J_DATABASE=os.environ.get("NEO4J_DATABASE", "neo4j"),
+    return Settings.model_validate(
+        {
+            "data_dir": tmp_path_factory.mktemp("embedded-with-neo4j"),
+            "NEO4J_URI": neo4j_uri,
+            "NEO4J_USERNAME": os.environ.get("NEO4J_USERNAME", "neo4j"),
+            "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "test"),
+            "NEO4J_DATABASE": os.environ.get("NEO4J_DATABASE", "neo4j"),
+        }
     )
 
 
