@@ -66,12 +66,11 @@ NEIGHBOURS: LiteralString = (
 
 # -- events -------------------------------------------------------------------------------------------
 
-#: The filter every event selection applies after its anchor (see graph/store.py EventFilter). The
-#: source actor is always the anchor when given (EVENTS_FROM), so it is not filtered again.
-_EVENT_CONDITIONS = (
+#: The filters every event selection applies after its anchor (see graph/store.py EventFilter).
+#: The source actor is always the anchor when given (EVENTS_FROM, or the EXISTS of EVENTS_TO_FROM),
+#: so it is not filtered again; the target is filtered here only when it is not the anchor.
+_EVENT_FILTERS = (
     "($labels = [] OR any(label IN labels(e) WHERE label IN $labels)) "
-    "AND ($target IS NULL OR EXISTS { "
-    f"  MATCH (e)-[r:{_TO}]->(t:Resource {{iri: $target}}) WHERE type(r) IN $toTypes }}) "
     "AND CASE WHEN e.spanStart IS NULL THEN $includeUndated "
     "  ELSE ($until IS NULL OR e.spanStart <= $until) "
     "   AND ($since IS NULL OR e.spanEnd IS NULL OR e.spanEnd >= $since) END "
@@ -81,6 +80,11 @@ _EVENT_CONDITIONS = (
     "    AND ($maxReliability IS NULL OR "
     "         (c.sourceReliability <= $maxReliability AND c.informationCredibility <= $maxCredibility)) }) "
 )
+_TARGET_FILTER = (
+    "($target IS NULL OR EXISTS { "
+    f"  MATCH (e)-[r:{_TO}]->(t:Resource {{iri: $target}}) WHERE type(r) IN $toTypes }}) AND "
+)
+_EVENT_CONDITIONS = _TARGET_FILTER + _EVENT_FILTERS
 _EVENT_PAGE = (
     "WITH e, coalesce(toString(e.spanStart), '~') + ' ' + e.iri AS key "
     "WHERE $after IS NULL OR key > $after "
@@ -95,17 +99,17 @@ EVENTS_FROM: LiteralString = (
 
 #: Events flowing to ``$target`` through ``$toTypes``: seek the actor, expand to its events.
 EVENTS_TO: LiteralString = (
-    "MATCH (:Resource {iri: $target})<-[anchor]-(e:CooperationEvent) WHERE type(anchor) IN $toTypes "
+    f"MATCH (:Resource {{iri: $target}})<-[anchor:{_TO}]-(e:CooperationEvent) WHERE type(anchor) IN $toTypes "
     "WITH DISTINCT e "
-    f"WHERE {_EVENT_CONDITIONS}{_EVENT_PAGE}"
+    f"WHERE {_EVENT_FILTERS}{_EVENT_PAGE}"
 )
 
 #: Events flowing from ``$source`` to ``$target``, anchored on the target: chosen when the target
 #: takes part in fewer events than the source (a busy supplier, a rare recipient).
 EVENTS_TO_FROM: LiteralString = (
-    "MATCH (:Resource {iri: $target})<-[anchor]-(e:CooperationEvent) WHERE type(anchor) IN $toTypes "
+    f"MATCH (:Resource {{iri: $target}})<-[anchor:{_TO}]-(e:CooperationEvent) WHERE type(anchor) IN $toTypes "
     "WITH DISTINCT e "
-    f"WHERE EXISTS {{ MATCH (e)-[:{_FROM}]->(:Resource {{iri: $source}}) }} AND {_EVENT_CONDITIONS}{_EVENT_PAGE}"
+    f"WHERE EXISTS {{ MATCH (e)-[:{_FROM}]->(:Resource {{iri: $source}}) }} AND {_EVENT_FILTERS}{_EVENT_PAGE}"
 )
 
 #: How many events flow from and to an actor (Neo4j reads these from its degree store).

@@ -354,3 +354,29 @@ def test_the_flows_query_seeks_the_actor_and_never_scans_all_events(
     names = [op.split("@")[0] for op in operators]
     assert not [n for n in names if n in ("AllNodesScan", "NodeByLabelScan")], names
     assert "NodeUniqueIndexSeek" in names, names
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize(("source", "target"), [("PRK", "RUS"), ("RUS", "PRK"), ("RUS", "UKR")])
+def test_both_anchors_of_the_neo4j_flows_query_select_the_same_events(
+    neo4j_settings: Settings, bundled: CompiledFacts, source: str, target: str
+) -> None:
+    from graph.cypher import queries
+    from graph.neo4j_store import Neo4jGraphStore
+
+    neo4j_with_bundled(neo4j_settings, bundled)
+    store = Neo4jGraphStore.connect(neo4j_settings)
+    try:
+        base = "https://w3id.org/milcoop/id/state/"
+        parameters = {
+            "labels": [], "source": base + source, "target": base + target,
+            "toTypes": [*TO_TYPES, "TARGET_STATE"], "since": None, "until": None, "includeUndated": True,
+            "claimFilter": False, "status": None, "maxReliability": None, "maxCredibility": None,
+            "after": None, "limit": 100,
+        }
+        by_source = [(r["iri"], r["key"]) for r in store._read(queries.EVENTS_FROM, **parameters)]
+        by_target = [(r["iri"], r["key"]) for r in store._read(queries.EVENTS_TO_FROM, **parameters)]
+        assert by_source == by_target
+        assert by_source
+    finally:
+        store.close()
