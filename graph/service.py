@@ -575,6 +575,19 @@ class QueryService:
         return claims
 
     def _events(self, nodes: _Nodes, iris: Sequence[str], grade: tuple[str, int] | None = None) -> list[m.Event]:
+        """The events as answers, in the order given; assembled ones come from the shared cache
+        (an event's answer depends only on the data version and the grade its claims must meet)."""
+        kind = f"event:{grade}"
+        cached: dict[str, m.Event] = nodes.shared.get_many(kind, iris) if nodes.shared is not None else {}
+        missing = [iri for iri in iris if iri not in cached]
+        if missing:
+            built = {event.iri: event for event in self._build_events(nodes, missing, grade)}
+            if nodes.shared is not None:
+                nodes.shared.put_many(kind, built)
+            cached.update(built)
+        return [cached[iri] for iri in iris if iri in cached]
+
+    def _build_events(self, nodes: _Nodes, iris: Sequence[str], grade: tuple[str, int] | None) -> list[m.Event]:
         nodes.load(iris)
         views = [v for v in (nodes.get(i) for i in iris) if v is not None]
         claims_of = self._claims_of(nodes, [v.iri for v in views])
