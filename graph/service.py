@@ -570,8 +570,17 @@ class QueryService:
         return sorted(claims, key=lambda c: c.id)
 
     def _claims_of(self, nodes: _Nodes, iris: Collection[str]) -> dict[str, list[str]]:
+        """The claims asserting each of ``iris``, described with their sources and quantities in
+        two batches (one store call each, whatever the number of facts)."""
         claims = nodes.incoming(iris, "ASSERTS")
-        nodes.load(c for cs in claims.values() for c in cs)
+        claim_iris = [c for cs in claims.values() for c in cs]
+        nodes.load(claim_iris)
+        nodes.load(
+            t
+            for c in claim_iris
+            if (view := nodes.cache.get(c)) is not None
+            for t in view.targets("SOURCE", "CITES", "CLAIMED_QUANTITY")
+        )
         return claims
 
     def _events(self, nodes: _Nodes, iris: Sequence[str], grade: tuple[str, int] | None = None) -> list[m.Event]:
