@@ -20,7 +20,7 @@ from milcoop.settings import Settings
 
 def embedded_settings(data_dir: Path, bundled: CompiledFacts) -> Settings:
     """Settings of an embedded store in ``data_dir`` holding the bundled facts."""
-    settings = Settings(data_dir=data_dir, NEO4J_URI="")
+    settings = Settings.model_validate({"data_dir": data_dir, "NEO4J_URI": ""})
     load_compiled(bundled, "embedded", settings)
     return settings
 

@@ -164,7 +164,7 @@ def test_values_reach_the_stores_as_parameters_not_query_text(client: TestClient
 def test_an_empty_embedded_store_answers_503_until_loaded(tmp_path: Path, bundled: CompiledFacts,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deps, "RECHECK_SECONDS", 0.0)
-    settings = Settings(data_dir=tmp_path, NEO4J_URI="")
+    settings = Settings.model_validate({"data_dir": tmp_path, "NEO4J_URI": ""})
     with client_for(settings) as empty:
         health = empty.get("/healthz")
         assert health.status_code == 503
@@ -190,7 +190,7 @@ def test_a_running_server_serves_a_new_load(tmp_path: Path, bundled: CompiledFac
 
 
 def test_neo4j_down_answers_503_quickly(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, NEO4J_URI=f"bolt://127.0.0.1:{free_port()}")
+    settings = Settings.model_validate({"data_dir": tmp_path, "NEO4J_URI": f"bolt://127.0.0.1:{free_port()}"})
     started = time.monotonic()
     with client_for(settings) as down:
         health = down.get("/healthz")
@@ -206,7 +206,7 @@ def test_neo4j_down_answers_503_quickly(tmp_path: Path) -> None:
 def test_serve_loads_the_bundled_facts_into_an_empty_embedded_store(tmp_path: Path) -> None:
     from milcoop.cli import _load_bundled_if_empty
 
-    settings = Settings(data_dir=tmp_path, NEO4J_URI="")
+    settings = Settings.model_validate({"data_dir": tmp_path, "NEO4J_URI": ""})
     _load_bundled_if_empty(settings, 0)
     path = EmbeddedStore.current_path(tmp_path)
     assert path is not None

@@ -368,7 +368,7 @@ def test_both_anchors_of_the_neo4j_flows_query_select_the_same_events(
     store = Neo4jGraphStore.connect(neo4j_settings)
     try:
         base = "https://w3id.org/milcoop/id/state/"
-        parameters = {
+        parameters: dict[str, Any] = {
             "labels": [], "source": base + source, "target": base + target,
             "toTypes": [*TO_TYPES, "TARGET_STATE"], "since": None, "until": None, "includeUndated": True,
             "claimFilter": False, "status": None, "maxReliability": None, "maxCredibility": None,
