@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,16 +11,13 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 import api.routers.export as export_router
-from api.app import create_app
 from graph.export import CONTEXT_FILE, FORMATS
 from loaders.curated import CompiledFacts, entity_iri
-from milcoop.neo4j_dev import free_port
 from milcoop.settings import Settings
 from ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
 from ontology.namespace import DATASET_IRI, MC, ONTOLOGY_IRI
@@ -180,23 +176,6 @@ def test_shapes_default_to_the_shipped_turtle(client: TestClient) -> None:
 
 
 # -- streaming over a real HTTP connection -----------------------------------------------------------
-
-
-@pytest.fixture()
-def live_server(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_a_client_gets_the_first_bytes_before_the_export_is_complete(

@@ -17,15 +17,12 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.query import Result
 
-from api.app import create_app
 from graph.embedded import EmbeddedStore
 from loaders.curated import CompiledFacts
-from milcoop.neo4j_dev import free_port
 from milcoop.settings import Settings
 from tests.api.stores import client_for, embedded_settings, neo4j_with_bundled
 from tests.conftest import ROOT
@@ -97,23 +94,6 @@ def test_the_documented_query_returns_the_dprk_russia_transfers_with_their_sourc
     assert {r["grading"] for r in ammunition} == {"B2", "C3"}
     assert all(r["start"] == "2024" for r in ammunition)
     assert response.headers["milcoop-results-truncated"] == "false"
-
-
-@pytest.fixture()
-def live_server(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_the_documented_curl_command_works_against_a_live_server(live_server: str, bundled: CompiledFacts) -> None:
