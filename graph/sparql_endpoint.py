@@ -13,9 +13,11 @@ process can deadlock the child). Each worker reopens the store when a load has s
 new folder, so SPARQL answers the data of the last load, also when Neo4j is the primary store
 (``milcoop load`` refreshes the embedded copy after every Neo4j load).
 
-Read-only three times over: update requests are refused before anything runs; the query parser
-rejects update syntax; the store is opened read-only. Federated queries (``SERVICE``) are refused
-too: they would make the server fetch URLs of the caller's choosing.
+Read-only three times over: update requests are refused before anything runs; the query is
+parsed and vetted (:mod:`graph.sparql_guard`) before Oxigraph sees it; the store is opened
+read-only. Federated queries (``SERVICE``) are refused from the parse, and each worker runs in a
+network namespace of its own with no interface up, so even a query that slipped past the parse
+could not make the server fetch a URL of the caller's choosing.
 
 Results are capped at ``MILCOOP_SPARQL_MAX_RESULTS`` rows (or triples); :class:`SparqlAnswer`
 says whether the cap cut the answer, and the API says so in headers.
@@ -28,9 +30,9 @@ import contextlib
 import csv
 import io
 import json
+import logging
 import multiprocessing
 import queue
-import re
 import resource
 import threading
 import time
@@ -45,6 +47,9 @@ import pyoxigraph as ox
 
 from graph.embedded import EmbeddedStore
 from graph.export import FORMATS, _blocks_of, negotiate, serialize_blocks
+from graph.sparql_guard import isolate_network, vet_query
+
+logger = logging.getLogger(__name__)
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -139,54 +144,15 @@ class EndpointUnavailable(SparqlError):
 # Checks made before a query reaches a worker
 # ------------------------------------------------------------------------------------------------
 
-_LITERALS_IRIS_COMMENTS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\s]*>"
-    r"|#[^\n]*",
-    re.DOTALL,
-)
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s+)<>\s*)*", re.IGNORECASE)
-_UPDATE_START = re.compile(r"^(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
-
-
-def _codepoints(text: str) -> str:
-    def char(match: re.Match[str]) -> str:
-        try:
-            return chr(int(match.group(1) or match.group(2), 16))
-        except (ValueError, OverflowError):
-            return match.group(0)
-
-    return _CODEPOINT.sub(char, text)
-
-
-def _keywords_only(text: str) -> str:
-    """The query with strings, IRIs and comments blanked out (IRIs become ``<>``)."""
-    return _LITERALS_IRIS_COMMENTS.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", text)
-
-
 def check_query(query: str) -> None:
-    """Refuse what must never run: empty or oversized text, updates, federated queries.
+    """Refuse, before a worker is asked, what needs no parse: empty or oversized text.
 
-    Raises :class:`InvalidQuery` or :class:`UpdateRefused`; syntax errors are left to the parser.
+    What the query may do is decided by :func:`graph.sparql_guard.vet_query` inside the worker.
     """
     if not query.strip():
         raise InvalidQuery("the query is empty", "query")
     if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
         raise InvalidQuery(f"the query is longer than {MAX_QUERY_BYTES} bytes", "query")
-    for text in {query, _codepoints(query)}:
-        bare = _keywords_only(text)
-        if _UPDATE_START.match(_PROLOGUE.sub("", bare, count=1)):
-            raise UpdateRefused(
-                "SPARQL updates are not accepted: this endpoint is read-only (load data with `milcoop load`)",
-                "query",
-            )
-        if _SERVICE.search(bare):
-            raise InvalidQuery("federated queries (SERVICE) are not supported by this endpoint", "query")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -347,6 +313,9 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
         options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
     if request["named_graphs"]:
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    refusal = vet_query(query)
+    if refusal is not None:
+        return ("error", "update_refused" if refusal.code == "update" else "invalid_query", refusal.message, "query")
     try:
         result = store.query(query, **options)
         if isinstance(result, ox.QuerySolutions):
@@ -389,10 +358,16 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
     return ("ok", answer)
 
 
-def _serve(conn: Connection, data_dir: str, memory_bytes: int) -> None:
+def _serve(conn: Connection, data_dir: str, memory_bytes: int, sandbox: SandboxMode) -> None:
     """A worker's loop: one request at a time, until the pipe closes."""
     store: ox.Store | None = None
     path: Path | None = None
+    # First of all, while the process is still single-threaded: no network for this worker.
+    unsandboxed = isolate_network()
+    if unsandboxed is not None and sandbox == "required":
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(("refused", f"the SPARQL worker cannot be cut off from the network: {unsandboxed}"))
+        return
     # A query that builds a huge intermediate result (ORDER BY over a cross join) would take the
     # machine's memory before the time limit: past this cap the worker dies instead.
     with contextlib.suppress(ValueError, OSError):
@@ -403,7 +378,7 @@ def _serve(conn: Connection, data_dir: str, memory_bytes: int) -> None:
         if current is not None:
             store, path = ox.Store.read_only(str(current)), current
     try:
-        conn.send(("ready",))
+        conn.send(("ready", unsandboxed))
     except (OSError, ValueError):
         return
     while True:
@@ -443,6 +418,7 @@ def _serve(conn: Connection, data_dir: str, memory_bytes: int) -> None:
 
 _ERRORS: dict[str, type[SparqlError]] = {
     "invalid_query": InvalidQuery,
+    "update_refused": UpdateRefused,
     "not_acceptable": NotAcceptable,
     "unavailable": EndpointUnavailable,
 }
@@ -452,8 +428,23 @@ def _context() -> Any:
     ctx = multiprocessing.get_context("forkserver")
     # Imported once in the fork server, so every worker forked from it starts with them: this
     # module, and the main module (which multiprocessing would otherwise re-import in each worker).
-    ctx.set_forkserver_preload(["__main__", "graph.sparql_endpoint"])
+    ctx.set_forkserver_preload(["__main__", "graph.sparql_endpoint", "graph.sparql_guard"])
     return ctx
+
+
+SandboxMode = Literal["required", "best-effort"]
+
+_warned: set[str] = set()
+
+
+def _warn_unsandboxed(reason: str) -> None:
+    if reason not in _warned:
+        _warned.add(reason)
+        logger.warning(
+            "SPARQL workers run without a network sandbox (%s); SERVICE is still refused by the parse. "
+            "Set MILCOOP_SPARQL_SANDBOX=required to refuse queries instead.",
+            reason,
+        )
 
 
 #: Longest wait for a new worker to open the store and say it is ready.
@@ -461,20 +452,26 @@ STARTUP_SECONDS = 60.0
 
 
 class _Worker:
-    def __init__(self, ctx: Any, data_dir: Path, memory_bytes: int) -> None:
+    def __init__(self, ctx: Any, data_dir: Path, memory_bytes: int, sandbox: SandboxMode) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_serve, args=(child, str(data_dir), memory_bytes), daemon=True, name="milcoop-sparql"
+            target=_serve, args=(child, str(data_dir), memory_bytes, sandbox), daemon=True, name="milcoop-sparql"
         )
         self.process.start()
         child.close()
         try:
-            ready = self.conn.poll(STARTUP_SECONDS) and self.conn.recv() == ("ready",)
+            hello = self.conn.recv() if self.conn.poll(STARTUP_SECONDS) else None
         except (EOFError, OSError):
-            ready = False
-        if not ready:
+            hello = None
+        if not (isinstance(hello, tuple) and hello and hello[0] == "ready"):
             self.kill()
+            if isinstance(hello, tuple) and hello and hello[0] == "refused":
+                raise EndpointUnavailable(f"{hello[1]} (MILCOOP_SPARQL_SANDBOX=required)")
             raise EndpointUnavailable(f"a SPARQL worker did not start within {STARTUP_SECONDS:g} s")
+        #: Why the worker could not be cut off from the network, or None when it is.
+        self.unsandboxed: str | None = hello[1]
+        if self.unsandboxed is not None:
+            _warn_unsandboxed(self.unsandboxed)
 
     def alive(self) -> bool:
         return bool(self.process.is_alive())
@@ -501,6 +498,7 @@ class SparqlEndpoint:
         max_results: int,
         workers: int = 2,
         memory_bytes: int = WORKER_MEMORY_BYTES,
+        sandbox: SandboxMode = "best-effort",
     ) -> None:
         if workers < 1:
             raise ValueError("a SPARQL endpoint needs at least one worker")
@@ -509,6 +507,7 @@ class SparqlEndpoint:
         self.max_results = max_results
         self.workers = workers
         self.memory_bytes = memory_bytes
+        self.sandbox: SandboxMode = sandbox
         self._ctx = _context()
         self._idle: queue.Queue[_Worker | None] = queue.Queue()
         for _ in range(workers):
@@ -527,7 +526,7 @@ class SparqlEndpoint:
         if worker is not None and worker.alive():
             return worker
         try:
-            fresh = _Worker(self._ctx, self.data_dir, self.memory_bytes)
+            fresh = _Worker(self._ctx, self.data_dir, self.memory_bytes, self.sandbox)
         except BaseException:
             self._idle.put(None)
             raise
@@ -542,7 +541,7 @@ class SparqlEndpoint:
 
         def replace() -> None:
             try:
-                fresh = _Worker(self._ctx, self.data_dir, self.memory_bytes)
+                fresh = _Worker(self._ctx, self.data_dir, self.memory_bytes, self.sandbox)
             except Exception:
                 self._idle.put(None)  # the next request tries again
                 return
@@ -621,17 +620,19 @@ class SparqlEndpoint:
             worker.stop()
 
 
-_endpoints: dict[tuple[str, float, int], SparqlEndpoint] = {}
+_endpoints: dict[tuple[str, float, int, str], SparqlEndpoint] = {}
 _endpoints_lock = threading.Lock()
 
 
-def endpoint_for(data_dir: Path, timeout: float, max_results: int) -> SparqlEndpoint:
+def endpoint_for(
+    data_dir: Path, timeout: float, max_results: int, sandbox: SandboxMode = "best-effort"
+) -> SparqlEndpoint:
     """The process's endpoint for these settings (created on first use, stopped at exit)."""
-    key = (str(Path(data_dir).resolve()), float(timeout), int(max_results))
+    key = (str(Path(data_dir).resolve()), float(timeout), int(max_results), sandbox)
     with _endpoints_lock:
         endpoint = _endpoints.get(key)
         if endpoint is None or endpoint._closed:
-            endpoint = SparqlEndpoint(Path(data_dir), timeout, max_results)
+            endpoint = SparqlEndpoint(Path(data_dir), timeout, max_results, sandbox=sandbox)
             _endpoints[key] = endpoint
         return endpoint
 

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on (MILCOOP_PORT).")
     sparql_timeout_seconds: float = Field(default=10.0, gt=0, description="Time limit of one SPARQL query.")
     sparql_max_results: int = Field(default=10_000, ge=1, description="Most rows one SPARQL query returns.")
+    sparql_sandbox: Literal["required", "best-effort"] = Field(
+        default="best-effort",
+        description="Whether SPARQL workers must run in a network namespace of their own (required) or only "
+        "where the platform allows it (best-effort); MILCOOP_SPARQL_SANDBOX.",
+    )
     load_batch_size: int = Field(default=5_000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
 
     neo4j_uri: str = Field(default="", validation_alias=AliasChoices("NEO4J_URI"))

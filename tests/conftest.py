@@ -8,7 +8,7 @@ import pytest
 
 from loaders.curated import CompiledFacts, compile_facts
 
-pytest_plugins = ["tests.neo4j_fixtures"]
+pytest_plugins = ["tests.neo4j_fixtures", "tests.loopback"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -89,7 +89,9 @@ async def _run(
     if len(queries) > 1:
         raise InvalidQuery("give exactly one query parameter", "query")
     settings = holder.settings
-    endpoint = endpoint_for(settings.data_dir, settings.sparql_timeout_seconds, settings.sparql_max_results)
+    endpoint = endpoint_for(
+        settings.data_dir, settings.sparql_timeout_seconds, settings.sparql_max_results, settings.sparql_sandbox
+    )
     answer: SparqlAnswer = await run_in_threadpool(
         endpoint.run,
         queries[0],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -26,6 +27,8 @@ from loaders.curated import CompiledFacts
 from milcoop.settings import Settings
 from tests.api.stores import client_for, embedded_settings, neo4j_with_bundled
 from tests.conftest import ROOT
+from tests.graph.test_sparql_guard import SERVICE_QUERIES
+from tests.loopback import Listener
 
 DOCS = ROOT / "docs" / "rdf.md"
 MC = "https://w3id.org/milcoop/ontology#"
@@ -244,6 +247,44 @@ def test_bad_queries_are_a_400_with_the_reason(client: TestClient, query: str, f
 def test_service_in_a_string_or_name_is_not_refused(client: TestClient) -> None:
     query = 'SELECT ?x WHERE { BIND("SERVICE" AS ?x) ?s <https://example.org/service> ?o }'
     assert client.get("/v1/sparql", params={"query": query}).status_code == 200
+
+
+def test_no_form_of_service_reaches_a_listener_on_loopback(client: TestClient, listener: Listener) -> None:
+    for template in SERVICE_QUERIES:
+        query = template.replace("{url}", listener.url).replace("{port}", str(listener.port))
+        for response in (
+            client.get("/v1/sparql", params={"query": query}),
+            client.post("/v1/sparql", content=query, headers={"Content-Type": "application/sparql-query"}),
+        ):
+            assert response.status_code == 400, (query, response.text)
+            assert response.json()["parameter"] == "query"
+            assert "secret" not in response.text
+    assert listener.connections == 0
+
+
+def test_workers_run_without_network_where_the_platform_allows(settings: Settings) -> None:
+    from graph.sparql_endpoint import SparqlEndpoint
+
+    endpoint = SparqlEndpoint(settings.data_dir, timeout=30, max_results=10, workers=1, sandbox="required")
+    try:
+        assert endpoint.run("ASK { ?s ?p ?o }").body == b'{"head": {}, "boolean": true}'
+        (worker,) = endpoint._all
+        assert worker.unsandboxed is None
+    except Exception as exc:  # a platform without namespaces: the required sandbox refuses clearly
+        if os.environ.get("CI") == "true":
+            raise
+        assert "cannot be cut off from the network" in str(exc)
+    finally:
+        endpoint.close()
+
+
+@pytest.mark.parametrize("depth", [600, 20_000])
+def test_deeply_nested_queries_are_a_400_with_the_reason(client: TestClient, depth: int) -> None:
+    query = "SELECT * WHERE " + "{" * depth + "?s ?p ?o" + "}" * depth
+    response = client.post("/v1/sparql", data={"query": query})
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["message"]
+    assert client.get("/v1/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
 
 
 @pytest.mark.parametrize(
