@@ -14,10 +14,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import errors
-from api.deps import StoreHolder
-from api.routers import deployments, entities, flows, health, paths, relations, sources, treaties, violations
 from milcoop import __version__
+from milcoop.api import errors
+from milcoop.api.deps import StoreHolder
+from milcoop.api.routers import deployments, entities, flows, health, paths, relations, sources, treaties, violations
 from milcoop.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -32,7 +32,7 @@ parameter at fault; an unknown entity answers 404 with close matches.
 
 #: Routers other modules contribute when present: RDF export and SPARQL (api/routers/export.py
 #: and api/routers/sparql.py, each exposing ``router``).
-OPTIONAL_ROUTERS = ("api.routers.export", "api.routers.sparql")
+OPTIONAL_ROUTERS = ("milcoop.api.routers.export", "milcoop.api.routers.sparql")
 
 
 def _optional_routers() -> list[APIRouter]:

@@ -11,10 +11,10 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from graph.embedded import EmbeddedStore
-from graph.errors import StoreUnavailable
-from graph.service import DEFAULT_LIMIT, MAX_LIMIT, QueryService
-from graph.store import GraphStore, open_store
+from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.service import DEFAULT_LIMIT, MAX_LIMIT, QueryService
+from milcoop.graph.store import GraphStore, open_store
 from milcoop.settings import Settings
 
 #: How often the embedded store checks whether a load has switched it to a new store folder.

@@ -3,7 +3,7 @@ that both stores' answers come from one definition; this module re-exports them 
 
 from __future__ import annotations
 
-from graph.models import (
+from milcoop.graph.models import (
     Claim,
     EntityDetail,
     EntitySummary,

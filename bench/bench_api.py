@@ -55,8 +55,8 @@ from bench.synthetic import (
     generate,
     triples,
 )
-from graph.embedded import EmbeddedStore
-from loaders.progress import SilentProgress
+from milcoop.graph.embedded import EmbeddedStore
+from milcoop.loaders.progress import SilentProgress
 
 logging.getLogger("neo4j").setLevel(logging.ERROR)  # "label does not exist" and the like
 
@@ -104,7 +104,7 @@ def prepare_embedded(data: Data, data_dir: Path, reload: bool) -> None:
 
 
 def prepare_event_index(data_dir: Path) -> None:
-    from graph.embedded_store import EmbeddedGraphStore
+    from milcoop.graph.embedded_store import EmbeddedGraphStore
 
     store = EmbeddedGraphStore.open(data_dir)
     started = time.perf_counter()
@@ -116,9 +116,9 @@ def prepare_event_index(data_dir: Path) -> None:
 def prepare_neo4j(data: Data, uri: str, reload: bool) -> None:
     from neo4j import GraphDatabase
 
-    from graph.cypher.load import DATASET_NAME, READ_DATASET
-    from graph.cypher.schema import ensure_schema
-    from loaders.neo4j_loader import write_records
+    from milcoop.graph.cypher.load import DATASET_NAME, READ_DATASET
+    from milcoop.graph.cypher.schema import ensure_schema
+    from milcoop.loaders.neo4j_loader import write_records
 
     with GraphDatabase.driver(uri, auth=("neo4j", os.environ.get("NEO4J_PASSWORD", "bench"))) as driver:
         records, _, _ = driver.execute_query(READ_DATASET, name=DATASET_NAME)
@@ -140,7 +140,7 @@ def neo4j_server(workdir: Path, heap: str, pagecache: str) -> Iterator[str]:
     if given:
         yield given
         return
-    from milcoop.neo4j_dev import DevNeo4j, free_port
+    from tools.neo4j.neo4j_dev import DevNeo4j, free_port
 
     server = DevNeo4j(port=free_port(), home=workdir / "neo4j", heap=heap, pagecache=pagecache)
     server.start()
@@ -206,7 +206,7 @@ def request_mix(kind: str, count: int, seed: int, limit: int) -> list[tuple[str,
 
 @contextmanager
 def api_server(store: str, data_dir: Path, neo4j_uri: str) -> Iterator[str]:
-    from milcoop.neo4j_dev import free_port
+    from tools.neo4j.neo4j_dev import free_port
 
     port = free_port()
     env = {
@@ -216,7 +216,7 @@ def api_server(store: str, data_dir: Path, neo4j_uri: str) -> Iterator[str]:
         "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "bench"),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "milcoop.api.app:create_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env=env,
     )
@@ -327,8 +327,8 @@ def profile_flows(uri: str, source_code: str, target_code: str) -> list[str]:
     target when it is the less busy actor) for busy actors; return the operator names."""
     from neo4j import GraphDatabase
 
-    from graph.cypher.queries import EVENTS_FROM, EVENTS_TO_FROM
-    from graph.store import TO_TYPES
+    from milcoop.graph.cypher.queries import EVENTS_FROM, EVENTS_TO_FROM
+    from milcoop.graph.store import TO_TYPES
 
     parameters: dict[str, Any] = {
         "labels": ["MaterielTransfer", "SupportRequest", "TechnologyTransfer", "TroopDeployment"],

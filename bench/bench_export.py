@@ -67,9 +67,9 @@ def peak_rss_mb() -> float:
 
 
 def worker_export(args: argparse.Namespace) -> dict[str, Any]:
-    from graph.export import FORMATS as EXPORT_FORMATS
-    from graph.export import ExportStats, data_licence, export, published_context
-    from graph.rdf_source import EmbeddedSource, Neo4jSource, RdfSource
+    from milcoop.graph.export import FORMATS as EXPORT_FORMATS
+    from milcoop.graph.export import ExportStats, data_licence, export, published_context
+    from milcoop.graph.rdf_source import EmbeddedSource, Neo4jSource, RdfSource
 
     # What a running server has cached already (the ontology's licence, the context): not timed.
     data_licence()
@@ -123,10 +123,10 @@ def worker_memory(args: argparse.Namespace) -> dict[str, Any]:
     """milcoop's writers on the same in-memory triples: the serializer alone, no store reads."""
     import pyoxigraph as ox
 
-    from graph.embedded import to_oxigraph
-    from graph.export import FORMATS as EXPORT_FORMATS
-    from graph.export import serialize_blocks
-    from graph.rdf_source import GraphSource
+    from milcoop.graph.embedded import to_oxigraph
+    from milcoop.graph.export import FORMATS as EXPORT_FORMATS
+    from milcoop.graph.export import serialize_blocks
+    from milcoop.graph.rdf_source import GraphSource
 
     source = GraphSource(
         ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
@@ -157,8 +157,8 @@ def run_worker(kind: str, **options: Any) -> dict[str, Any]:
 
 def prepare_embedded(events: int, data_dir: Path) -> int:
     from bench.synthetic import generate, triples
-    from graph.embedded import EmbeddedStore
-    from loaders.progress import SilentProgress
+    from milcoop.graph.embedded import EmbeddedStore
+    from milcoop.loaders.progress import SilentProgress
 
     version = f"synthetic-{events}-{SEED}"
     if EmbeddedStore.exists(data_dir) and EmbeddedStore.open(data_dir).info.data_version == version:
@@ -176,9 +176,9 @@ def prepare_neo4j(events: int, uri: str) -> None:
     from neo4j import GraphDatabase
 
     from bench.synthetic import generate
-    from graph.cypher.load import DATASET_NAME, READ_DATASET
-    from graph.cypher.schema import ensure_schema
-    from loaders.neo4j_loader import write_records
+    from milcoop.graph.cypher.load import DATASET_NAME, READ_DATASET
+    from milcoop.graph.cypher.schema import ensure_schema
+    from milcoop.loaders.neo4j_loader import write_records
 
     version = f"synthetic-{events}-{SEED}"
     with GraphDatabase.driver(uri, auth=("neo4j", os.environ.get("NEO4J_PASSWORD", "bench"))) as driver:
@@ -198,7 +198,7 @@ def neo4j_server(workdir: Path) -> Iterator[str]:
     if given:
         yield given
         return
-    from milcoop.neo4j_dev import DevNeo4j, free_port
+    from tools.neo4j.neo4j_dev import DevNeo4j, free_port
 
     server = DevNeo4j(port=free_port(), home=workdir / "neo4j", heap="3g", pagecache="1g")
     server.start()
@@ -215,8 +215,8 @@ def sparql_overhead(data_dir: Path, rounds: int = 200) -> dict[str, float]:
     """Median latency of small queries through the worker pool and in-process on the same store."""
     import pyoxigraph as ox
 
-    from graph.embedded import EmbeddedStore
-    from graph.sparql_endpoint import SparqlEndpoint
+    from milcoop.graph.embedded import EmbeddedStore
+    from milcoop.graph.sparql_endpoint import SparqlEndpoint
 
     queries = [
         "ASK { ?s ?p ?o }",

@@ -24,7 +24,7 @@ once; a cold server would bill that to the first run). It reports the peak RSS o
 (which also holds the generated records: the RSS after generation is printed beside it) and the
 server's peak RSS. Results are printed and written as JSON to bench/results/.
 
-The server is a development Neo4j 5.26 started here on a free port (``milcoop.neo4j_dev``), with
+The server is a development Neo4j 5.26 started here on a free port (``tools.neo4j.neo4j_dev``), with
 ``--heap`` / ``--pagecache``: the single load transaction holds the whole dataset's state, so
 the heap must fit it (about 4 GB for 100,000 events). ``--uri`` uses a running server instead;
 the bench then empties that database, so it refuses unless the database is empty or
@@ -52,11 +52,11 @@ from typing import Any
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
 from bench.synthetic import DEFAULT_EVENTS, DEFAULT_SEED, SyntheticDataset, generate
-from graph.cypher.schema import ensure_schema
-from graph.mapping import NodeRecord, RelationshipRecord
-from loaders.load import LoadSummary
-from loaders.neo4j_loader import write_records
-from ontology.vocabulary import RESOURCE_LABEL, vocabulary
+from milcoop.graph.cypher.schema import ensure_schema
+from milcoop.graph.mapping import NodeRecord, RelationshipRecord
+from milcoop.loaders.load import LoadSummary
+from milcoop.loaders.neo4j_loader import write_records
+from milcoop.ontology.vocabulary import RESOURCE_LABEL, vocabulary
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.uri:
         uri = args.uri
     else:
-        from milcoop.neo4j_dev import DevNeo4j
+        from tools.neo4j.neo4j_dev import DevNeo4j
 
         home = Path(tempfile.mkdtemp(prefix="milcoop-bench-load-"))
         server = DevNeo4j(home=home / "neo4j", heap=args.heap, pagecache=args.pagecache)
@@ -334,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "batch_size": args.batch_size,
             "heap": None if args.uri else args.heap,
             "pagecache": None if args.uri else args.pagecache,
-            "server": "given --uri" if args.uri else "milcoop.neo4j_dev (Neo4j 5.26 Community)",
+            "server": "given --uri" if args.uri else "tools.neo4j.neo4j_dev (Neo4j 5.26 Community)",
         },
         "dataset": shape,
         "generation_seconds": generation_seconds,

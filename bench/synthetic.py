@@ -48,11 +48,11 @@ from typing import Any
 
 from rdflib import Literal, URIRef
 
-from graph.mapping import NodeRecord, RelationshipRecord, node_triples, to_property_graph
-from loaders.dates import PartialDate
-from ontology import materiel_graph
-from ontology.namespace import ID
-from ontology.vocabulary import Vocabulary, vocabulary
+from milcoop.graph.mapping import NodeRecord, RelationshipRecord, node_triples, to_property_graph
+from milcoop.loaders.dates import PartialDate
+from milcoop.ontology import materiel_graph
+from milcoop.ontology.namespace import ID
+from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 
 DEFAULT_EVENTS = 100_000
 DEFAULT_SEED = 7

@@ -29,12 +29,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from graph.errors import LoadFailed, StoreUnavailable
-from loaders.progress import ProgressReporter, SilentProgress
+from milcoop.graph.errors import LoadFailed, StoreUnavailable
+from milcoop.loaders.progress import ProgressReporter, SilentProgress
 
 if TYPE_CHECKING:
-    from loaders.curated import CompiledFacts
-    from loaders.load import LoadSummary
+    from milcoop.loaders.curated import CompiledFacts
+    from milcoop.loaders.load import LoadSummary
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _BATCH = 50_000
@@ -183,7 +183,7 @@ class EmbeddedStore:
         progress: ProgressReporter,
     ) -> LoadSummary:
         """Write ``triples`` to a new store and make it the active one (all or nothing)."""
-        from loaders.load import LoadSummary
+        from milcoop.loaders.load import LoadSummary
 
         started = time.perf_counter()
         root = cls.root(data_dir)

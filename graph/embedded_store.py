@@ -33,11 +33,11 @@ from rdflib import RDF, XSD, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
-from graph.embedded import EmbeddedStore
-from graph.errors import StoreUnavailable
-from graph.mapping import node_id
-from graph.sparql import queries as q
-from graph.store import (
+from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.mapping import node_id
+from milcoop.graph.sparql import queries as q
+from milcoop.graph.store import (
     ACTOR_LABELS,
     COUNTED_LABELS,
     EVENT_KIND_LABELS,
@@ -55,11 +55,11 @@ from graph.store import (
     StoreStatus,
     search_rank,
 )
-from loaders.curated import SECTIONS
-from loaders.dates import PartialDate
+from milcoop.loaders.curated import SECTIONS
+from milcoop.loaders.dates import PartialDate
+from milcoop.ontology.namespace import ID, MC
+from milcoop.ontology.vocabulary import EnumProperty, NodeProperty, Vocabulary, vocabulary
 from milcoop.settings import Backend
-from ontology.namespace import ID, MC
-from ontology.vocabulary import EnumProperty, NodeProperty, Vocabulary, vocabulary
 
 _DEFAULT = ox.DefaultGraph()
 _RDF_TYPE = ox.NamedNode(str(RDF.type))

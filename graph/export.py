@@ -40,14 +40,23 @@ import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
-from graph.rdf_source import RDF_TYPE, RdfSource, SubjectBlock
-from loaders.curated import EVENT_KINDS
-from ontology import ONTOLOGY_DIR, ontology_graph
-from ontology.namespace import DATASET_IRI, GRAPH, ID, MAT, MC, ONTOLOGY_IRI, ONTOLOGY_VERSION, ONTOLOGY_VERSION_IRI
-from ontology.vocabulary import Vocabulary, vocabulary
+from milcoop.graph.rdf_source import RDF_TYPE, RdfSource, SubjectBlock
+from milcoop.loaders.curated import EVENT_KINDS
+from milcoop.ontology import ONTOLOGY_DIR, ontology_graph
+from milcoop.ontology.namespace import (
+    DATASET_IRI,
+    GRAPH,
+    ID,
+    MAT,
+    MC,
+    ONTOLOGY_IRI,
+    ONTOLOGY_VERSION,
+    ONTOLOGY_VERSION_IRI,
+)
+from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 
 if TYPE_CHECKING:
-    from graph.service import QueryService
+    from milcoop.graph.service import QueryService
 
 CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
 
@@ -412,8 +421,8 @@ class ExportFilter:
         service's errors (:class:`~graph.service.InvalidParameter`, ``NotFound``, ``Ambiguous``),
         each naming the parameter.
         """
-        from graph.service import InvalidParameter, parse_grade, parse_kinds, parse_status, parse_window
-        from graph.store import ACTOR_LABELS
+        from milcoop.graph.service import InvalidParameter, parse_grade, parse_kinds, parse_status, parse_window
+        from milcoop.graph.store import ACTOR_LABELS
 
         start, end = parse_window(since, until)
         if undated not in ("include", "exclude"):

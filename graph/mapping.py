@@ -17,8 +17,8 @@ from typing import Any
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from loaders.dates import PartialDate
-from ontology.vocabulary import RESOURCE_LABEL, EnumProperty, NodeProperty, Vocabulary, vocabulary
+from milcoop.loaders.dates import PartialDate
+from milcoop.ontology.vocabulary import RESOURCE_LABEL, EnumProperty, NodeProperty, Vocabulary, vocabulary
 
 PropertyValue = str | int | bool | dt.date | list[str] | list[int] | list[dt.date]
 

@@ -17,10 +17,10 @@ import neo4j
 import neo4j.exceptions
 from neo4j import Driver, GraphDatabase, RoutingControl
 
-from graph.cypher import queries as cq
-from graph.cypher.load import DATASET_NAME, READ_DATASET
-from graph.errors import StoreError, StoreUnavailable
-from graph.store import (
+from milcoop.graph.cypher import queries as cq
+from milcoop.graph.cypher.load import DATASET_NAME, READ_DATASET
+from milcoop.graph.errors import StoreError, StoreUnavailable
+from milcoop.graph.store import (
     COUNTED_LABELS,
     EVENT_KIND_LABELS,
     PATH_LABELS,
@@ -34,8 +34,8 @@ from graph.store import (
     NodeView,
     StoreStatus,
 )
+from milcoop.ontology.vocabulary import RESOURCE_LABEL
 from milcoop.settings import Backend, Settings
-from ontology.vocabulary import RESOURCE_LABEL
 
 #: Seconds to wait for a connection before calling Neo4j unavailable.
 CONNECT_TIMEOUT = 5.0

@@ -32,18 +32,18 @@ from typing import TYPE_CHECKING, Any, LiteralString, cast
 import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from graph.cypher import export as cypher
-from graph.cypher import load as load_cypher
-from graph.embedded import EmbeddedStore, to_oxigraph
-from graph.errors import StoreError, StoreUnavailable
-from graph.mapping import MappingError, node_triples
-from ontology.namespace import MC
-from ontology.vocabulary import Vocabulary, vocabulary
+from milcoop.graph.cypher import export as cypher
+from milcoop.graph.cypher import load as load_cypher
+from milcoop.graph.embedded import EmbeddedStore, to_oxigraph
+from milcoop.graph.errors import StoreError, StoreUnavailable
+from milcoop.graph.mapping import MappingError, node_triples
+from milcoop.ontology.namespace import MC
+from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 
 if TYPE_CHECKING:
     from neo4j import Driver
 
-    from loaders.curated import CompiledFacts
+    from milcoop.loaders.curated import CompiledFacts
     from milcoop.settings import Settings
 
 Subject = ox.NamedNode | ox.BlankNode
@@ -356,7 +356,7 @@ class Neo4jSource(RdfSource):
     @classmethod
     def from_settings(cls, settings: Settings) -> Neo4jSource:
         """Connect with the settings' URI and credentials; raises StoreUnavailable if Neo4j is down."""
-        from loaders.neo4j_loader import open_driver
+        from milcoop.loaders.neo4j_loader import open_driver
 
         driver = open_driver(settings)
         try:

@@ -26,9 +26,9 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from graph import models as m
-from graph.mapping import node_id
-from graph.store import (
+from milcoop.graph import models as m
+from milcoop.graph.mapping import node_id
+from milcoop.graph.store import (
     ACTOR_LABELS,
     EVENT_KIND_LABELS,
     EVENT_LABEL_KINDS,
@@ -46,9 +46,9 @@ from graph.store import (
     NodeView,
     time_key,
 )
-from loaders.dates import PartialDate
-from ontology.namespace import MC
-from ontology.vocabulary import vocabulary
+from milcoop.loaders.dates import PartialDate
+from milcoop.ontology.namespace import MC
+from milcoop.ontology.vocabulary import vocabulary
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -239,7 +239,7 @@ def _page(keyed: Sequence[Keyed], limit: int, query: str) -> tuple[list[str], st
 
 def kind_of(labels: Collection[str]) -> str:
     """The kind shown to users for a node with these labels."""
-    from graph.store import ENTITY_KINDS
+    from milcoop.graph.store import ENTITY_KINDS
 
     for label in sorted(labels):
         if label in EVENT_LABEL_KINDS:

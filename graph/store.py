@@ -24,9 +24,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from loaders.curated import EVENT_KINDS
+from milcoop.loaders.curated import EVENT_KINDS
+from milcoop.ontology.vocabulary import vocabulary
 from milcoop.settings import Backend, Settings
-from ontology.vocabulary import vocabulary
 
 #: Sort key of something without a date: after every ISO date.
 UNDATED = "~"
@@ -283,10 +283,10 @@ class GraphStore(Protocol):
 def open_store(settings: Settings) -> GraphStore:
     """The store the settings choose: Neo4j when ``NEO4J_URI`` is set, else the embedded one."""
     if settings.backend == "neo4j":
-        from graph.neo4j_store import Neo4jGraphStore
+        from milcoop.graph.neo4j_store import Neo4jGraphStore
 
         return Neo4jGraphStore.connect(settings)
-    from graph.embedded_store import EmbeddedGraphStore
+    from milcoop.graph.embedded_store import EmbeddedGraphStore
 
     return EmbeddedGraphStore.open(settings.data_dir)
 

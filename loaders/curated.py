@@ -20,12 +20,12 @@ from typing import Any
 from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from loaders.dates import PartialDate
-from loaders.problems import CurationError, Problem, display_path
-from loaders.yamlio import LocatedDict, LocatedList, read_yaml
-from ontology import materiel_graph
-from ontology.namespace import ID, MC
-from ontology.vocabulary import Vocabulary, vocabulary
+from milcoop.loaders.dates import PartialDate
+from milcoop.loaders.problems import CurationError, Problem, display_path
+from milcoop.loaders.yamlio import LocatedDict, LocatedList, read_yaml
+from milcoop.ontology import materiel_graph
+from milcoop.ontology.namespace import ID, MC
+from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 
 #: The bundled curated facts.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -906,7 +906,7 @@ def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True) ->
         compiler.graph.add(triple)
     compiled = CompiledFacts(compiler.graph, compiler.locations, files, _digest(files))
     if shacl:
-        from loaders.shacl import shacl_problems
+        from milcoop.loaders.shacl import shacl_problems
 
         problems = shacl_problems(compiled)
         if problems:

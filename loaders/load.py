@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loaders.curated import CompiledFacts, compile_facts
-from loaders.progress import ProgressReporter, SilentProgress
+from milcoop.loaders.curated import CompiledFacts, compile_facts
+from milcoop.loaders.progress import ProgressReporter, SilentProgress
 from milcoop.settings import Backend, Settings
 
 
@@ -49,12 +49,12 @@ def load_compiled(
     compiled: CompiledFacts, backend: Backend, settings: Settings, progress: ProgressReporter | None = None
 ) -> list[LoadSummary]:
     """Write already-validated facts to ``backend`` (and, for Neo4j, to the embedded copy)."""
-    from graph.embedded import EmbeddedStore
+    from milcoop.graph.embedded import EmbeddedStore
 
     progress = progress or SilentProgress()
     summaries: list[LoadSummary] = []
     if backend == "neo4j":
-        from loaders.neo4j_loader import load_into_neo4j
+        from milcoop.loaders.neo4j_loader import load_into_neo4j
 
         summaries.append(load_into_neo4j(compiled, settings, progress))
     summaries.append(EmbeddedStore.replace_contents(settings.data_dir, compiled, progress))

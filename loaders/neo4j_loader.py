@@ -38,15 +38,15 @@ import neo4j
 import neo4j.exceptions
 from neo4j import Driver, GraphDatabase, ManagedTransaction, Record, Result, Transaction
 
-from graph.cypher import load as cypher
-from graph.cypher.schema import ensure_schema
-from graph.errors import LoadFailed, StoreUnavailable
-from graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
-from loaders.curated import CompiledFacts
-from loaders.load import LoadSummary
-from loaders.progress import ProgressReporter, SilentProgress
+from milcoop.graph.cypher import load as cypher
+from milcoop.graph.cypher.schema import ensure_schema
+from milcoop.graph.errors import LoadFailed, StoreUnavailable
+from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
+from milcoop.loaders.curated import CompiledFacts
+from milcoop.loaders.load import LoadSummary
+from milcoop.loaders.progress import ProgressReporter, SilentProgress
+from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 from milcoop.settings import Settings
-from ontology.vocabulary import Vocabulary, vocabulary
 
 __all__ = ["LoadPlan", "load_into_neo4j", "open_driver", "plan_load", "write_records"]
 

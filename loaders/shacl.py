@@ -8,11 +8,11 @@ from pyshacl import validate
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 
-from loaders.problems import Problem
-from ontology import materiel_graph, ontology_graph, shapes_graph
+from milcoop.loaders.problems import Problem
+from milcoop.ontology import materiel_graph, ontology_graph, shapes_graph
 
 if TYPE_CHECKING:
-    from loaders.curated import CompiledFacts
+    from milcoop.loaders.curated import CompiledFacts
 
 
 def shacl_report(data: Graph) -> tuple[bool, Graph]:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, SequenceNode
 
-from loaders.problems import Problem, display_path
+from milcoop.loaders.problems import Problem, display_path
 
 
 class LocatedDict(dict[str, Any]):

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 import typer
 from rich.console import Console
 
-from graph.errors import StoreError
-from loaders.curated import compile_facts
-from loaders.problems import CurationError
+from milcoop.graph.errors import StoreError
+from milcoop.loaders.curated import compile_facts
+from milcoop.loaders.problems import CurationError
 from milcoop.settings import Backend, Settings, get_settings
 
 if TYPE_CHECKING:
-    from graph.store import GraphStore
+    from milcoop.graph.store import GraphStore
 
 app = typer.Typer(
     help="milcoop: a knowledge graph of state military cooperation.",
@@ -60,8 +60,8 @@ def load(paths: PathsArgument = None, backend: BackendOption = None) -> None:
     With Neo4j, the graph is brought to exactly this dataset (facts removed from the files are
     removed from the graph) and the embedded copy that serves SPARQL is refreshed too.
     """
-    from loaders.load import load as load_facts
-    from loaders.progress import BarProgress, progress_for_terminal
+    from milcoop.loaders.load import load as load_facts
+    from milcoop.loaders.progress import BarProgress, progress_for_terminal
 
     settings = get_settings()
     chosen = backend or settings.backend
@@ -104,9 +104,9 @@ def _neo4j_data_version(settings: Settings, wait_seconds: float) -> str | None:
     """The data version Neo4j holds (None when empty), waiting for the server to come up."""
     import time
 
-    from graph.cypher.load import DATASET_NAME, READ_DATASET
-    from graph.errors import StoreUnavailable
-    from loaders.neo4j_loader import open_driver
+    from milcoop.graph.cypher.load import DATASET_NAME, READ_DATASET
+    from milcoop.graph.errors import StoreUnavailable
+    from milcoop.loaders.neo4j_loader import open_driver
 
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -128,8 +128,8 @@ def _neo4j_data_version(settings: Settings, wait_seconds: float) -> str | None:
 
 def _load_bundled_if_empty(settings: Settings, neo4j_wait_seconds: float) -> None:
     """First start: fill an empty store with the bundled facts, saying so."""
-    from graph.embedded import EmbeddedStore
-    from loaders.load import load_compiled
+    from milcoop.graph.embedded import EmbeddedStore
+    from milcoop.loaders.load import load_compiled
 
     if settings.backend == "embedded":
         if EmbeddedStore.exists(settings.data_dir):
@@ -164,7 +164,7 @@ def serve(
     are loaded first."""
     import uvicorn
 
-    from api.app import create_app
+    from milcoop.api.app import create_app
 
     settings = get_settings()
     try:
@@ -227,10 +227,10 @@ def export(
     import sys
     import time
 
-    from graph.export import ExportError, ExportFilter, ExportStats, format_named
-    from graph.export import export as export_rdf
-    from graph.rdf_source import source_for_store
-    from graph.service import QueryError, QueryService
+    from milcoop.graph.export import ExportError, ExportFilter, ExportStats, format_named
+    from milcoop.graph.export import export as export_rdf
+    from milcoop.graph.rdf_source import source_for_store
+    from milcoop.graph.service import QueryError, QueryService
 
     settings = get_settings()
     chosen = backend or settings.backend
@@ -291,14 +291,14 @@ def export(
 
 
 def _open_export_store(settings: Settings, backend: Backend) -> GraphStore:
-    from graph.errors import StoreUnavailable
+    from milcoop.graph.errors import StoreUnavailable
 
     if backend == "neo4j":
-        from graph.neo4j_store import Neo4jGraphStore
+        from milcoop.graph.neo4j_store import Neo4jGraphStore
 
         if not settings.neo4j_uri.strip():
             raise StoreUnavailable("--backend neo4j needs NEO4J_URI")
         return Neo4jGraphStore.connect(settings)
-    from graph.embedded_store import EmbeddedGraphStore
+    from milcoop.graph.embedded_store import EmbeddedGraphStore
 
     return EmbeddedGraphStore.open(settings.data_dir)

@@ -25,8 +25,8 @@ from functools import cache
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from ontology import ontology_graph
-from ontology.namespace import MC
+from milcoop.ontology import ontology_graph
+from milcoop.ontology.namespace import MC
 
 #: Datatype properties whose values may be partial dates (the XSD type carries the precision).
 PARTIAL_DATE_PROPERTIES: frozenset[URIRef] = frozenset(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.curated import CompiledFacts, compile_facts
+from milcoop.loaders.curated import CompiledFacts, compile_facts
 
 pytest_plugins = ["tests.neo4j_fixtures", "tests.loopback"]
 

@@ -36,7 +36,7 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     if shutil.which("java") is None or shutil.which("mvn") is None:
         _unavailable("java and mvn are needed to run Neo4j from tools/neo4j")
-    from milcoop.neo4j_dev import DevNeo4j, Neo4jDevError, free_port
+    from tools.neo4j.neo4j_dev import DevNeo4j, Neo4jDevError, free_port
 
     home: Path = tmp_path_factory.mktemp("neo4j-session")
     server = DevNeo4j(port=free_port(), home=home, heap="2g", pagecache="512m")

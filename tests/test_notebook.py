@@ -13,8 +13,8 @@ import pytest
 from nbclient import NotebookClient
 from neo4j import Driver
 
-from graph.mapping import to_property_graph
-from loaders.curated import CompiledFacts
+from milcoop.graph.mapping import to_property_graph
+from milcoop.loaders.curated import CompiledFacts
 from milcoop.settings import Settings
 from tests.conftest import ROOT
 

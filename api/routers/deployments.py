@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import CursorParam, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until, json_answer
-from api.errors import ERROR_RESPONSES
-from graph.models import FlowPage
-from graph.service import DEFAULT_LIMIT
+from milcoop.api.deps import CursorParam, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until, json_answer
+from milcoop.api.errors import ERROR_RESPONSES
+from milcoop.graph.models import FlowPage
+from milcoop.graph.service import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1", tags=["deployments"])
 

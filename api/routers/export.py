@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from api.deps import Kinds, MinGrade, ServiceDep, Since, Undated, Until
-from api.errors import ERROR_RESPONSES
-from graph.export import (
+from milcoop.api.deps import Kinds, MinGrade, ServiceDep, Since, Undated, Until
+from milcoop.api.errors import ERROR_RESPONSES
+from milcoop.graph.export import (
     CONTEXT_PATH,
     FORMATS,
     ExportFilter,
@@ -22,8 +22,8 @@ from graph.export import (
     published_context,
     serialize_blocks,
 )
-from graph.rdf_source import GraphSource, RdfSource, source_for_store
-from ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
+from milcoop.graph.rdf_source import GraphSource, RdfSource, source_for_store
+from milcoop.ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
 
 router = APIRouter(prefix="/v1", tags=["rdf"])
 

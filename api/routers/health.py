@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import HolderDep
-from graph.errors import StoreError
-from graph.models import Health
+from milcoop.api.deps import HolderDep
+from milcoop.graph.errors import StoreError
+from milcoop.graph.models import Health
 
 router = APIRouter(tags=["health"])
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import ServiceDep, json_answer
-from api.errors import ERROR_RESPONSES
-from graph.models import PathAnswer
-from graph.service import DEFAULT_MAX_HOPS, DEFAULT_PATHS, MAX_HOPS, MAX_PATHS
+from milcoop.api.deps import ServiceDep, json_answer
+from milcoop.api.errors import ERROR_RESPONSES
+from milcoop.graph.models import PathAnswer
+from milcoop.graph.service import DEFAULT_MAX_HOPS, DEFAULT_PATHS, MAX_HOPS, MAX_PATHS
 
 router = APIRouter(prefix="/v1", tags=["paths"])
 

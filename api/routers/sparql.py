@@ -21,8 +21,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import HolderDep
-from graph.sparql_endpoint import (
+from milcoop.api.deps import HolderDep
+from milcoop.graph.sparql_endpoint import (
     BOOLEAN_TYPES,
     GRAPH_TYPES,
     MAX_QUERY_BYTES,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from ontology.vocabulary import vocabulary
+from milcoop.ontology.vocabulary import vocabulary
 
 _PROJECTION = (
     "RETURN n.iri AS iri, labels(n) AS labels, properties(n) AS properties, "

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import LiteralString
 
-from ontology.vocabulary import RESOURCE_LABEL, Vocabulary, vocabulary
+from milcoop.ontology.vocabulary import RESOURCE_LABEL, Vocabulary, vocabulary
 
 # -- reads that plan a load (inside the load's transaction) ---------------------------------------
 # The Python driver builds one object per record, which costs more than the server's work here;

@@ -13,8 +13,8 @@ Ordering keys are the same strings the Neo4j store computes (graph/store.py, ``t
 
 from __future__ import annotations
 
-from graph.store import FROM_TYPES
-from ontology.vocabulary import vocabulary
+from milcoop.graph.store import FROM_TYPES
+from milcoop.ontology.vocabulary import vocabulary
 
 #: The sentinel bound to an IRI parameter that does not filter.
 NONE = "urn:milcoop:none"

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
-from api.app import create_app
-from milcoop.neo4j_dev import free_port
+from milcoop.api.app import create_app
 from milcoop.settings import Settings
+from tools.neo4j.neo4j_dev import free_port
 
 
 @pytest.fixture()

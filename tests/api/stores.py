@@ -8,13 +8,13 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from graph.embedded_store import EmbeddedGraphStore
-from graph.neo4j_store import Neo4jGraphStore
-from graph.service import QueryService
-from graph.store import GraphStore
-from loaders.curated import CompiledFacts
-from loaders.load import load_compiled
+from milcoop.api.app import create_app
+from milcoop.graph.embedded_store import EmbeddedGraphStore
+from milcoop.graph.neo4j_store import Neo4jGraphStore
+from milcoop.graph.service import QueryService
+from milcoop.graph.store import GraphStore
+from milcoop.loaders.curated import CompiledFacts
+from milcoop.loaders.load import load_compiled
 from milcoop.settings import Settings
 
 

@@ -16,14 +16,14 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api import deps
-from graph.embedded import EmbeddedStore
-from loaders.curated import CompiledFacts, compile_facts
-from loaders.load import load_compiled
-from milcoop.neo4j_dev import free_port
+from milcoop.api import deps
+from milcoop.graph.embedded import EmbeddedStore
+from milcoop.loaders.curated import CompiledFacts, compile_facts
+from milcoop.loaders.load import load_compiled
 from milcoop.settings import Settings
 from tests.api.stores import client_for, embedded_settings
 from tests.conftest import DATA, ROOT
+from tools.neo4j.neo4j_dev import free_port
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-import api.routers.export as export_router
-from graph.export import CONTEXT_FILE, FORMATS
-from loaders.curated import CompiledFacts, entity_iri
+import milcoop.api.routers.export as export_router
+from milcoop.graph.export import CONTEXT_FILE, FORMATS
+from milcoop.loaders.curated import CompiledFacts, entity_iri
+from milcoop.ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
+from milcoop.ontology.namespace import DATASET_IRI, MC, ONTOLOGY_IRI
 from milcoop.settings import Settings
-from ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
-from ontology.namespace import DATASET_IRI, MC, ONTOLOGY_IRI
 from tests.api.stores import client_for, embedded_settings, neo4j_with_bundled
 
 RDFLIB = {"turtle": "turtle", "ntriples": "nt", "nquads": "nquads", "trig": "trig", "jsonld": "json-ld", "rdfxml": "xml"}

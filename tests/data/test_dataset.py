@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rdflib import RDF, SKOS, Graph, URIRef
 
-from loaders.curated import CompiledFacts, entity_iri
-from ontology.namespace import MAT, MC
+from milcoop.loaders.curated import CompiledFacts, entity_iri
+from milcoop.ontology.namespace import MAT, MC
 
 
 def _claims(graph: Graph, fact: URIRef) -> list[URIRef]:

@@ -12,8 +12,8 @@ import re
 import pytest
 from rdflib import URIRef
 
-from loaders.curated import CompiledFacts, entity_iri
-from ontology.namespace import MC
+from milcoop.loaders.curated import CompiledFacts, entity_iri
+from milcoop.ontology.namespace import MC
 from tests.conftest import ROOT
 
 SOURCES_DIR = ROOT.parent / "shared" / "sources"

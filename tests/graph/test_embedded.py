@@ -8,11 +8,11 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 
-from graph.embedded import EmbeddedStore
-from graph.errors import StoreUnavailable
-from loaders.curated import CompiledFacts
-from loaders.load import load
-from loaders.problems import CurationError
+from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.errors import StoreUnavailable
+from milcoop.loaders.curated import CompiledFacts
+from milcoop.loaders.load import load
+from milcoop.loaders.problems import CurationError
 from milcoop.settings import Settings
 from tests.conftest import BROKEN, DATA
 
@@ -63,8 +63,8 @@ def test_a_failing_write_leaves_the_previous_store_in_place(tmp_path: Path, bund
         yield from list(bundled.graph)[:10]
         raise OSError("disk full")
 
-    from graph.errors import LoadFailed
-    from loaders.progress import SilentProgress
+    from milcoop.graph.errors import LoadFailed
+    from milcoop.loaders.progress import SilentProgress
 
     with pytest.raises(LoadFailed, match="previous store is untouched"):
         EmbeddedStore.replace_with_triples(tmp_path, failing_triples(), 10, "broken", SilentProgress())

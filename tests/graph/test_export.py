@@ -16,8 +16,8 @@ from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, VOID, XSD
 
-from graph.embedded import EmbeddedStore
-from graph.export import (
+from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.export import (
     CHUNK_TRIPLES,
     CONTEXT_FILE,
     FORMATS,
@@ -28,12 +28,12 @@ from graph.export import (
     format_for,
     negotiate,
 )
-from graph.rdf_source import EmbeddedSource, GraphSource, Neo4jSource, RdfSource, SubjectBlock
-from loaders.curated import CompiledFacts, entity_iri
-from loaders.shacl import shacl_report
+from milcoop.graph.rdf_source import EmbeddedSource, GraphSource, Neo4jSource, RdfSource, SubjectBlock
+from milcoop.loaders.curated import CompiledFacts, entity_iri
+from milcoop.loaders.shacl import shacl_report
+from milcoop.ontology.namespace import DATASET_IRI, GRAPH, MC, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI
+from milcoop.ontology.vocabulary import vocabulary
 from milcoop.settings import Settings
-from ontology.namespace import DATASET_IRI, GRAPH, MC, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI
-from ontology.vocabulary import vocabulary
 from tests.api.stores import embedded_settings, neo4j_with_bundled
 
 RDFLIB_FORMATS = {
@@ -72,7 +72,7 @@ def parse_rdflib(data: bytes, fmt: str) -> Dataset:
 
 
 def parse_oxigraph(data: bytes, fmt: str) -> Graph:
-    from graph.embedded import to_rdflib
+    from milcoop.graph.embedded import to_rdflib
 
     graph = Graph()
     for quad in ox.parse(data, format=OX_FORMATS[fmt]):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from loaders.curated import CompiledFacts
+from milcoop.loaders.curated import CompiledFacts
 from tests.api.stores import client_for, embedded_settings, neo4j_with_bundled
 
 pytestmark = pytest.mark.neo4j

@@ -23,18 +23,18 @@ from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from bench.synthetic import generate, ntriples_lines, triples
-from graph.cypher import load as load_cypher
-from graph.cypher.schema import SCHEMA, ensure_schema
-from graph.errors import LoadFailed, StoreUnavailable
-from graph.mapping import NodeRecord, RelationshipRecord, to_property_graph, to_rdf
-from loaders.curated import CompiledFacts, compile_facts
-from loaders.load import LoadSummary, load
-from loaders.neo4j_loader import load_into_neo4j, write_records
-from loaders.problems import CurationError
-from loaders.shacl import shacl_report
-from milcoop.neo4j_dev import free_port
+from milcoop.graph.cypher import load as load_cypher
+from milcoop.graph.cypher.schema import SCHEMA, ensure_schema
+from milcoop.graph.errors import LoadFailed, StoreUnavailable
+from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph, to_rdf
+from milcoop.loaders.curated import CompiledFacts, compile_facts
+from milcoop.loaders.load import LoadSummary, load
+from milcoop.loaders.neo4j_loader import load_into_neo4j, write_records
+from milcoop.loaders.problems import CurationError
+from milcoop.loaders.shacl import shacl_report
 from milcoop.settings import Settings, get_settings
 from tests.conftest import BROKEN, DATA
+from tools.neo4j.neo4j_dev import free_port
 
 EVENT = "https://w3id.org/milcoop/id/event/"
 CLAIM = "https://w3id.org/milcoop/id/claim/"
@@ -471,7 +471,7 @@ class _KillAfter(RecordingProgress):
 def test_a_server_killed_mid_load_comes_back_with_the_previous_graph(
     tmp_path: Path, bundled: CompiledFacts, bundled_records: Any
 ) -> None:
-    from milcoop.neo4j_dev import DevNeo4j, Neo4jDevError
+    from tools.neo4j.neo4j_dev import DevNeo4j, Neo4jDevError
 
     if shutil.which("java") is None or shutil.which("mvn") is None:
         pytest.skip("java and mvn are needed to run a Neo4j of this test's own")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from loaders.curated import compile_facts
-from loaders.dates import PartialDate
-from loaders.problems import CurationError
 from milcoop.cli import app
+from milcoop.loaders.curated import compile_facts
+from milcoop.loaders.dates import PartialDate
+from milcoop.loaders.problems import CurationError
 from tests.conftest import BROKEN, DATA
 
 runner = CliRunner()
@@ -112,7 +112,7 @@ def test_states_resolve_by_code_qid_and_alias(tmp_path: Path) -> None:
         "    claims:\n      - {source: source-notes, status: reported, grading: B2}\n"
     )
     compiled = compile_facts([DATA, facts], shacl=False)
-    from ontology.namespace import MC
+    from milcoop.ontology.namespace import MC
 
     event = next(s for s in compiled.graph.subjects() if str(s).endswith("/event/by-alias"))
     assert str(compiled.graph.value(event, MC.sendingState)).endswith("/state/PRK")

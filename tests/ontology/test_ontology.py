@@ -7,11 +7,11 @@ import re
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from loaders.curated import CompiledFacts
-from loaders.shacl import shacl_report
-from ontology import materiel_graph, ontology_graph
-from ontology.namespace import MAT, MC, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI
-from ontology.vocabulary import vocabulary
+from milcoop.loaders.curated import CompiledFacts
+from milcoop.loaders.shacl import shacl_report
+from milcoop.ontology import materiel_graph, ontology_graph
+from milcoop.ontology.namespace import MAT, MC, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI
+from milcoop.ontology.vocabulary import vocabulary
 
 
 def _declared_terms(graph: Graph, namespace: str) -> set[URIRef]:

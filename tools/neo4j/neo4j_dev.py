@@ -17,9 +17,9 @@ In tests::
 
 From a shell::
 
-    python -m milcoop.neo4j_dev start [--port 7687] [--home .milcoop/neo4j-dev]
-    python -m milcoop.neo4j_dev status
-    python -m milcoop.neo4j_dev stop
+    python -m tools.neo4j.neo4j_dev start [--port 7687] [--home .milcoop/neo4j-dev]
+    python -m tools.neo4j.neo4j_dev status
+    python -m tools.neo4j.neo4j_dev stop
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: The repository root: this file lives in ``<root>/milcoop/``.
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 #: The Maven project; ``MILCOOP_NEO4J_TOOL_DIR`` overrides it for the case
 #: where ``milcoop`` is installed as a package outside the work tree.
@@ -433,7 +433,7 @@ class DevNeo4j:
         # where this run begins to look only at its own output.
         with self.log_file.open("ab") as log:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            log.write(f"\n=== milcoop.neo4j_dev start {stamp} ===\n".encode())
+            log.write(f"\n=== tools.neo4j.neo4j_dev start {stamp} ===\n".encode())
             log.flush()
             log_offset = log.tell()
             started = time.monotonic()
@@ -662,7 +662,7 @@ def _java_executable() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m milcoop.neo4j_dev",
+        prog="python -m tools.neo4j.neo4j_dev",
         description="Run a Neo4j 5.26 Community server (Bolt on 127.0.0.1, auth disabled) for development and CI.",
     )
     parser.add_argument("action", choices=("start", "stop", "status"))
@@ -716,7 +716,7 @@ def _cmd_start(server: DevNeo4j, args: argparse.Namespace) -> int:
     _out(
         f"started (pid {server.pid}) in {server.start_seconds or 0:.1f} s;"
         f" log {server.log_file};"
-        f" stop with: python -m milcoop.neo4j_dev stop --home {args.home}",
+        f" stop with: python -m tools.neo4j.neo4j_dev stop --home {args.home}",
         sys.stderr,
     )
     # The URI alone on stdout, so `URI=$(... start)` works in scripts.
@@ -745,7 +745,7 @@ def _cmd_status(server: DevNeo4j, _args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``python -m milcoop.neo4j_dev``; return the exit code.
+    """Run ``python -m tools.neo4j.neo4j_dev``; return the exit code.
 
     Exit codes: 0 success (``status``: running and answering), 1 failure,
     3 ``status`` found no server (the LSB convention for "not running").
