@@ -11,7 +11,7 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.service import DEFAULT_LIMIT, MAX_LIMIT, QueryService
 from milcoop.graph.store import GraphStore, open_store

@@ -22,11 +22,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from milcoop.graph.embedded.sparql_endpoint import SparqlError
 from milcoop.graph.errors import StoreError, StoreUnavailable
 from milcoop.graph.export import ExportError
 from milcoop.graph.models import ErrorBody
 from milcoop.graph.service import Ambiguous, NotFound, QueryError
-from milcoop.graph.sparql_endpoint import SparqlError
 
 log = logging.getLogger("milcoop.api")
 

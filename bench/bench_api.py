@@ -55,8 +55,8 @@ from bench.synthetic import (
     generate,
     triples,
 )
-from milcoop.graph.embedded import EmbeddedStore
-from milcoop.loaders.progress import SilentProgress
+from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.writer import SilentProgress
 
 logging.getLogger("neo4j").setLevel(logging.ERROR)  # "label does not exist" and the like
 
@@ -104,7 +104,7 @@ def prepare_embedded(data: Data, data_dir: Path, reload: bool) -> None:
 
 
 def prepare_event_index(data_dir: Path) -> None:
-    from milcoop.graph.embedded_store import EmbeddedGraphStore
+    from milcoop.graph.embedded.store import EmbeddedGraphStore
 
     store = EmbeddedGraphStore.open(data_dir)
     started = time.perf_counter()
@@ -116,9 +116,9 @@ def prepare_event_index(data_dir: Path) -> None:
 def prepare_neo4j(data: Data, uri: str, reload: bool) -> None:
     from neo4j import GraphDatabase
 
-    from milcoop.graph.cypher.load import DATASET_NAME, READ_DATASET
-    from milcoop.graph.cypher.schema import ensure_schema
-    from milcoop.loaders.neo4j_loader import write_records
+    from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
+    from milcoop.graph.neo4j.cypher.schema import ensure_schema
+    from milcoop.graph.neo4j.writer import write_records
 
     with GraphDatabase.driver(uri, auth=("neo4j", os.environ.get("NEO4J_PASSWORD", "bench"))) as driver:
         records, _, _ = driver.execute_query(READ_DATASET, name=DATASET_NAME)
@@ -327,8 +327,8 @@ def profile_flows(uri: str, source_code: str, target_code: str) -> list[str]:
     target when it is the less busy actor) for busy actors; return the operator names."""
     from neo4j import GraphDatabase
 
-    from milcoop.graph.cypher.queries import EVENTS_FROM, EVENTS_TO_FROM
-    from milcoop.graph.store import TO_TYPES
+    from milcoop.graph.neo4j.cypher.queries import EVENTS_FROM, EVENTS_TO_FROM
+    from milcoop.ontology.kinds import TO_TYPES
 
     parameters: dict[str, Any] = {
         "labels": ["MaterielTransfer", "SupportRequest", "TechnologyTransfer", "TroopDeployment"],

@@ -67,9 +67,11 @@ def peak_rss_mb() -> float:
 
 
 def worker_export(args: argparse.Namespace) -> dict[str, Any]:
+    from milcoop.graph.embedded.rdf_source import EmbeddedSource
     from milcoop.graph.export import FORMATS as EXPORT_FORMATS
     from milcoop.graph.export import ExportStats, data_licence, export, published_context
-    from milcoop.graph.rdf_source import EmbeddedSource, Neo4jSource, RdfSource
+    from milcoop.graph.neo4j.rdf_source import Neo4jSource
+    from milcoop.graph.rdf_source import RdfSource
 
     # What a running server has cached already (the ontology's licence, the context): not timed.
     data_licence()
@@ -123,7 +125,7 @@ def worker_memory(args: argparse.Namespace) -> dict[str, Any]:
     """milcoop's writers on the same in-memory triples: the serializer alone, no store reads."""
     import pyoxigraph as ox
 
-    from milcoop.graph.embedded import to_oxigraph
+    from milcoop.graph.embedded.files import to_oxigraph
     from milcoop.graph.export import FORMATS as EXPORT_FORMATS
     from milcoop.graph.export import serialize_blocks
     from milcoop.graph.rdf_source import GraphSource
@@ -157,8 +159,8 @@ def run_worker(kind: str, **options: Any) -> dict[str, Any]:
 
 def prepare_embedded(events: int, data_dir: Path) -> int:
     from bench.synthetic import generate, triples
-    from milcoop.graph.embedded import EmbeddedStore
-    from milcoop.loaders.progress import SilentProgress
+    from milcoop.graph.embedded.files import EmbeddedStore
+    from milcoop.graph.writer import SilentProgress
 
     version = f"synthetic-{events}-{SEED}"
     if EmbeddedStore.exists(data_dir) and EmbeddedStore.open(data_dir).info.data_version == version:
@@ -176,9 +178,9 @@ def prepare_neo4j(events: int, uri: str) -> None:
     from neo4j import GraphDatabase
 
     from bench.synthetic import generate
-    from milcoop.graph.cypher.load import DATASET_NAME, READ_DATASET
-    from milcoop.graph.cypher.schema import ensure_schema
-    from milcoop.loaders.neo4j_loader import write_records
+    from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
+    from milcoop.graph.neo4j.cypher.schema import ensure_schema
+    from milcoop.graph.neo4j.writer import write_records
 
     version = f"synthetic-{events}-{SEED}"
     with GraphDatabase.driver(uri, auth=("neo4j", os.environ.get("NEO4J_PASSWORD", "bench"))) as driver:
@@ -215,8 +217,8 @@ def sparql_overhead(data_dir: Path, rounds: int = 200) -> dict[str, float]:
     """Median latency of small queries through the worker pool and in-process on the same store."""
     import pyoxigraph as ox
 
-    from milcoop.graph.embedded import EmbeddedStore
-    from milcoop.graph.sparql_endpoint import SparqlEndpoint
+    from milcoop.graph.embedded.files import EmbeddedStore
+    from milcoop.graph.embedded.sparql_endpoint import SparqlEndpoint
 
     queries = [
         "ASK { ?s ?p ?o }",

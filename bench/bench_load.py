@@ -52,10 +52,10 @@ from typing import Any
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
 from bench.synthetic import DEFAULT_EVENTS, DEFAULT_SEED, SyntheticDataset, generate
-from milcoop.graph.cypher.schema import ensure_schema
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord
-from milcoop.loaders.load import LoadSummary
-from milcoop.loaders.neo4j_loader import write_records
+from milcoop.graph.neo4j.cypher.schema import ensure_schema
+from milcoop.graph.neo4j.writer import write_records
+from milcoop.graph.writer import LoadSummary
 from milcoop.ontology.vocabulary import RESOURCE_LABEL, vocabulary
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

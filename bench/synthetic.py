@@ -49,8 +49,8 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord, node_triples, to_property_graph
-from milcoop.loaders.dates import PartialDate
 from milcoop.ontology import materiel_graph
+from milcoop.ontology.dates import PartialDate
 from milcoop.ontology.namespace import ID
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 

@@ -41,8 +41,8 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
 from milcoop.graph.rdf_source import RDF_TYPE, RdfSource, SubjectBlock
-from milcoop.loaders.curated import EVENT_KINDS
 from milcoop.ontology import ONTOLOGY_DIR, ontology_graph
+from milcoop.ontology.kinds import EVENT_KINDS
 from milcoop.ontology.namespace import (
     DATASET_IRI,
     GRAPH,
@@ -422,7 +422,7 @@ class ExportFilter:
         each naming the parameter.
         """
         from milcoop.graph.service import InvalidParameter, parse_grade, parse_kinds, parse_status, parse_window
-        from milcoop.graph.store import ACTOR_LABELS
+        from milcoop.ontology.kinds import ACTOR_LABELS
 
         start, end = parse_window(since, until)
         if undated not in ("include", "exclude"):

@@ -1,6 +1,6 @@
 """The one-to-one mapping between the compiled RDF graph and the Neo4j property graph.
 
-See :mod:`ontology.vocabulary` for the rules. :func:`to_property_graph` turns RDF into node and
+See :mod:`milcoop.ontology.vocabulary` for the rules. :func:`to_property_graph` turns RDF into node and
 relationship records that the Neo4j loader writes; :func:`to_rdf` turns records read back from
 Neo4j into RDF. ``to_rdf(to_property_graph(g))`` is isomorphic to ``g`` (a test checks it), which
 is what makes an export from Neo4j lossless.
@@ -17,14 +17,11 @@ from typing import Any
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from milcoop.loaders.dates import PartialDate
+from milcoop.graph.terms import MappingError, property_value
+from milcoop.ontology.dates import PartialDate
 from milcoop.ontology.vocabulary import RESOURCE_LABEL, EnumProperty, NodeProperty, Vocabulary, vocabulary
 
 PropertyValue = str | int | bool | dt.date | list[str] | list[int] | list[dt.date]
-
-
-class MappingError(ValueError):
-    """The RDF uses a term the ontology does not declare, or a node lacks its class."""
 
 
 @dataclass
@@ -48,21 +45,6 @@ class RelationshipRecord:
 def node_id(iri: str) -> str:
     """The short id shown to users: the IRI's last segment (``.../state/PRK`` -> ``PRK``)."""
     return re.split(r"[/#]", iri)[-1]
-
-
-def _to_value(prop: NodeProperty, literal: Literal) -> Any:
-    if prop.partial_date:
-        return PartialDate.from_literal(literal)
-    if prop.datatype == XSD.date:
-        value = literal.toPython()
-        if not isinstance(value, dt.date):
-            raise MappingError(f"{prop.key}: {literal!r} is not a date")
-        return value
-    if prop.datatype == XSD.integer:
-        return int(literal)
-    if prop.datatype == XSD.boolean:
-        return bool(literal.toPython())
-    return str(literal)
 
 
 def to_property_graph(
@@ -101,7 +83,7 @@ def to_property_graph(
             prop = vocab.node_properties[predicate]
             if not isinstance(obj, Literal):
                 raise MappingError(f"{subject} {predicate}: expected a literal, got {obj}")
-            value = _to_value(prop, obj)
+            value = property_value(prop, str(obj))
             if prop.many:
                 many[(subject, prop.key)].append(value)  # type: ignore[index]
             elif isinstance(value, PartialDate):

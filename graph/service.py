@@ -28,7 +28,9 @@ from typing import Any, Literal
 
 from milcoop.graph import models as m
 from milcoop.graph.mapping import node_id
-from milcoop.graph.store import (
+from milcoop.graph.store import Edge, EventFilter, GraphStore, Keyed, NodeView
+from milcoop.ontology.dates import PartialDate
+from milcoop.ontology.kinds import (
     ACTOR_LABELS,
     EVENT_KIND_LABELS,
     EVENT_LABEL_KINDS,
@@ -39,14 +41,8 @@ from milcoop.graph.store import (
     TARGET_TYPES,
     TO_TYPES,
     UNDATED,
-    Edge,
-    EventFilter,
-    GraphStore,
-    Keyed,
-    NodeView,
     time_key,
 )
-from milcoop.loaders.dates import PartialDate
 from milcoop.ontology.namespace import MC
 from milcoop.ontology.vocabulary import vocabulary
 
@@ -239,7 +235,7 @@ def _page(keyed: Sequence[Keyed], limit: int, query: str) -> tuple[list[str], st
 
 def kind_of(labels: Collection[str]) -> str:
     """The kind shown to users for a node with these labels."""
-    from milcoop.graph.store import ENTITY_KINDS
+    from milcoop.ontology.kinds import ENTITY_KINDS
 
     for label in sorted(labels):
         if label in EVENT_LABEL_KINDS:

@@ -22,116 +22,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from milcoop.loaders.curated import EVENT_KINDS
-from milcoop.ontology.vocabulary import vocabulary
+from milcoop.graph.writer import GraphWriter
+from milcoop.ontology.kinds import TO_TYPES
 from milcoop.settings import Backend, Settings
 
-#: Sort key of something without a date: after every ISO date.
-UNDATED = "~"
-
-#: Relationship types from an event to the actor it flows from (subproperties of mc:fromActor).
-FROM_TYPES: tuple[str, ...] = ("REQUESTER", "SENDING_STATE", "STATED_BY", "SUPPLIER", "USED_BY")
-#: Relationship types from an event to the actor it flows to (subproperties of mc:toActor).
-TO_TYPES: tuple[str, ...] = ("HOST_STATE", "RECIPIENT", "REQUESTED_FROM")
-#: A weapons use points at the states it was directed against; relations between two states
-#: count it as well (``/v1/relations?a=RUS&b=UKR`` lists the strikes).
-TARGET_TYPES: tuple[str, ...] = ("TARGET_STATE",)
-
-#: event kind code (as analysts and the API write it) -> node label
-EVENT_KIND_LABELS: dict[str, str] = {kind: vocabulary().labels[cls] for kind, (cls, _, _) in EVENT_KINDS.items()}
-#: node label -> event kind code
-EVENT_LABEL_KINDS: dict[str, str] = {label: kind for kind, label in EVENT_KIND_LABELS.items()}
-#: The kinds a flow can have: something moves from one actor to another.
-FLOW_KINDS: tuple[str, ...] = ("materiel-transfer", "technology-transfer", "troop-deployment", "support-request")
-
-#: node label -> the entity kind shown to users (events show their event kind instead).
-ENTITY_KINDS: dict[str, str] = {
-    "State": "state",
-    "InternationalOrganisation": "organisation",
-    "Person": "person",
-    "Place": "place",
-    "SourceDocument": "source",
-    "Treaty": "treaty",
-    "Provision": "provision",
-    "Ratification": "ratification",
-    "Resolution": "resolution",
-    "SanctionsMeasure": "measure",
-    "Breach": "breach",
-    "Claim": "claim",
-    "Quantity": "quantity",
-    "WeaponSystem": "system",
-    "MaterielConcept": "materiel",
-    "ConceptScheme": "concept-scheme",
-}
-
-#: Labels of the entities people name: resolved by name, alias, ISO code or QID from an
-#: in-memory index (small: a few thousand at most), and the pool for "did you mean" hints.
-#: Events, claims and the like resolve by id or IRI only.
-REFERENCE_LABELS: tuple[str, ...] = (
-    "InternationalOrganisation",
-    "MaterielConcept",
-    "Person",
-    "Place",
-    "Resolution",
-    "SanctionsMeasure",
-    "SourceDocument",
-    "State",
-    "Treaty",
-    "WeaponSystem",
-)
-ACTOR_LABELS: frozenset[str] = frozenset({"State", "InternationalOrganisation", "Person"})
-
-#: Path search walks actors, events, places and treaties only. Claims, sources, quantities,
-#: materiel concepts, measures and the concept scheme are hubs that every fact touches: walking
-#: them would connect anything to anything in two hops and say nothing.
-PATH_LABELS: frozenset[str] = frozenset(
-    {"State", "InternationalOrganisation", "Person", "Place", "Treaty", *EVENT_KIND_LABELS.values()}
-)
-#: The relationships path search follows (in either direction) between those nodes.
-PATH_TYPES: tuple[str, ...] = (
-    "BORDER_CROSSING",
-    "CONCERNS",
-    "DISCHARGE_PORT",
-    "HOST_STATE",
-    "IN_EXCHANGE_FOR",
-    "LEADER_OF",
-    "LOADING_PORT",
-    "LOCATED_IN",
-    "LOCATION",
-    "MEMBER_STATE",
-    "PARTY",
-    "PART_OF",
-    "RECIPIENT",
-    "REPLACES",
-    "REQUESTED_FROM",
-    "REQUESTER",
-    "SENDING_STATE",
-    "SIGNATORY",
-    "SIGNED_AT",
-    "STATED_BY",
-    "SUPPLIER",
-    "TARGET_PLACE",
-    "TARGET_STATE",
-    "USED_BY",
-    "USES_MATERIEL_FROM",
-)
-
-#: Labels counted by the health check.
-COUNTED_LABELS: tuple[str, ...] = (
-    "Breach",
-    "Claim",
-    "CooperationEvent",
-    "SourceDocument",
-    "State",
-    "Treaty",
-)
-
-
-def time_key(start: dt.date | None, iri: str) -> str:
-    """The sort key of a dated thing: ``2023-09-01 <iri>``; undated things sort last."""
-    return f"{start.isoformat() if start else UNDATED} {iri}"
+if TYPE_CHECKING:
+    from milcoop.graph.rdf_source import RdfSource
 
 
 @dataclass(frozen=True)
@@ -280,15 +178,58 @@ class GraphStore(Protocol):
         """
 
 
+# ------------------------------------------------------------------------------------------------
+# The factory: the one place that chooses a backend
+# ------------------------------------------------------------------------------------------------
+
+
 def open_store(settings: Settings) -> GraphStore:
     """The store the settings choose: Neo4j when ``NEO4J_URI`` is set, else the embedded one."""
     if settings.backend == "neo4j":
-        from milcoop.graph.neo4j_store import Neo4jGraphStore
+        from milcoop.graph.neo4j.store import Neo4jGraphStore
 
         return Neo4jGraphStore.connect(settings)
-    from milcoop.graph.embedded_store import EmbeddedGraphStore
+    from milcoop.graph.embedded.store import EmbeddedGraphStore
 
     return EmbeddedGraphStore.open(settings.data_dir)
+
+
+def open_writer(settings: Settings, backend: Backend | None = None) -> GraphWriter:
+    """The writer of ``backend`` (default: the one the settings choose)."""
+    if (backend or settings.backend) == "neo4j":
+        from milcoop.graph.neo4j.writer import Neo4jWriter
+
+        return Neo4jWriter(settings)
+    from milcoop.graph.embedded.writer import EmbeddedWriter
+
+    return EmbeddedWriter(settings.data_dir)
+
+
+def source_for_store(store: Any) -> RdfSource:
+    """The export source over an open API store (graph.store.GraphStore), sharing its handle.
+
+    The embedded store's read handle and Neo4j's driver stay the store's: closing the source
+    does not close them.
+    """
+    if store.backend == "embedded":
+        from milcoop.graph.embedded.rdf_source import EmbeddedSource
+
+        return EmbeddedSource(store.embedded)
+    from milcoop.graph.neo4j.rdf_source import Neo4jSource
+
+    return Neo4jSource(store.driver, store.database)
+
+
+def open_source(settings: Settings, backend: str | None = None) -> RdfSource:
+    """An export source of its own for ``backend`` (default: the one the settings choose)."""
+    chosen = backend or settings.backend
+    if chosen == "neo4j":
+        from milcoop.graph.neo4j.rdf_source import Neo4jSource
+
+        return Neo4jSource.from_settings(settings)
+    from milcoop.graph.embedded.rdf_source import EmbeddedSource
+
+    return EmbeddedSource.open(settings.data_dir)
 
 
 def search_rank(text: str, candidates: Collection[str]) -> int | None:

@@ -20,10 +20,11 @@ from typing import Any
 from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from milcoop.loaders.dates import PartialDate
 from milcoop.loaders.problems import CurationError, Problem, display_path
 from milcoop.loaders.yamlio import LocatedDict, LocatedList, read_yaml
 from milcoop.ontology import materiel_graph
+from milcoop.ontology.dates import PartialDate
+from milcoop.ontology.kinds import EVENT_KINDS, SECTIONS
 from milcoop.ontology.namespace import ID, MC
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 
@@ -59,31 +60,6 @@ class CompiledFacts:
 # --------------------------------------------------------------------------------------------
 # Sections: which top-level keys a file may hold, what each item compiles to
 # --------------------------------------------------------------------------------------------
-
-#: section key -> (entity kind used in IRIs, word used in messages)
-SECTIONS: dict[str, tuple[str, str]] = {
-    "sources": ("source", "source"),
-    "states": ("state", "state"),
-    "organisations": ("organisation", "organisation"),
-    "persons": ("person", "person"),
-    "places": ("place", "place"),
-    "systems": ("system", "system"),
-    "resolutions": ("resolution", "resolution"),
-    "measures": ("measure", "measure"),
-    "treaties": ("treaty", "treaty"),
-    "events": ("event", "event"),
-    "breaches": ("breach", "breach"),
-}
-
-#: event kind -> (class, property for ``from``, property for ``to`` or None)
-EVENT_KINDS: dict[str, tuple[URIRef, URIRef, URIRef | None]] = {
-    "materiel-transfer": (MC.MaterielTransfer, MC.supplier, MC.recipient),
-    "technology-transfer": (MC.TechnologyTransfer, MC.supplier, MC.recipient),
-    "troop-deployment": (MC.TroopDeployment, MC.sendingState, MC.hostState),
-    "weapons-use": (MC.WeaponsUse, MC.usedBy, None),
-    "support-request": (MC.SupportRequest, MC.requester, MC.requestedFrom),
-    "official-statement": (MC.OfficialStatement, MC.statedBy, None),
-}
 
 #: Event kinds that must name what moved.
 _KINDS_WITH_ITEMS = {"materiel-transfer", "technology-transfer", "weapons-use", "support-request"}
@@ -916,8 +892,6 @@ def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True) ->
 
 __all__ = [
     "DEFAULT_DATA_DIR",
-    "EVENT_KINDS",
-    "SECTIONS",
     "CompiledFacts",
     "CurationError",
     "Location",

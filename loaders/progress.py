@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Protocol
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from milcoop.graph.writer import ProgressReporter, SilentProgress
 
-class ProgressReporter(Protocol):
-    """What loaders call while they work. ``total`` and ``advance`` count rows (or triples)."""
-
-    def start(self, description: str, total: int) -> None: ...
-
-    def advance(self, amount: int) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-class SilentProgress:
-    """Reports nothing (library use and tests)."""
-
-    def start(self, description: str, total: int) -> None:
-        pass
-
-    def advance(self, amount: int) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
+__all__ = ["BarProgress", "LineProgress", "ProgressReporter", "SilentProgress", "progress_for_terminal"]
 
 
 class LineProgress:

@@ -104,9 +104,9 @@ def _neo4j_data_version(settings: Settings, wait_seconds: float) -> str | None:
     """The data version Neo4j holds (None when empty), waiting for the server to come up."""
     import time
 
-    from milcoop.graph.cypher.load import DATASET_NAME, READ_DATASET
     from milcoop.graph.errors import StoreUnavailable
-    from milcoop.loaders.neo4j_loader import open_driver
+    from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
+    from milcoop.graph.neo4j.driver import open_driver
 
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -128,7 +128,7 @@ def _neo4j_data_version(settings: Settings, wait_seconds: float) -> str | None:
 
 def _load_bundled_if_empty(settings: Settings, neo4j_wait_seconds: float) -> None:
     """First start: fill an empty store with the bundled facts, saying so."""
-    from milcoop.graph.embedded import EmbeddedStore
+    from milcoop.graph.embedded.files import EmbeddedStore
     from milcoop.loaders.load import load_compiled
 
     if settings.backend == "embedded":
@@ -229,8 +229,8 @@ def export(
 
     from milcoop.graph.export import ExportError, ExportFilter, ExportStats, format_named
     from milcoop.graph.export import export as export_rdf
-    from milcoop.graph.rdf_source import source_for_store
     from milcoop.graph.service import QueryError, QueryService
+    from milcoop.graph.store import source_for_store
 
     settings = get_settings()
     chosen = backend or settings.backend
@@ -294,11 +294,11 @@ def _open_export_store(settings: Settings, backend: Backend) -> GraphStore:
     from milcoop.graph.errors import StoreUnavailable
 
     if backend == "neo4j":
-        from milcoop.graph.neo4j_store import Neo4jGraphStore
+        from milcoop.graph.neo4j.store import Neo4jGraphStore
 
         if not settings.neo4j_uri.strip():
             raise StoreUnavailable("--backend neo4j needs NEO4J_URI")
         return Neo4jGraphStore.connect(settings)
-    from milcoop.graph.embedded_store import EmbeddedGraphStore
+    from milcoop.graph.embedded.store import EmbeddedGraphStore
 
     return EmbeddedGraphStore.open(settings.data_dir)

@@ -22,7 +22,8 @@ from milcoop.graph.export import (
     published_context,
     serialize_blocks,
 )
-from milcoop.graph.rdf_source import GraphSource, RdfSource, source_for_store
+from milcoop.graph.rdf_source import GraphSource, RdfSource
+from milcoop.graph.store import source_for_store
 from milcoop.ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
 
 router = APIRouter(prefix="/v1", tags=["rdf"])

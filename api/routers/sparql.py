@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from milcoop.api.deps import HolderDep
-from milcoop.graph.sparql_endpoint import (
+from milcoop.graph.embedded.sparql_endpoint import (
     BOOLEAN_TYPES,
     GRAPH_TYPES,
     MAX_QUERY_BYTES,

@@ -9,8 +9,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from milcoop.api.app import create_app
-from milcoop.graph.embedded_store import EmbeddedGraphStore
-from milcoop.graph.neo4j_store import Neo4jGraphStore
+from milcoop.graph.embedded.store import EmbeddedGraphStore
+from milcoop.graph.neo4j.store import Neo4jGraphStore
 from milcoop.graph.service import QueryService
 from milcoop.graph.store import GraphStore
 from milcoop.loaders.curated import CompiledFacts

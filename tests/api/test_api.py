@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from milcoop.api import deps
-from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.loaders.curated import CompiledFacts, compile_facts
 from milcoop.loaders.load import load_compiled
 from milcoop.settings import Settings

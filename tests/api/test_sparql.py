@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.query import Result
 
-from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.loaders.curated import CompiledFacts
 from milcoop.settings import Settings
 from tests.api.stores import client_for, embedded_settings, neo4j_with_bundled
@@ -263,7 +263,7 @@ def test_no_form_of_service_reaches_a_listener_on_loopback(client: TestClient, l
 
 
 def test_workers_run_without_network_where_the_platform_allows(settings: Settings) -> None:
-    from milcoop.graph.sparql_endpoint import SparqlEndpoint
+    from milcoop.graph.embedded.sparql_endpoint import SparqlEndpoint
 
     endpoint = SparqlEndpoint(settings.data_dir, timeout=30, max_results=10, workers=1, sandbox="required")
     try:
@@ -361,7 +361,7 @@ def test_sparql_answers_from_the_embedded_copy_when_neo4j_is_primary(
 
 
 def test_a_query_needing_too_much_memory_kills_only_its_worker(settings: Settings) -> None:
-    from milcoop.graph.sparql_endpoint import QueryTooCostly, SparqlEndpoint
+    from milcoop.graph.embedded.sparql_endpoint import QueryTooCostly, SparqlEndpoint
 
     endpoint = SparqlEndpoint(settings.data_dir, timeout=60, max_results=10, workers=1, memory_bytes=256 << 20)
     try:

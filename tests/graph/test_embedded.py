@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 
-from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.loaders.curated import CompiledFacts
 from milcoop.loaders.load import load
@@ -64,7 +64,7 @@ def test_a_failing_write_leaves_the_previous_store_in_place(tmp_path: Path, bund
         raise OSError("disk full")
 
     from milcoop.graph.errors import LoadFailed
-    from milcoop.loaders.progress import SilentProgress
+    from milcoop.graph.writer import SilentProgress
 
     with pytest.raises(LoadFailed, match="previous store is untouched"):
         EmbeddedStore.replace_with_triples(tmp_path, failing_triples(), 10, "broken", SilentProgress())

@@ -16,7 +16,8 @@ from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, VOID, XSD
 
-from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.embedded.rdf_source import EmbeddedSource
 from milcoop.graph.export import (
     CHUNK_TRIPLES,
     CONTEXT_FILE,
@@ -28,7 +29,8 @@ from milcoop.graph.export import (
     format_for,
     negotiate,
 )
-from milcoop.graph.rdf_source import EmbeddedSource, GraphSource, Neo4jSource, RdfSource, SubjectBlock
+from milcoop.graph.neo4j.rdf_source import Neo4jSource
+from milcoop.graph.rdf_source import GraphSource, RdfSource, SubjectBlock
 from milcoop.loaders.curated import CompiledFacts, entity_iri
 from milcoop.loaders.shacl import shacl_report
 from milcoop.ontology.namespace import DATASET_IRI, GRAPH, MC, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI
@@ -72,7 +74,7 @@ def parse_rdflib(data: bytes, fmt: str) -> Dataset:
 
 
 def parse_oxigraph(data: bytes, fmt: str) -> Graph:
-    from milcoop.graph.embedded import to_rdflib
+    from milcoop.graph.embedded.files import to_rdflib
 
     graph = Graph()
     for quad in ox.parse(data, format=OX_FORMATS[fmt]):

@@ -10,9 +10,9 @@ from rdflib import RDFS
 
 from milcoop.graph.models import Event
 from milcoop.graph.service import Cursor, InvalidParameter, NotFound, QueryService
-from milcoop.graph.store import FROM_TYPES, PATH_LABELS, PATH_TYPES, TO_TYPES
 from milcoop.loaders.curated import CompiledFacts
 from milcoop.ontology import ontology_graph
+from milcoop.ontology.kinds import FROM_TYPES, PATH_LABELS, PATH_TYPES, TO_TYPES
 from milcoop.ontology.namespace import MC
 from milcoop.ontology.vocabulary import vocabulary
 from milcoop.settings import Settings
@@ -331,7 +331,7 @@ def test_the_flows_query_seeks_the_actor_and_never_scans_all_events(
 ) -> None:
     from neo4j import GraphDatabase
 
-    from milcoop.graph.cypher import queries
+    from milcoop.graph.neo4j.cypher import queries
 
     neo4j_with_bundled(neo4j_settings, bundled)
     parameters = {
@@ -361,8 +361,8 @@ def test_the_flows_query_seeks_the_actor_and_never_scans_all_events(
 def test_both_anchors_of_the_neo4j_flows_query_select_the_same_events(
     neo4j_settings: Settings, bundled: CompiledFacts, source: str, target: str
 ) -> None:
-    from milcoop.graph.cypher import queries
-    from milcoop.graph.neo4j_store import Neo4jGraphStore
+    from milcoop.graph.neo4j.cypher import queries
+    from milcoop.graph.neo4j.store import Neo4jGraphStore
 
     neo4j_with_bundled(neo4j_settings, bundled)
     store = Neo4jGraphStore.connect(neo4j_settings)

@@ -15,7 +15,7 @@ import textwrap
 import pyoxigraph as ox
 import pytest
 
-from milcoop.graph.sparql_guard import MAX_NESTING, vet_query
+from milcoop.graph.embedded.sparql_guard import MAX_NESTING, vet_query
 from tests.loopback import Listener
 
 #: Queries that each try to call a SERVICE, in every spelling, place, escape and comment form the
@@ -112,7 +112,7 @@ _PROBE = textwrap.dedent(
     """
     import sys, socket
     import pyoxigraph as ox
-    from milcoop.graph.sparql_guard import isolate_network
+    from milcoop.graph.embedded.sparql_guard import isolate_network
     port = int(sys.argv[1])
     if sys.argv[2] == "isolated":
         reason = isolate_network()
@@ -158,7 +158,7 @@ def test_an_isolated_process_reaches_nothing_even_with_service(listener: Listene
 def test_this_machine_can_isolate_workers() -> None:
     """Under CI (as root) the second wall must exist; elsewhere say why it does not."""
     result = subprocess.run(
-        [sys.executable, "-c", "from milcoop.graph.sparql_guard import isolate_network; print(isolate_network())"],
+        [sys.executable, "-c", "from milcoop.graph.embedded.sparql_guard import isolate_network; print(isolate_network())"],
         capture_output=True,
         text=True,
         timeout=60,

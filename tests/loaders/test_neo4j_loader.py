@@ -23,13 +23,14 @@ from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from bench.synthetic import generate, ntriples_lines, triples
-from milcoop.graph.cypher import load as load_cypher
-from milcoop.graph.cypher.schema import SCHEMA, ensure_schema
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph, to_rdf
+from milcoop.graph.neo4j.cypher import load as load_cypher
+from milcoop.graph.neo4j.cypher.schema import SCHEMA, ensure_schema
+from milcoop.graph.neo4j.writer import load_into_neo4j, write_records
+from milcoop.graph.writer import LoadSummary
 from milcoop.loaders.curated import CompiledFacts, compile_facts
-from milcoop.loaders.load import LoadSummary, load
-from milcoop.loaders.neo4j_loader import load_into_neo4j, write_records
+from milcoop.loaders.load import load
 from milcoop.loaders.problems import CurationError
 from milcoop.loaders.shacl import shacl_report
 from milcoop.settings import Settings, get_settings

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from milcoop.cli import app
 from milcoop.loaders.curated import compile_facts
-from milcoop.loaders.dates import PartialDate
 from milcoop.loaders.problems import CurationError
+from milcoop.ontology.dates import PartialDate
 from tests.conftest import BROKEN, DATA
 
 runner = CliRunner()

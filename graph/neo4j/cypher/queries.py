@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from milcoop.graph.store import FROM_TYPES, PATH_TYPES, TARGET_TYPES, TO_TYPES
+from milcoop.ontology.kinds import FROM_TYPES, PATH_TYPES, TARGET_TYPES, TO_TYPES
 
 #: ``A|B|C`` for a relationship pattern; built once from the constant tuples above.
 _FROM = "|".join(FROM_TYPES)

@@ -17,14 +17,9 @@ along one actor's sorted events that stops once the page is full.
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
-import json
-import os
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,32 +28,29 @@ from rdflib import RDF, XSD, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
-from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.embedded import queries as q
+from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.embedded.index import EMPTY, EventIndex, pair
+from milcoop.graph.embedded.shapes import Shapes, text
 from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.event_filter import matches
 from milcoop.graph.mapping import node_id
-from milcoop.graph.sparql import queries as q
-from milcoop.graph.store import (
+from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus, search_rank
+from milcoop.graph.terms import property_value
+from milcoop.ontology.dates import PartialDate
+from milcoop.ontology.kinds import (
     ACTOR_LABELS,
     COUNTED_LABELS,
-    EVENT_KIND_LABELS,
     FROM_TYPES,
+    ID_KINDS,
     PATH_LABELS,
     PATH_TYPES,
     REFERENCE_LABELS,
     TARGET_TYPES,
     TO_TYPES,
-    UNDATED,
-    Edge,
-    EventFilter,
-    Keyed,
-    NodeView,
-    StoreStatus,
-    search_rank,
 )
-from milcoop.loaders.curated import SECTIONS
-from milcoop.loaders.dates import PartialDate
-from milcoop.ontology.namespace import ID, MC
-from milcoop.ontology.vocabulary import EnumProperty, NodeProperty, Vocabulary, vocabulary
+from milcoop.ontology.namespace import ID
+from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 from milcoop.settings import Backend
 
 _DEFAULT = ox.DefaultGraph()
@@ -73,229 +65,12 @@ _NONE = URIRef(q.NONE)
 #: Where milcoop mints IRIs: ``<id base><kind>/<id>`` for curated and synthetic entities, the
 #: materiel taxonomy's namespace, and the ontology's (for the concept scheme). A look-up by id
 #: tries these (Neo4j has an index on ``id``); an IRI outside them is found by IRI only.
-_ID_KINDS = sorted({kind for kind, _ in SECTIONS.values()} | {"claim", "quantity", "provision", "ratification"})
 _OTHER_NAMESPACES = ("https://w3id.org/milcoop/materiel/", "https://w3id.org/milcoop/ontology#")
 
-
-class _Shapes:
-    """Predicate IRI -> how graph/mapping.py stores it, precomputed for fast look-ups."""
-
-    def __init__(self, vocab: Vocabulary) -> None:
-        self.vocab = vocab
-        self.node_properties: dict[str, NodeProperty] = {str(k): v for k, v in vocab.node_properties.items()}
-        self.enum_properties: dict[str, EnumProperty] = {str(k): v for k, v in vocab.enum_properties.items()}
-        self.enum_codes: dict[str, dict[str, str]] = {
-            iri: {str(ind): code for code, ind in prop.codes.items()} for iri, prop in self.enum_properties.items()
-        }
-        self.relationships: dict[str, str] = {str(k): v.type for k, v in vocab.relationships.items()}
-        self.predicates: dict[str, str] = {t: iri for iri, t in self.relationships.items()}
-        self.labels: dict[str, tuple[str, ...]] = {str(c): vocab.labels_for_class(c) for c in vocab.labels}
-        self.classes: dict[str, str] = {label: str(c) for c, label in vocab.labels.items()}
-
-    def predicate(self, rel_type: str) -> ox.NamedNode:
-        return ox.NamedNode(self.predicates[rel_type])
-
-    def classes_with(self, label: str) -> list[str]:
-        """Class IRIs whose nodes carry ``label`` (itself and its subclasses)."""
-        return sorted(c for c, labels in self.labels.items() if label in labels)
-
-
-def _text(term: object) -> str:
-    """The IRI or lexical form of a pyoxigraph term (quoted triples do not occur in milcoop data)."""
-    if isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)):
-        return term.value
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def _literal_value(prop: NodeProperty, literal: ox.Literal) -> Any:
-    if prop.partial_date:
-        return PartialDate.parse(literal.value)
-    datatype = literal.datatype.value
-    if datatype == _XSD_DATE:
-        return dt.date.fromisoformat(literal.value)
-    if datatype == _XSD_INTEGER:
-        return int(literal.value)
-    if datatype == _XSD_BOOLEAN:
-        return literal.value in ("true", "1")
-    return literal.value
-
-
-@dataclass(frozen=True)
-class _Event:
-    iri: str
-    key: str
-    label: str
-    start: dt.date | None
-    end: dt.date | None
-    #: (relationship type, actor) for every from-side relationship
-    sources: tuple[tuple[str, str], ...]
-    #: (relationship type, actor) for every to-side and target relationship
-    to: tuple[tuple[str, str], ...]
-    #: (status, reliability, credibility) of every claim asserting the event
-    claims: tuple[tuple[str, str, int], ...]
-
-
-#: Version of the event index's file format (bump when the rows change).
-_INDEX_FORMAT = 1
-
-
-def _scan_events(store: ox.Store, shapes: _Shapes) -> dict[str, Any]:
-    """Everything the event index needs, read with quad-pattern scans, as JSON-ready rows."""
-
-    def scan(rel_type_or_iri: str) -> Iterator[ox.Quad]:
-        iri = shapes.predicates.get(rel_type_or_iri, rel_type_or_iri)
-        return store.quads_for_pattern(None, ox.NamedNode(iri), None, _DEFAULT)
-
-    labels: dict[str, str] = {}
-    for label in sorted(set(EVENT_KIND_LABELS.values())):
-        for quad in store.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(shapes.classes[label]), _DEFAULT):
-            labels[_text(quad.subject)] = label
-    starts = {_text(q.subject): _text(q.object) for q in scan(str(MC.spanStart))}
-    ends = {_text(q.subject): _text(q.object) for q in scan(str(MC.spanEnd))}
-    sides: dict[str, tuple[list[list[str]], list[list[str]]]] = {iri: ([], []) for iri in labels}
-    for position, types in enumerate((FROM_TYPES, (*TO_TYPES, *TARGET_TYPES))):
-        for rel_type in types:
-            for quad in scan(rel_type):
-                event = sides.get(_text(quad.subject))
-                if event is not None:
-                    event[position].append([rel_type, _text(quad.object)])
-    statuses = shapes.enum_codes[str(MC.status)]
-    claim_status = {_text(q.subject): statuses.get(_text(q.object), "") for q in scan(str(MC.status))}
-    reliability = {_text(q.subject): _text(q.object) for q in scan(str(MC.sourceReliability))}
-    credibility = {_text(q.subject): int(_text(q.object)) for q in scan(str(MC.informationCredibility))}
-    claims: dict[str, list[list[Any]]] = defaultdict(list)
-    for quad in scan("ASSERTS"):
-        claim, fact = _text(quad.subject), _text(quad.object)
-        if fact in labels:
-            claims[fact].append([claim_status.get(claim, ""), reliability.get(claim, "F"), credibility.get(claim, 6)])
-    concerns = [[_text(q.subject), _text(q.object)] for q in scan("CONCERNS")]
-    rows = [
-        [iri, label, starts.get(iri), ends.get(iri), sides[iri][0], sides[iri][1], claims.get(iri, [])]
-        for iri, label in sorted(labels.items())
-    ]
-    return {"format": _INDEX_FORMAT, "events": rows, "concerns": concerns}
-
-
-class _EventIndex:
-    """Events by source actor, by target actor and by kind, each list sorted by key."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.concerned_by: dict[str, list[str]] = defaultdict(list)
-        self.concerns: dict[str, set[str]] = defaultdict(set)
-        for statement, concerned in data["concerns"]:
-            self.concerned_by[concerned].append(statement)
-            self.concerns[statement].add(concerned)
-        self.events: dict[str, _Event] = {}
-        by_source: dict[str, list[_Event]] = defaultdict(list)
-        by_target: dict[str, list[_Event]] = defaultdict(list)
-        by_pair: dict[str, list[_Event]] = defaultdict(list)
-        by_label: dict[str, list[_Event]] = defaultdict(list)
-        for iri, label, start, end, sources, to, claims in data["events"]:
-            event = _Event(
-                iri=iri,
-                key=f"{start if start else UNDATED} {iri}",
-                label=label,
-                start=dt.date.fromisoformat(start) if start else None,
-                end=dt.date.fromisoformat(end) if end else None,
-                sources=tuple(sorted((t, a) for t, a in sources)),
-                to=tuple(sorted((t, a) for t, a in to)),
-                claims=tuple(sorted((s, r, int(c)) for s, r, c in claims)),
-            )
-            self.events[iri] = event
-            for actor in {actor for _, actor in event.sources}:
-                by_source[actor].append(event)
-            for actor in {actor for _, actor in event.to}:
-                by_target[actor].append(event)
-                for source in {source for _, source in event.sources}:
-                    by_pair[_pair(source, actor)].append(event)
-            by_label[label].append(event)
-        self.by_source = _sorted_lists(by_source)
-        self.by_target = _sorted_lists(by_target)
-        #: events from one actor to another (through any to-side or target relationship)
-        self.by_pair = _sorted_lists(by_pair)
-        self.by_label = _sorted_lists(by_label)
-        #: official statements by each actor
-        self.statements_by: dict[str, list[_Event]] = defaultdict(list)
-        for event in by_label.get("OfficialStatement", []):
-            for actor in {actor for _, actor in event.sources}:
-                self.statements_by[actor].append(event)
-        self.all = _SortedEvents(sorted(self.events.values(), key=lambda e: e.key))
-
-    @classmethod
-    def load(cls, store: ox.Store, shapes: _Shapes, cache: Path | None) -> _EventIndex:
-        """From the cache file beside the store when it is there and whole, else by scanning the
-        store (and then writing the cache file, when the folder is writable)."""
-        if cache is not None and cache.is_file():
-            try:
-                data = json.loads(cache.read_text(encoding="utf-8"))
-                if data.get("format") == _INDEX_FORMAT:
-                    return cls(data)
-            except (OSError, ValueError, KeyError, TypeError):
-                pass  # damaged or from another version: rebuild it
-        data = _scan_events(store, shapes)
-        if cache is not None:
-            temporary = cache.with_name(cache.name + ".tmp")
-            try:
-                temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-                os.replace(temporary, cache)
-            except OSError:
-                temporary.unlink(missing_ok=True)
-        return cls(data)
-
-
-class _SortedEvents:
-    """Events sorted by key, with the keys alongside for bisection."""
-
-    def __init__(self, events: list[_Event]) -> None:
-        self.events = events
-        self.keys = [e.key for e in events]
-
-    def after(self, key: str | None) -> int:
-        return bisect.bisect_right(self.keys, key) if key else 0
-
-    def first_undated(self) -> int:
-        return bisect.bisect_left(self.keys, UNDATED)
-
-
-_EMPTY = _SortedEvents([])
-
-
-def _pair(source: str, target: str) -> str:
-    return f"{source} {target}"
 
 _PATH_SET = frozenset(PATH_TYPES)
 #: Relationship types path search follows into an actor other than from events' participants.
 _ACTOR_INCOMING = tuple(t for t in PATH_TYPES if t not in (*FROM_TYPES, *TO_TYPES, *TARGET_TYPES))
-
-
-def _sorted_lists(lists: dict[str, list[_Event]]) -> dict[str, _SortedEvents]:
-    return {key: _SortedEvents(sorted(events, key=lambda e: e.key)) for key, events in lists.items()}
-
-
-def _matches(event: _Event, flt: EventFilter) -> bool:
-    """Whether ``event`` passes ``flt`` (apart from its source actor, the anchor)."""
-    if flt.labels and event.label not in flt.labels:
-        return False
-    if flt.target is not None and not any(
-        actor == flt.target and rel_type in flt.to_types for rel_type, actor in event.to
-    ):
-        return False
-    if event.start is None:
-        if not flt.include_undated:
-            return False
-    else:
-        if flt.until is not None and event.start > flt.until:
-            return False
-        if flt.since is not None and event.end is not None and event.end < flt.since:
-            return False
-    if flt.filters_claims:
-        return any(
-            (flt.status is None or status == flt.status)
-            and (flt.max_reliability is None or (reliability <= flt.max_reliability
-                                                 and credibility <= (flt.max_credibility or 6)))
-            for status, reliability, credibility in event.claims
-        )
-    return True
 
 
 class EmbeddedGraphStore:
@@ -306,10 +81,10 @@ class EmbeddedGraphStore:
     def __init__(self, embedded: EmbeddedStore, vocab: Vocabulary | None = None) -> None:
         self.embedded = embedded
         self.store = embedded.store
-        self.shapes = _Shapes(vocab or vocabulary())
+        self.shapes = Shapes(vocab or vocabulary())
         self._counts: dict[str, int] | None = None
         self._lock = threading.Lock()
-        self._events: _EventIndex | None = None
+        self._events: EventIndex | None = None
         self._events_lock = threading.Lock()
 
     @classmethod
@@ -355,11 +130,11 @@ class EmbeddedGraphStore:
             predicate = quad.predicate.value
             obj = quad.object
             if predicate == _RDF_TYPE.value:
-                labels = shapes.labels.get(_text(obj), ())
+                labels = shapes.labels.get(text(obj), ())
                 continue
             prop = shapes.node_properties.get(predicate)
             if prop is not None and isinstance(obj, ox.Literal):
-                value = _literal_value(prop, obj)
+                value = property_value(prop, obj.value)
                 if prop.many:
                     many[prop.key].append(value)
                 elif isinstance(value, PartialDate):
@@ -370,7 +145,7 @@ class EmbeddedGraphStore:
                 continue
             enum = shapes.enum_properties.get(predicate)
             if enum is not None:
-                code = shapes.enum_codes[predicate].get(_text(obj))
+                code = shapes.enum_codes[predicate].get(text(obj))
                 if code is not None:
                     if enum.many:
                         many[enum.key].append(code)
@@ -399,7 +174,7 @@ class EmbeddedGraphStore:
         for label in REFERENCE_LABELS:
             for cls in self.shapes.classes_with(label):
                 for quad in self.store.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(cls), _DEFAULT):
-                    subjects.add(_text(quad.subject))
+                    subjects.add(text(quad.subject))
         views = (self._view(iri, with_out=False) for iri in sorted(subjects))
         return [view for view in views if view is not None]
 
@@ -413,7 +188,7 @@ class EmbeddedGraphStore:
                 return [value] if self._exists(value) else []
             except ValueError:  # not an IRI pyoxigraph accepts
                 return []
-        candidates = [f"{ID}{kind}/{value}" for kind in _ID_KINDS] + [f"{ns}{value}" for ns in _OTHER_NAMESPACES]
+        candidates = [f"{ID}{kind}/{value}" for kind in ID_KINDS] + [f"{ns}{value}" for ns in _OTHER_NAMESPACES]
         found = []
         for iri in candidates:
             try:
@@ -432,7 +207,7 @@ class EmbeddedGraphStore:
             node = ox.NamedNode(iri)
             for rel_type, predicate in predicates:
                 for quad in self.store.quads_for_pattern(None, predicate, node, _DEFAULT):
-                    edges.append(Edge(rel_type, _text(quad.subject), iri))
+                    edges.append(Edge(rel_type, text(quad.subject), iri))
         return sorted(edges, key=lambda e: (e.end, e.type, e.start))
 
     def incoming_counts(self, iri: str) -> dict[str, int]:
@@ -448,7 +223,7 @@ class EmbeddedGraphStore:
         if iri not in cache:
             labels: tuple[str, ...] = ()
             for quad in self.store.quads_for_pattern(ox.NamedNode(iri), _RDF_TYPE, None, _DEFAULT):
-                labels = self.shapes.labels.get(_text(quad.object), ())
+                labels = self.shapes.labels.get(text(quad.object), ())
             cache[iri] = frozenset(labels)
         return cache[iri]
 
@@ -469,24 +244,24 @@ class EmbeddedGraphStore:
             node = ox.NamedNode(iri)
             for quad in self.store.quads_for_pattern(node, None, None, _DEFAULT):
                 rel_type = types.get(quad.predicate.value)
-                if rel_type is not None and labels_of(_text(quad.object)) & PATH_LABELS:
-                    edges.add(Edge(rel_type, iri, _text(quad.object)))
+                if rel_type is not None and labels_of(text(quad.object)) & PATH_LABELS:
+                    edges.add(Edge(rel_type, iri, text(quad.object)))
             if labels & ACTOR_LABELS:
                 # A busy actor takes part in thousands of events: take those from the event index
                 # and look only the other relationship types up in the store.
-                for event in index.by_source.get(iri, _EMPTY).events:
+                for event in index.by_source.get(iri, EMPTY).events:
                     edges.update(Edge(t, event.iri, iri) for t, a in event.sources if a == iri and t in _PATH_SET)
-                for event in index.by_target.get(iri, _EMPTY).events:
+                for event in index.by_target.get(iri, EMPTY).events:
                     edges.update(Edge(t, event.iri, iri) for t, a in event.to if a == iri and t in _PATH_SET)
                 for rel_type in _ACTOR_INCOMING:
                     for quad in self.store.quads_for_pattern(None, self.shapes.predicate(rel_type), node, _DEFAULT):
-                        if labels_of(_text(quad.subject)) & PATH_LABELS:
-                            edges.add(Edge(rel_type, _text(quad.subject), iri))
+                        if labels_of(text(quad.subject)) & PATH_LABELS:
+                            edges.add(Edge(rel_type, text(quad.subject), iri))
             else:
                 for quad in self.store.quads_for_pattern(None, None, node, _DEFAULT):
                     rel_type = types.get(quad.predicate.value)
-                    if rel_type is not None and labels_of(_text(quad.subject)) & PATH_LABELS:
-                        edges.add(Edge(rel_type, _text(quad.subject), iri))
+                    if rel_type is not None and labels_of(text(quad.subject)) & PATH_LABELS:
+                        edges.add(Edge(rel_type, text(quad.subject), iri))
         return sorted(edges, key=lambda e: (e.start, e.type, e.end))
 
     # -- selections --------------------------------------------------------------------------------
@@ -502,13 +277,13 @@ class EmbeddedGraphStore:
         when a later load replaces the store)."""
         return self.embedded.path.parent / f"{self.embedded.path.name}.events.json"
 
-    def event_index(self) -> _EventIndex:
+    def event_index(self) -> EventIndex:
         """The in-memory event index: read from its file, or built by scanning the store (about a
         minute for 100,000 events on two busy cores) and saved for the next start."""
         if self._events is None:
             with self._events_lock:
                 if self._events is None:
-                    self._events = _EventIndex.load(self.store, self.shapes, self.event_index_file)
+                    self._events = EventIndex.load(self.store, self.shapes, self.event_index_file)
         return self._events
 
     def warm_up(self) -> threading.Thread:
@@ -520,13 +295,13 @@ class EmbeddedGraphStore:
     def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
         index = self.event_index()
         if flt.source is not None and flt.target is not None:
-            candidates = index.by_pair.get(_pair(flt.source, flt.target), _EMPTY)
+            candidates = index.by_pair.get(pair(flt.source, flt.target), EMPTY)
         elif flt.source is not None:
-            candidates = index.by_source.get(flt.source, _EMPTY)
+            candidates = index.by_source.get(flt.source, EMPTY)
         elif flt.target is not None:
-            candidates = index.by_target.get(flt.target, _EMPTY)
+            candidates = index.by_target.get(flt.target, EMPTY)
         elif len(flt.labels) == 1:
-            candidates = index.by_label.get(next(iter(flt.labels)), _EMPTY)
+            candidates = index.by_label.get(next(iter(flt.labels)), EMPTY)
         else:
             candidates = index.all
         found: list[Keyed] = []
@@ -538,7 +313,7 @@ class EmbeddedGraphStore:
                 # Sorted by start: no later dated event can start before ``until`` either.
                 position = max(position + 1, candidates.first_undated())
                 continue
-            if _matches(event, flt):
+            if matches(event, flt):
                 found.append((event.iri, event.key))
             position += 1
         return found
@@ -548,7 +323,7 @@ class EmbeddedGraphStore:
         sides = (*TO_TYPES, *TARGET_TYPES)
         statements: set[str] = set()
         for one, other in ((a, b), (b, a)):
-            for event in index.by_pair.get(_pair(one, other), _EMPTY).events:
+            for event in index.by_pair.get(pair(one, other), EMPTY).events:
                 if any(actor == other and rel_type in sides for rel_type, actor in event.to):
                     statements.update(index.concerned_by.get(event.iri, ()))
             for event in index.statements_by.get(one, ()):

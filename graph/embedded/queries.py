@@ -13,7 +13,7 @@ Ordering keys are the same strings the Neo4j store computes (graph/store.py, ``t
 
 from __future__ import annotations
 
-from milcoop.graph.store import FROM_TYPES
+from milcoop.ontology.kinds import FROM_TYPES
 from milcoop.ontology.vocabulary import vocabulary
 
 #: The sentinel bound to an IRI parameter that does not filter.

@@ -23,51 +23,15 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
-from milcoop.loaders.progress import ProgressReporter, SilentProgress
+from milcoop.graph.terms import to_oxigraph, to_rdflib
+from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 
-if TYPE_CHECKING:
-    from milcoop.loaders.curated import CompiledFacts
-    from milcoop.loaders.load import LoadSummary
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _BATCH = 50_000
-
-
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as a pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot store {term!r}")
-
-
-def to_rdflib(term: Any) -> Node:
-    """A pyoxigraph term as an rdflib term (simple literals stay simple, as parsers produce them)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term {term!r}")
 
 
 @dataclass(frozen=True)
@@ -166,11 +130,11 @@ class EmbeddedStore:
 
     @classmethod
     def replace_contents(
-        cls, data_dir: Path, compiled: CompiledFacts, progress: ProgressReporter | None = None
+        cls, data_dir: Path, facts: Facts, progress: ProgressReporter | None = None
     ) -> LoadSummary:
-        """Replace the active store with exactly ``compiled``'s graph, atomically."""
+        """Replace the active store with exactly ``facts``' graph, atomically."""
         return cls.replace_with_triples(
-            data_dir, compiled.graph, len(compiled.graph), compiled.version, progress or SilentProgress()
+            data_dir, facts.graph, len(facts.graph), facts.version, progress or SilentProgress()
         )
 
     @classmethod
@@ -183,8 +147,6 @@ class EmbeddedStore:
         progress: ProgressReporter,
     ) -> LoadSummary:
         """Write ``triples`` to a new store and make it the active one (all or nothing)."""
-        from milcoop.loaders.load import LoadSummary
-
         started = time.perf_counter()
         root = cls.root(data_dir)
         root.mkdir(parents=True, exist_ok=True)

@@ -45,9 +45,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from milcoop.graph.embedded import EmbeddedStore
+from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.embedded.sparql_guard import isolate_network, vet_query
 from milcoop.graph.export import FORMATS, _blocks_of, negotiate, serialize_blocks
-from milcoop.graph.sparql_guard import isolate_network, vet_query
 
 logger = logging.getLogger(__name__)
 
@@ -428,7 +428,9 @@ def _context() -> Any:
     ctx = multiprocessing.get_context("forkserver")
     # Imported once in the fork server, so every worker forked from it starts with them: this
     # module, and the main module (which multiprocessing would otherwise re-import in each worker).
-    ctx.set_forkserver_preload(["__main__", "milcoop.graph.sparql_endpoint", "milcoop.graph.sparql_guard"])
+    ctx.set_forkserver_preload(
+        ["__main__", "milcoop.graph.embedded.sparql_endpoint", "milcoop.graph.embedded.sparql_guard"]
+    )
     return ctx
 
 

@@ -1,6 +1,7 @@
 """Bring Neo4j to exactly one dataset, in one transaction, with batched ``UNWIND`` writes.
 
-:func:`load_into_neo4j` is what ``milcoop load`` (through :mod:`loaders.load`) calls with
+:class:`Neo4jWriter` (the :class:`~milcoop.graph.writer.GraphWriter` of Neo4j) is what
+``milcoop load`` (through :mod:`milcoop.loaders.load`) calls with
 already-validated facts. It maps the compiled RDF to node and relationship records
 (:func:`graph.mapping.to_property_graph`), makes sure the constraints and indexes exist, then
 hands the records to :func:`write_records`, which benchmarks and tests also call directly.
@@ -36,64 +37,29 @@ from typing import Any, LiteralString
 
 import neo4j
 import neo4j.exceptions
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Record, Result, Transaction
+from neo4j import Driver, ManagedTransaction, Record, Result, Transaction
 
-from milcoop.graph.cypher import load as cypher
-from milcoop.graph.cypher.schema import ensure_schema
-from milcoop.graph.errors import LoadFailed, StoreUnavailable
+from milcoop.graph.errors import LoadFailed
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
-from milcoop.loaders.curated import CompiledFacts
-from milcoop.loaders.load import LoadSummary
-from milcoop.loaders.progress import ProgressReporter, SilentProgress
+from milcoop.graph.neo4j.cypher import load as cypher
+from milcoop.graph.neo4j.cypher.schema import ensure_schema
+from milcoop.graph.neo4j.driver import load_errors, open_driver, translated
+from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
-from milcoop.settings import Settings
+from milcoop.settings import Backend, Settings
 
-__all__ = ["LoadPlan", "load_into_neo4j", "open_driver", "plan_load", "write_records"]
-
-#: Seconds to wait for a TCP connection to Neo4j before calling it unavailable.
-CONNECT_TIMEOUT = 10.0
+__all__ = ["LoadPlan", "Neo4jWriter", "load_into_neo4j", "plan_load", "write_records"]
 
 #: Rows per record when reading the graph's current state (see graph/cypher/load.py).
 READ_CHUNK = 20_000
 
+#: How messages name a server known only by its driver.
+_SERVER = "the Neo4j server"
+
 _Rel = tuple[str, str, str]  # (type, start iri, end iri)
 
 
-def open_driver(settings: Settings) -> Driver:
-    """A driver for the configured Neo4j, after checking that it answers on the database.
-
-    Raises :class:`StoreUnavailable` with the URI and the reason when it does not (server down,
-    wrong credentials, unknown database, malformed URI).
-    """
-    uri = settings.neo4j_uri.strip()
-    database = settings.neo4j_database
-    try:
-        driver = GraphDatabase.driver(
-            uri,
-            auth=(settings.neo4j_username, settings.neo4j_password),
-            connection_timeout=CONNECT_TIMEOUT,
-            connection_acquisition_timeout=CONNECT_TIMEOUT,
-        )
-    except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
-        raise StoreUnavailable(f"NEO4J_URI {uri!r} is not a valid Neo4j URI: {exc}") from exc
-    try:
-        # A plain auto-commit query: execute_query and verify_connectivity would retry an
-        # unreachable server for 30 s before giving up.
-        with driver.session(database=database) as session:
-            session.run("RETURN 1").consume()
-    except neo4j.exceptions.AuthError as exc:
-        driver.close()
-        raise StoreUnavailable(f"Neo4j at {uri} refused the credentials of user {settings.neo4j_username!r}") from exc
-    except neo4j.exceptions.Neo4jError as exc:
-        driver.close()
-        raise StoreUnavailable(f"Neo4j at {uri} cannot serve database {database!r}: {exc.message}") from exc
-    except (neo4j.exceptions.DriverError, OSError) as exc:
-        driver.close()
-        raise StoreUnavailable(f"cannot reach Neo4j at {uri}: {exc}") from exc
-    return driver
-
-
-def load_into_neo4j(compiled: CompiledFacts, settings: Settings, progress: ProgressReporter) -> LoadSummary:
+def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressReporter) -> LoadSummary:
     """Bring the configured Neo4j database to exactly ``compiled``'s facts, all or nothing.
 
     Raises :class:`StoreUnavailable` when Neo4j cannot be reached before anything is written,
@@ -102,12 +68,8 @@ def load_into_neo4j(compiled: CompiledFacts, settings: Settings, progress: Progr
     nodes, relationships = to_property_graph(compiled.graph)
     driver = open_driver(settings)
     try:
-        try:
+        with translated(settings, "create milcoop's constraints and indexes"):
             ensure_schema(driver, settings.neo4j_database)
-        except neo4j.exceptions.Neo4jError as exc:
-            raise LoadFailed(f"could not create milcoop's constraints and indexes: {exc.message}") from exc
-        except (neo4j.exceptions.DriverError, OSError) as exc:
-            raise StoreUnavailable(f"lost the connection to Neo4j at {settings.neo4j_uri}: {exc}") from exc
         return write_records(
             driver,
             settings.neo4j_database,
@@ -119,6 +81,18 @@ def load_into_neo4j(compiled: CompiledFacts, settings: Settings, progress: Progr
         )
     finally:
         driver.close()
+
+
+class Neo4jWriter:
+    """:class:`~milcoop.graph.writer.GraphWriter` for the configured Neo4j database."""
+
+    backend: Backend = "neo4j"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def replace(self, facts: Facts, progress: ProgressReporter) -> LoadSummary:
+        return load_into_neo4j(facts, self.settings, progress)
 
 
 @dataclass
@@ -257,12 +231,10 @@ def write_records(
     vocab = vocab or vocabulary()
     progress = progress or SilentProgress()
     plan = plan_load(nodes, relationships, vocab)
-    try:
+    with translated(_SERVER, "open a session"):
         session = driver.session(database=database)
-    except (neo4j.exceptions.DriverError, OSError) as exc:
-        raise StoreUnavailable(f"cannot open a Neo4j session: {exc}") from exc
     try:
-        with session:
+        with load_errors(), session:
             tx = session.begin_transaction()
             try:
                 counters = _write(tx, plan, data_version, batch_size, progress, vocab)
@@ -273,23 +245,6 @@ def write_records(
                     # transaction anyway once the connection is gone.
                     with contextlib.suppress(neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, OSError):
                         tx.rollback()
-    except neo4j.exceptions.IncompleteCommit as exc:
-        raise LoadFailed(
-            "the connection to Neo4j was lost while committing the load, so it may or may not have been "
-            "applied; run the load again (it is idempotent)"
-        ) from exc
-    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError) as exc:
-        raise LoadFailed(
-            f"lost the connection to Neo4j during the load ({exc}); nothing was committed, "
-            "the graph is as it was before the load"
-        ) from exc
-    except neo4j.exceptions.Neo4jError as exc:
-        raise LoadFailed(
-            f"Neo4j refused the load ({exc.code}: {exc.message}); nothing was committed, "
-            "the graph is as it was before the load"
-        ) from exc
-    except neo4j.exceptions.DriverError as exc:
-        raise LoadFailed(f"the load failed ({exc}); nothing was committed") from exc
     finally:
         progress.finish()
     return LoadSummary(

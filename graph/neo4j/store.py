@@ -15,12 +15,14 @@ from typing import Any, Literal, LiteralString
 
 import neo4j
 import neo4j.exceptions
-from neo4j import Driver, GraphDatabase, RoutingControl
+from neo4j import Driver, RoutingControl
 
-from milcoop.graph.cypher import queries as cq
-from milcoop.graph.cypher.load import DATASET_NAME, READ_DATASET
-from milcoop.graph.errors import StoreError, StoreUnavailable
-from milcoop.graph.store import (
+from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.neo4j.cypher import queries as cq
+from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
+from milcoop.graph.neo4j.driver import create_driver, translated
+from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus
+from milcoop.ontology.kinds import (
     COUNTED_LABELS,
     EVENT_KIND_LABELS,
     PATH_LABELS,
@@ -28,20 +30,10 @@ from milcoop.graph.store import (
     REFERENCE_LABELS,
     TARGET_TYPES,
     TO_TYPES,
-    Edge,
-    EventFilter,
-    Keyed,
-    NodeView,
-    StoreStatus,
 )
 from milcoop.ontology.vocabulary import RESOURCE_LABEL
 from milcoop.settings import Backend, Settings
 
-#: Seconds to wait for a connection before calling Neo4j unavailable.
-CONNECT_TIMEOUT = 5.0
-#: Retries of a read on a transient failure stop after this many seconds (the driver's default
-#: of 30 s would hold a request that long when the server is down).
-RETRY_SECONDS = 3.0
 #: How long the data version read from the graph is trusted before it is read again.
 VERSION_TTL_SECONDS = 2.0
 
@@ -85,20 +77,7 @@ class Neo4jGraphStore:
     def connect(cls, settings: Settings) -> Neo4jGraphStore:
         """A store over the configured Neo4j. The driver connects lazily: a server that is down
         now makes requests answer 503 until it is back, instead of stopping the API."""
-        uri = settings.neo4j_uri.strip()
-        try:
-            driver = GraphDatabase.driver(
-                uri,
-                auth=(settings.neo4j_username, settings.neo4j_password),
-                connection_timeout=CONNECT_TIMEOUT,
-                connection_acquisition_timeout=CONNECT_TIMEOUT,
-                max_transaction_retry_time=RETRY_SECONDS,
-                # "label does not exist" on a graph without, say, breaches is not worth a warning.
-                notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.UNRECOGNIZED],
-            )
-        except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
-            raise StoreUnavailable(f"NEO4J_URI {uri!r} is not a valid Neo4j URI: {exc}") from exc
-        return cls(driver, settings.neo4j_database, uri)
+        return cls(create_driver(settings), settings.neo4j_database, settings.neo4j_uri.strip())
 
     def close(self) -> None:
         self.driver.close()
@@ -106,24 +85,15 @@ class Neo4jGraphStore:
     # -- running queries ------------------------------------------------------------------------
 
     def _read(self, query: LiteralString, *, retry: bool = True, **parameters: Any) -> list[neo4j.Record]:
-        try:
+        with translated(self.uri, "answer"):
             if retry:
                 records, _, _ = self.driver.execute_query(
                     query, parameters, database_=self.database, routing_=RoutingControl.READ
                 )
-            else:
-                # One attempt, no retries: the health check must answer at once when Neo4j is down.
-                with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                    records = list(session.run(query, parameters))
-        except neo4j.exceptions.AuthError as exc:
-            raise StoreUnavailable(f"Neo4j at {self.uri} refused the credentials: {exc.message}") from exc
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError) as exc:
-            raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}: {exc}") from exc
-        except neo4j.exceptions.Neo4jError as exc:
-            raise StoreError(f"Neo4j could not answer ({exc.code}): {exc.message}") from exc
-        except neo4j.exceptions.DriverError as exc:
-            raise StoreUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
-        return records
+                return records
+            # One attempt, no retries: the health check must answer at once when Neo4j is down.
+            with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                return list(session.run(query, parameters))
 
     def _degrees(self, iri: str) -> tuple[int, int]:
         """(events from, events to) the actor, cached for the data version."""

@@ -1,0 +1,161 @@
+"""The embedded store's event index: every event's kind, span, actors and claim gradings, by actor.
+
+Event selections (flows, deployments, relations) read this index instead of SPARQL: per actor,
+its events sorted by the ordering key. It is built once from quad-pattern scans when first
+needed and kept as a JSON file beside the store folder, so the next process starts from the file.
+An opened store never changes (a load writes a new one), so the index never goes stale.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from milcoop.graph.embedded.shapes import RDF_TYPE, Shapes, text
+from milcoop.graph.event_filter import EventFacts
+from milcoop.ontology.kinds import EVENT_KIND_LABELS, FROM_TYPES, TARGET_TYPES, TO_TYPES, UNDATED
+from milcoop.ontology.namespace import MC
+
+_DEFAULT = ox.DefaultGraph()
+
+
+#: Version of the event index's file format (bump when the rows change).
+INDEX_FORMAT = 1
+
+
+def scan_events(store: ox.Store, shapes: Shapes) -> dict[str, Any]:
+    """Everything the event index needs, read with quad-pattern scans, as JSON-ready rows."""
+
+    def scan(rel_type_or_iri: str) -> Iterator[ox.Quad]:
+        iri = shapes.predicates.get(rel_type_or_iri, rel_type_or_iri)
+        return store.quads_for_pattern(None, ox.NamedNode(iri), None, _DEFAULT)
+
+    labels: dict[str, str] = {}
+    for label in sorted(set(EVENT_KIND_LABELS.values())):
+        for quad in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(shapes.classes[label]), _DEFAULT):
+            labels[text(quad.subject)] = label
+    starts = {text(q.subject): text(q.object) for q in scan(str(MC.spanStart))}
+    ends = {text(q.subject): text(q.object) for q in scan(str(MC.spanEnd))}
+    sides: dict[str, tuple[list[list[str]], list[list[str]]]] = {iri: ([], []) for iri in labels}
+    for position, types in enumerate((FROM_TYPES, (*TO_TYPES, *TARGET_TYPES))):
+        for rel_type in types:
+            for quad in scan(rel_type):
+                event = sides.get(text(quad.subject))
+                if event is not None:
+                    event[position].append([rel_type, text(quad.object)])
+    statuses = shapes.enum_codes[str(MC.status)]
+    claim_status = {text(q.subject): statuses.get(text(q.object), "") for q in scan(str(MC.status))}
+    reliability = {text(q.subject): text(q.object) for q in scan(str(MC.sourceReliability))}
+    credibility = {text(q.subject): int(text(q.object)) for q in scan(str(MC.informationCredibility))}
+    claims: dict[str, list[list[Any]]] = defaultdict(list)
+    for quad in scan("ASSERTS"):
+        claim, fact = text(quad.subject), text(quad.object)
+        if fact in labels:
+            claims[fact].append([claim_status.get(claim, ""), reliability.get(claim, "F"), credibility.get(claim, 6)])
+    concerns = [[text(q.subject), text(q.object)] for q in scan("CONCERNS")]
+    rows = [
+        [iri, label, starts.get(iri), ends.get(iri), sides[iri][0], sides[iri][1], claims.get(iri, [])]
+        for iri, label in sorted(labels.items())
+    ]
+    return {"format": INDEX_FORMAT, "events": rows, "concerns": concerns}
+
+
+class EventIndex:
+    """Events by source actor, by target actor and by kind, each list sorted by key."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.concerned_by: dict[str, list[str]] = defaultdict(list)
+        self.concerns: dict[str, set[str]] = defaultdict(set)
+        for statement, concerned in data["concerns"]:
+            self.concerned_by[concerned].append(statement)
+            self.concerns[statement].add(concerned)
+        self.events: dict[str, EventFacts] = {}
+        by_source: dict[str, list[EventFacts]] = defaultdict(list)
+        by_target: dict[str, list[EventFacts]] = defaultdict(list)
+        by_pair: dict[str, list[EventFacts]] = defaultdict(list)
+        by_label: dict[str, list[EventFacts]] = defaultdict(list)
+        for iri, label, start, end, sources, to, claims in data["events"]:
+            event = EventFacts(
+                iri=iri,
+                key=f"{start if start else UNDATED} {iri}",
+                label=label,
+                start=dt.date.fromisoformat(start) if start else None,
+                end=dt.date.fromisoformat(end) if end else None,
+                sources=tuple(sorted((t, a) for t, a in sources)),
+                to=tuple(sorted((t, a) for t, a in to)),
+                claims=tuple(sorted((s, r, int(c)) for s, r, c in claims)),
+            )
+            self.events[iri] = event
+            for actor in {actor for _, actor in event.sources}:
+                by_source[actor].append(event)
+            for actor in {actor for _, actor in event.to}:
+                by_target[actor].append(event)
+                for source in {source for _, source in event.sources}:
+                    by_pair[pair(source, actor)].append(event)
+            by_label[label].append(event)
+        self.by_source = sorted_lists(by_source)
+        self.by_target = sorted_lists(by_target)
+        #: events from one actor to another (through any to-side or target relationship)
+        self.by_pair = sorted_lists(by_pair)
+        self.by_label = sorted_lists(by_label)
+        #: official statements by each actor
+        self.statements_by: dict[str, list[EventFacts]] = defaultdict(list)
+        for event in by_label.get("OfficialStatement", []):
+            for actor in {actor for _, actor in event.sources}:
+                self.statements_by[actor].append(event)
+        self.all = SortedEvents(sorted(self.events.values(), key=lambda e: e.key))
+
+    @classmethod
+    def load(cls, store: ox.Store, shapes: Shapes, cache: Path | None) -> EventIndex:
+        """From the cache file beside the store when it is there and whole, else by scanning the
+        store (and then writing the cache file, when the folder is writable)."""
+        if cache is not None and cache.is_file():
+            try:
+                data = json.loads(cache.read_text(encoding="utf-8"))
+                if data.get("format") == INDEX_FORMAT:
+                    return cls(data)
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # damaged or from another version: rebuild it
+        data = scan_events(store, shapes)
+        if cache is not None:
+            temporary = cache.with_name(cache.name + ".tmp")
+            try:
+                temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+                os.replace(temporary, cache)
+            except OSError:
+                temporary.unlink(missing_ok=True)
+        return cls(data)
+
+
+class SortedEvents:
+    """Events sorted by key, with the keys alongside for bisection."""
+
+    def __init__(self, events: list[EventFacts]) -> None:
+        self.events = events
+        self.keys = [e.key for e in events]
+
+    def after(self, key: str | None) -> int:
+        return bisect.bisect_right(self.keys, key) if key else 0
+
+    def first_undated(self) -> int:
+        return bisect.bisect_left(self.keys, UNDATED)
+
+
+EMPTY = SortedEvents([])
+
+
+def pair(source: str, target: str) -> str:
+    return f"{source} {target}"
+
+
+
+def sorted_lists(lists: dict[str, list[EventFacts]]) -> dict[str, SortedEvents]:
+    return {key: SortedEvents(sorted(events, key=lambda e: e.key)) for key, events in lists.items()}

@@ -1,0 +1,87 @@
+"""The export's source over the embedded store: its subject-ordered index, one block per subject."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from operator import attrgetter
+from pathlib import Path
+from typing import cast
+
+import pyoxigraph as ox
+
+from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.rdf_source import (
+    CLAIMED_QUANTITY,
+    EVENT_CLASSES,
+    QUANTITY,
+    RDF_TYPE,
+    SOURCE,
+    RdfSource,
+    Referrers,
+    Subject,
+    SubjectBlock,
+    claim_source,
+    date_of,
+)
+
+_DEFAULT = ox.DefaultGraph()
+
+
+class EmbeddedSource(RdfSource):
+    """The embedded pyoxigraph store, read through its subject-ordered index (flat memory)."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+        self._ox = store.store
+        self.data_version = store.info.data_version
+        self.issued = date_of(store.info.loaded_at)
+        # A store folder is written once and never changed, so a whole-dataset export of it can be
+        # kept and replayed (see graph.export.Snapshots).
+        self.snapshot_key = store.path.name
+        self.snapshot_root: Path | None = store.path.parent / "exports"
+
+    @classmethod
+    def open(cls, data_dir: Path) -> EmbeddedSource:
+        return cls(EmbeddedStore.open(data_dir))
+
+    def blocks(self) -> Iterator[SubjectBlock]:
+        # The default graph's SPO index returns each subject's quads next to each other.
+        quads = self._ox.quads_for_pattern(None, None, None, _DEFAULT)
+        for subject, group in itertools.groupby(quads, key=attrgetter("subject")):
+            yield self._block(cast(Subject, subject), list(group))
+
+    def event_blocks(self) -> Iterator[SubjectBlock]:
+        for cls in EVENT_CLASSES:
+            for quad in self._ox.quads_for_pattern(None, RDF_TYPE, cls, _DEFAULT):
+                subject = cast(Subject, quad.subject)
+                yield self._block(subject, list(self._ox.quads_for_pattern(subject, None, None, _DEFAULT)))
+
+    def describe(self, subjects: Sequence[ox.NamedNode]) -> list[SubjectBlock]:
+        out = []
+        for subject in subjects:
+            quads = list(self._ox.quads_for_pattern(subject, None, None, _DEFAULT))
+            if quads:
+                out.append(self._block(subject, quads))
+        return out
+
+    def referrers(self, objects: Sequence[ox.NamedNode], predicate: ox.NamedNode) -> Referrers:
+        return [
+            (obj, quad.subject)
+            for obj in objects
+            for quad in self._ox.quads_for_pattern(None, predicate, obj, _DEFAULT)
+            if isinstance(quad.subject, ox.NamedNode)
+        ]
+
+    def _block(self, subject: Subject, quads: list[ox.Quad]) -> SubjectBlock:
+        source = claim_source(quads)
+        if source is None and any(q.predicate == RDF_TYPE and q.object == QUANTITY for q in quads):
+            source = self._quantity_source(subject)
+        return SubjectBlock(subject, quads, source)
+
+    def _quantity_source(self, quantity: Subject) -> ox.NamedNode | None:
+        for claim in self._ox.quads_for_pattern(None, CLAIMED_QUANTITY, quantity, _DEFAULT):
+            for quad in self._ox.quads_for_pattern(claim.subject, SOURCE, None, _DEFAULT):
+                if isinstance(quad.object, ox.NamedNode):
+                    return quad.object
+        return None

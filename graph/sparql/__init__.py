@@ -1,1 +1,0 @@
-"""SPARQL read queries of the embedded store (see graph/sparql/queries.py)."""

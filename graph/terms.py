@@ -1,0 +1,71 @@
+"""RDF terms in the two libraries, and RDF literals as property values: one mapping for both.
+
+rdflib builds and validates the compiled facts; pyoxigraph stores, queries and serializes them.
+Terms cross between the two here, and a literal becomes a property value (a date, an integer, a
+boolean, a partial date or a string, as the ontology's property says) through
+:func:`property_value`, whichever library the literal came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import XSD, BNode, Literal, URIRef
+from rdflib.term import Node
+
+from milcoop.ontology.dates import PartialDate
+from milcoop.ontology.vocabulary import NodeProperty
+
+_XSD_STRING = str(XSD.string)
+
+
+class MappingError(ValueError):
+    """The RDF uses a term the ontology does not declare, or a value its property cannot hold."""
+
+
+def property_value(prop: NodeProperty, lexical: str) -> Any:
+    """The property-graph value of a literal of ``prop`` with this lexical form."""
+    try:
+        if prop.partial_date:
+            return PartialDate.parse(lexical)
+        if prop.datatype == XSD.date:
+            return dt.date.fromisoformat(lexical)
+        if prop.datatype == XSD.integer:
+            return int(lexical)
+        if prop.datatype == XSD.boolean:
+            return lexical.strip() in ("true", "1")
+    except ValueError as exc:
+        raise MappingError(f"{prop.key}: {lexical!r} is not a valid {prop.datatype}: {exc}") from exc
+    return lexical
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store {term!r}")
+
+
+def to_rdflib(term: Any) -> Node:
+    """A pyoxigraph term as an rdflib term (simple literals stay simple, as parsers produce them)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unexpected term {term!r}")

@@ -1,0 +1,84 @@
+"""The write interface both stores implement: bring a store to exactly one set of facts.
+
+``milcoop.loaders`` compiles and validates curated files (and, later, register imports) into a
+:class:`Facts` value and hands it to the writer of the chosen backend (:func:`open_writer` in
+:mod:`milcoop.graph.store`). Writers are all or nothing: readers see the previous facts or the
+new ones, never a mix, and a failed write leaves the previous facts in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rdflib import Graph
+
+from milcoop.settings import Backend
+
+
+class Facts(Protocol):
+    """What a writer takes: one RDF graph of facts and the version that names it."""
+
+    @property
+    def graph(self) -> Graph: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+class ProgressReporter(Protocol):
+    """What writers call while they work. ``total`` and ``advance`` count rows (or triples)."""
+
+    def start(self, description: str, total: int) -> None: ...
+
+    def advance(self, amount: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class SilentProgress:
+    """Reports nothing (library use and tests)."""
+
+    def start(self, description: str, total: int) -> None:
+        pass
+
+    def advance(self, amount: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass
+class LoadSummary:
+    """What one load did to one store."""
+
+    backend: Backend
+    data_version: str
+    seconds: float
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    nodes_deleted: int = 0
+    relationships_created: int = 0
+    relationships_deleted: int = 0
+    triples: int = 0
+    details: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for people: what changed, in which store, how fast."""
+        if self.backend == "embedded":
+            return f"embedded store: {self.triples} triples (data version {self.data_version}) in {self.seconds:.2f} s"
+        return (
+            f"neo4j: nodes {self.nodes_created} created, {self.nodes_updated} updated, {self.nodes_deleted} deleted; "
+            f"relationships {self.relationships_created} created, {self.relationships_deleted} deleted "
+            f"(data version {self.data_version}) in {self.seconds:.2f} s"
+        )
+
+
+class GraphWriter(Protocol):
+    """Replaces a store's facts, atomically."""
+
+    backend: Backend
+
+    def replace(self, facts: Facts, progress: ProgressReporter) -> LoadSummary:
+        """Bring the store to exactly ``facts``; raises LoadFailed or StoreUnavailable."""

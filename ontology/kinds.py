@@ -1,0 +1,178 @@
+"""The field's closed lists, defined once: event kinds, curated-file sections, the groups of
+relationship types the queries use, the labels people name, and the sort keys of dated things.
+
+Everything here is vocabulary, not behaviour: the curation compiler (``milcoop.loaders``), both
+stores and the query answers (``milcoop.graph``) and the API read these tables instead of
+restating them. Where the OWL file says it, the list is derived from it (the flow directions are
+the sub-properties of ``mc:fromActor`` and ``mc:toActor``; labels come from the vocabulary).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+from rdflib import RDFS, URIRef
+
+from milcoop.ontology import ontology_graph
+from milcoop.ontology.namespace import MC
+from milcoop.ontology.vocabulary import relationship_type_for, vocabulary
+
+# ------------------------------------------------------------------------------------------------
+# Curated files
+# ------------------------------------------------------------------------------------------------
+
+#: section key -> (entity kind used in IRIs, word used in messages)
+SECTIONS: dict[str, tuple[str, str]] = {
+    "sources": ("source", "source"),
+    "states": ("state", "state"),
+    "organisations": ("organisation", "organisation"),
+    "persons": ("person", "person"),
+    "places": ("place", "place"),
+    "systems": ("system", "system"),
+    "resolutions": ("resolution", "resolution"),
+    "measures": ("measure", "measure"),
+    "treaties": ("treaty", "treaty"),
+    "events": ("event", "event"),
+    "breaches": ("breach", "breach"),
+}
+
+#: event kind -> (class, property for ``from``, property for ``to`` or None)
+EVENT_KINDS: dict[str, tuple[URIRef, URIRef, URIRef | None]] = {
+    "materiel-transfer": (MC.MaterielTransfer, MC.supplier, MC.recipient),
+    "technology-transfer": (MC.TechnologyTransfer, MC.supplier, MC.recipient),
+    "troop-deployment": (MC.TroopDeployment, MC.sendingState, MC.hostState),
+    "weapons-use": (MC.WeaponsUse, MC.usedBy, None),
+    "support-request": (MC.SupportRequest, MC.requester, MC.requestedFrom),
+    "official-statement": (MC.OfficialStatement, MC.statedBy, None),
+}
+
+#: Kinds of identifiers that are not a section's: the parts of facts that get IRIs of their own.
+PART_ID_KINDS: tuple[str, ...] = ("claim", "quantity", "provision", "ratification")
+#: Every kind that appears in ``https://w3id.org/milcoop/id/{kind}/{id}``, sorted.
+ID_KINDS: tuple[str, ...] = tuple(sorted({kind for kind, _ in SECTIONS.values()} | set(PART_ID_KINDS)))
+
+
+# ------------------------------------------------------------------------------------------------
+# Relationship-type groups and labels
+# ------------------------------------------------------------------------------------------------
+
+
+@cache
+def _sub_property_types(parent: URIRef) -> tuple[str, ...]:
+    onto = ontology_graph()
+    found: set[URIRef] = set()
+    frontier = [parent]
+    while frontier:
+        current = frontier.pop()
+        for child in onto.subjects(RDFS.subPropertyOf, current):
+            if isinstance(child, URIRef) and child not in found:
+                found.add(child)
+                frontier.append(child)
+    return tuple(sorted(relationship_type_for(p) for p in found))
+
+
+#: Sort key of something without a date: after every ISO date.
+UNDATED = "~"
+
+#: Relationship types from an event to the actor it flows from (subproperties of mc:fromActor).
+FROM_TYPES: tuple[str, ...] = _sub_property_types(MC.fromActor)
+#: Relationship types from an event to the actor it flows to (subproperties of mc:toActor).
+TO_TYPES: tuple[str, ...] = _sub_property_types(MC.toActor)
+#: A weapons use points at the states it was directed against; relations between two states
+#: count it as well (``/v1/relations?a=RUS&b=UKR`` lists the strikes).
+TARGET_TYPES: tuple[str, ...] = ("TARGET_STATE",)
+
+#: event kind code (as analysts and the API write it) -> node label
+EVENT_KIND_LABELS: dict[str, str] = {kind: vocabulary().labels[cls] for kind, (cls, _, _) in EVENT_KINDS.items()}
+#: node label -> event kind code
+EVENT_LABEL_KINDS: dict[str, str] = {label: kind for kind, label in EVENT_KIND_LABELS.items()}
+#: The kinds a flow can have: something moves from one actor to another.
+FLOW_KINDS: tuple[str, ...] = ("materiel-transfer", "technology-transfer", "troop-deployment", "support-request")
+
+#: node label -> the entity kind shown to users (events show their event kind instead).
+ENTITY_KINDS: dict[str, str] = {
+    "State": "state",
+    "InternationalOrganisation": "organisation",
+    "Person": "person",
+    "Place": "place",
+    "SourceDocument": "source",
+    "Treaty": "treaty",
+    "Provision": "provision",
+    "Ratification": "ratification",
+    "Resolution": "resolution",
+    "SanctionsMeasure": "measure",
+    "Breach": "breach",
+    "Claim": "claim",
+    "Quantity": "quantity",
+    "WeaponSystem": "system",
+    "MaterielConcept": "materiel",
+    "ConceptScheme": "concept-scheme",
+}
+
+#: Labels of the entities people name: resolved by name, alias, ISO code or QID from an
+#: in-memory index (small: a few thousand at most), and the pool for "did you mean" hints.
+#: Events, claims and the like resolve by id or IRI only.
+REFERENCE_LABELS: tuple[str, ...] = (
+    "InternationalOrganisation",
+    "MaterielConcept",
+    "Person",
+    "Place",
+    "Resolution",
+    "SanctionsMeasure",
+    "SourceDocument",
+    "State",
+    "Treaty",
+    "WeaponSystem",
+)
+ACTOR_LABELS: frozenset[str] = frozenset({"State", "InternationalOrganisation", "Person"})
+
+#: Path search walks actors, events, places and treaties only. Claims, sources, quantities,
+#: materiel concepts, measures and the concept scheme are hubs that every fact touches: walking
+#: them would connect anything to anything in two hops and say nothing.
+PATH_LABELS: frozenset[str] = frozenset(
+    {"State", "InternationalOrganisation", "Person", "Place", "Treaty", *EVENT_KIND_LABELS.values()}
+)
+#: The relationships path search follows (in either direction) between those nodes.
+PATH_TYPES: tuple[str, ...] = (
+    "BORDER_CROSSING",
+    "CONCERNS",
+    "DISCHARGE_PORT",
+    "HOST_STATE",
+    "IN_EXCHANGE_FOR",
+    "LEADER_OF",
+    "LOADING_PORT",
+    "LOCATED_IN",
+    "LOCATION",
+    "MEMBER_STATE",
+    "PARTY",
+    "PART_OF",
+    "RECIPIENT",
+    "REPLACES",
+    "REQUESTED_FROM",
+    "REQUESTER",
+    "SENDING_STATE",
+    "SIGNATORY",
+    "SIGNED_AT",
+    "STATED_BY",
+    "SUPPLIER",
+    "TARGET_PLACE",
+    "TARGET_STATE",
+    "USED_BY",
+    "USES_MATERIEL_FROM",
+)
+
+#: Labels counted by the health check.
+COUNTED_LABELS: tuple[str, ...] = (
+    "Breach",
+    "Claim",
+    "CooperationEvent",
+    "SourceDocument",
+    "State",
+    "Treaty",
+)
+
+
+def time_key(start: dt.date | None, iri: str) -> str:
+    """The sort key of a dated thing: ``2023-09-01 <iri>``; undated things sort last."""
+    return f"{start.isoformat() if start else UNDATED} {iri}"
