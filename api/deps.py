@@ -15,6 +15,7 @@ from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.service import DEFAULT_LIMIT, MAX_LIMIT, QueryService
 from milcoop.graph.store import GraphStore, open_store
+from milcoop.ontology.kinds import CLAIM_STATUSES, EVENT_KINDS
 from milcoop.settings import Settings
 
 #: How often the embedded store checks whether a load has switched it to a new store folder.
@@ -136,8 +137,7 @@ Undated = Annotated[
 Status = Annotated[
     str | None,
     Query(
-        description="Keep events asserted by a claim with this status: confirmed, reported, estimated, alleged, "
-        "acknowledged, denied or sought.",
+        description=f"Keep events asserted by a claim with this status: {', '.join(CLAIM_STATUSES)}.",
         examples=["reported"],
     ),
 ]
@@ -153,7 +153,6 @@ Kinds = Annotated[
     list[str] | None,
     Query(
         alias="kind",
-        description="Event kinds, repeated or comma-separated: materiel-transfer, technology-transfer, "
-        "troop-deployment, weapons-use, support-request, official-statement.",
+        description=f"Event kinds, repeated or comma-separated: {', '.join(EVENT_KINDS)}.",
     ),
 ]

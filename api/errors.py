@@ -7,7 +7,7 @@
 * :class:`graph.errors.StoreUnavailable` -> 503 (the store is down or empty);
 * any other :class:`graph.errors.StoreError` -> 500: the store failed on a valid request;
 * RDF export and SPARQL: :class:`graph.export.ExportError` -> 406 for an Accept header that admits
-  no RDF format, else 422; :class:`graph.sparql_endpoint.SparqlError` -> its ``status`` (400 for
+  no RDF format, else 422; :class:`milcoop.graph.embedded.sparql_endpoint.SparqlError` -> its ``status`` (400 for
   a query that does not parse or is an update, 406, 415, 503 for a timeout or busy workers).
 
 Every error body is :class:`graph.models.ErrorBody`.

@@ -125,10 +125,10 @@ def worker_memory(args: argparse.Namespace) -> dict[str, Any]:
     """milcoop's writers on the same in-memory triples: the serializer alone, no store reads."""
     import pyoxigraph as ox
 
-    from milcoop.graph.embedded.files import to_oxigraph
     from milcoop.graph.export import FORMATS as EXPORT_FORMATS
     from milcoop.graph.export import serialize_blocks
     from milcoop.graph.rdf_source import GraphSource
+    from milcoop.graph.terms import to_oxigraph
 
     source = GraphSource(
         ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]

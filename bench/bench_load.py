@@ -7,7 +7,7 @@ Run from the repository root (see bench/README.md)::
 
 What it measures, on the synthetic dataset of :mod:`bench.synthetic`:
 
-* **batched, empty database**: :func:`loaders.neo4j_loader.write_records` (the loader behind
+* **batched, empty database**: :func:`milcoop.graph.neo4j.writer.write_records` (the loader behind
   ``milcoop load``: one transaction, ``UNWIND`` batches) writing all N events into an empty
   graph; events/s = N / wall-clock seconds of the whole load, reference data, breaches and
   commit included;

@@ -319,8 +319,9 @@ def published_context() -> dict[str, Any]:
     return loaded
 
 
-def write_context(path: Path = CONTEXT_FILE) -> None:
-    """Regenerate the shipped context from the ontology (``python -m graph.export --write-context``)."""
+def write_context(path: Path | None = None) -> None:
+    """Regenerate the shipped context from the ontology (``python -m milcoop.graph.export --write-context``)."""
+    path = path or Path(str(CONTEXT_FILE))  # a checkout's file: only developers regenerate it
     path.write_text(json.dumps(build_context(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

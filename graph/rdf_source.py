@@ -24,6 +24,7 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -174,8 +175,9 @@ class GraphSource(RdfSource):
         return cls.from_rdflib(compiled.graph, compiled.version)
 
     @classmethod
-    def from_file(cls, path: Path, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> GraphSource:
-        return cls(ox.parse(path=str(path), format=fmt))  # type: ignore[arg-type]
+    def from_file(cls, path: Path | Traversable, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> GraphSource:
+        """A shipped RDF file (a path, or package data read through importlib.resources)."""
+        return cls(ox.parse(path.read_bytes(), format=fmt))  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return sum(len(quads) for quads in self._by_subject.values())

@@ -183,11 +183,15 @@ class GraphStore(Protocol):
 # ------------------------------------------------------------------------------------------------
 
 
-def open_store(settings: Settings) -> GraphStore:
-    """The store the settings choose: Neo4j when ``NEO4J_URI`` is set, else the embedded one."""
-    if settings.backend == "neo4j":
+def open_store(settings: Settings, backend: Backend | None = None) -> GraphStore:
+    """The store of ``backend``, by default the one the settings choose: Neo4j when
+    ``NEO4J_URI`` is set, else the embedded one. Raises StoreUnavailable when it cannot be opened."""
+    if (backend or settings.backend) == "neo4j":
+        from milcoop.graph.errors import StoreUnavailable
         from milcoop.graph.neo4j.store import Neo4jGraphStore
 
+        if not settings.neo4j_uri.strip():
+            raise StoreUnavailable("the Neo4j store needs NEO4J_URI (for example bolt://127.0.0.1:7687)")
         return Neo4jGraphStore.connect(settings)
     from milcoop.graph.embedded.store import EmbeddedGraphStore
 

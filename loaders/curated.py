@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,20 @@ from milcoop.ontology.namespace import ID, MC
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 
 #: The bundled curated facts.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def bundled_facts_dir() -> Path:
+    """The curated facts shipped with milcoop (package data ``milcoop/data``)."""
+    root = resources.files("milcoop").joinpath("data")
+    # Installed from a wheel or a checkout, the package is a folder on disk; the fact reader
+    # walks folders and reports paths, so it needs a real one.
+    if not isinstance(root, Path) or not root.is_dir():
+        raise CurationError(
+            [Problem("milcoop/data", 0, "", "the bundled facts are not a folder on disk; give fact files or folders")]
+        )
+    # In a checkout milcoop/data is a link to data/: report the files where analysts edit them.
+    return root.resolve()
+
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
@@ -837,7 +851,7 @@ class _Compiler:
 
 def fact_files(paths: Iterable[Path] | None = None) -> list[Path]:
     """The YAML files to read: each given file, and every ``*.yaml``/``*.yml`` under each folder."""
-    roots = list(paths) if paths else [DEFAULT_DATA_DIR]
+    roots = list(paths) if paths else [bundled_facts_dir()]
     files: list[Path] = []
     problems: list[Problem] = []
     for root in roots:
@@ -891,11 +905,11 @@ def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True) ->
 
 
 __all__ = [
-    "DEFAULT_DATA_DIR",
     "CompiledFacts",
     "CurationError",
     "Location",
     "Problem",
+    "bundled_facts_dir",
     "compile_facts",
     "entity_iri",
     "fact_files",

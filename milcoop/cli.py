@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO
+from typing import Annotated, BinaryIO
 
 import typer
 from rich.console import Console
 
+from milcoop import __version__
 from milcoop.graph.errors import StoreError
 from milcoop.loaders.curated import compile_facts
 from milcoop.loaders.problems import CurationError
 from milcoop.settings import Backend, Settings, get_settings
-
-if TYPE_CHECKING:
-    from milcoop.graph.store import GraphStore
 
 app = typer.Typer(
     help="milcoop: a knowledge graph of state military cooperation.",
@@ -25,15 +23,35 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"milcoop {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
     """milcoop: a knowledge graph of state military cooperation."""
 
 
 PathsArgument = Annotated[
     list[Path] | None,
-    typer.Argument(help="Fact files or folders (default: the bundled data/).", show_default=False),
+    typer.Argument(
+        help="Fact files or folders (default: MILCOOP_FACTS_DIR, else the facts bundled with milcoop).",
+        show_default=False,
+    ),
 ]
+
+
+def _fact_paths(paths: list[Path] | None, settings: Settings) -> list[Path] | None:
+    """The paths given, else the configured facts, else None (the bundled facts)."""
+    if paths:
+        return paths
+    return [settings.facts_dir] if settings.facts_dir is not None else None
 
 
 def _report_problems(exc: CurationError) -> None:
@@ -67,7 +85,7 @@ def load(paths: PathsArgument = None, backend: BackendOption = None) -> None:
     chosen = backend or settings.backend
     progress = progress_for_terminal()
     try:
-        summaries = load_facts(paths, chosen, settings, progress)
+        summaries = load_facts(_fact_paths(paths, settings), chosen, settings, progress)
     except CurationError as exc:
         _report_problems(exc)
         raise typer.Exit(1) from None
@@ -89,7 +107,7 @@ def validate(paths: PathsArgument = None) -> None:
     Reports every problem with file, line and field, and exits 1 if there is any.
     """
     try:
-        compiled = compile_facts(paths)
+        compiled = compile_facts(_fact_paths(paths, get_settings()))
     except CurationError as exc:
         _report_problems(exc)
         raise typer.Exit(1) from None
@@ -134,17 +152,17 @@ def _load_bundled_if_empty(settings: Settings, neo4j_wait_seconds: float) -> Non
     if settings.backend == "embedded":
         if EmbeddedStore.exists(settings.data_dir):
             return
-        out.print(f"The embedded store in {settings.data_dir} is empty: loading the bundled facts from data/ first.")
-        for summary in load_compiled(compile_facts(None), "embedded", settings):
+        out.print(f"The embedded store in {settings.data_dir} is empty: loading the curated facts first.")
+        for summary in load_compiled(compile_facts(_fact_paths(None, settings)), "embedded", settings):
             out.print(summary.describe(), highlight=False)
         return
     version = _neo4j_data_version(settings, neo4j_wait_seconds)
     if version is None:
-        out.print(f"Neo4j at {settings.neo4j_uri} holds no milcoop data: loading the bundled facts from data/ first.")
-        for summary in load_compiled(compile_facts(None), "neo4j", settings):
+        out.print(f"Neo4j at {settings.neo4j_uri} holds no milcoop data: loading the curated facts first.")
+        for summary in load_compiled(compile_facts(_fact_paths(None, settings)), "neo4j", settings):
             out.print(summary.describe(), highlight=False)
     elif not EmbeddedStore.exists(settings.data_dir):
-        compiled = compile_facts(None)
+        compiled = compile_facts(_fact_paths(None, settings))
         if compiled.version == version:
             # Neo4j holds the bundled facts but the embedded copy that answers SPARQL is gone
             # (a fresh container, say): rebuild the copy from the same files.
@@ -230,14 +248,14 @@ def export(
     from milcoop.graph.export import ExportError, ExportFilter, ExportStats, format_named
     from milcoop.graph.export import export as export_rdf
     from milcoop.graph.service import QueryError, QueryService
-    from milcoop.graph.store import source_for_store
+    from milcoop.graph.store import open_store, source_for_store
 
     settings = get_settings()
     chosen = backend or settings.backend
     started = time.perf_counter()
     try:
         rdf_format = format_named(fmt, "--format")
-        store = _open_export_store(settings, chosen)
+        store = open_store(settings, chosen)
     except ExportError as exc:
         err.print(f"[red]{exc.parameter}[/red]: {exc.message}", highlight=False)
         raise typer.Exit(1) from None
@@ -290,15 +308,41 @@ def export(
     )
 
 
-def _open_export_store(settings: Settings, backend: Backend) -> GraphStore:
-    from milcoop.graph.errors import StoreUnavailable
+def _dev_server_script() -> Path | None:
+    """tools/neo4j/neo4j_dev.py of the checkout this milcoop runs from, if it runs from one."""
+    import milcoop
 
-    if backend == "neo4j":
-        from milcoop.graph.neo4j.store import Neo4jGraphStore
+    script = Path(milcoop.__file__).resolve().parent.parent / "tools" / "neo4j" / "neo4j_dev.py"
+    return script if script.is_file() else None
 
-        if not settings.neo4j_uri.strip():
-            raise StoreUnavailable("--backend neo4j needs NEO4J_URI")
-        return Neo4jGraphStore.connect(settings)
-    from milcoop.graph.embedded.store import EmbeddedGraphStore
 
-    return EmbeddedGraphStore.open(settings.data_dir)
+@app.command(
+    "neo4j",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def neo4j_dev(
+    ctx: typer.Context,
+    action: Annotated[str, typer.Argument(help="start, stop or status")],
+) -> None:
+    """Start, stop or check the development Neo4j of a source checkout (tools/neo4j).
+
+    The development server is tooling of the repository (Java 17 and Maven build it from Maven
+    Central), not part of the installed package. With milcoop installed from a wheel, run Neo4j
+    yourself (docker compose, Neo4j Desktop, Aura) and point NEO4J_URI at it.
+    """
+    import subprocess
+    import sys
+
+    script = _dev_server_script()
+    if script is None:
+        err.print(
+            "The development Neo4j server is part of milcoop's source checkout (tools/neo4j, needs Java 17 and "
+            "Maven), not of the installed package. Run Neo4j 5.26 yourself (for example `docker compose up neo4j` "
+            "from the repository, or Neo4j Desktop) and set NEO4J_URI, NEO4J_USERNAME and NEO4J_PASSWORD.",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    # Run from the checkout's root, so the server's default home (.milcoop/neo4j-dev) is the same wherever
+    # this command is called from (as tools/neo4j/neo4j-dev does).
+    code = subprocess.call([sys.executable, str(script), action, *ctx.args], cwd=script.parent.parent.parent)
+    raise typer.Exit(code)

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         default=Path(".milcoop"),
         description="Where the embedded store keeps its files (MILCOOP_DATA_DIR).",
     )
+    facts_dir: Path | None = Field(
+        default=None,
+        description="Curated fact files or a folder of them that `validate`, `load` and the first start of `serve` "
+        "read when given none (MILCOOP_FACTS_DIR). Default: the facts bundled with milcoop.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the API listens on (MILCOOP_HOST).")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on (MILCOOP_PORT).")
     sparql_timeout_seconds: float = Field(default=10.0, gt=0, description="Time limit of one SPARQL query.")

@@ -49,6 +49,14 @@ def test_the_notebook_asks_exactly_the_documented_cypher() -> None:
         assert match.group(1) in docs, f"the {tag} query differs from docs/cypher.md"
 
 
+def test_the_notebook_needs_only_the_driver_and_the_milcoop_command() -> None:
+    """It runs in a user's own Jupyter after `pip install milcoop`: no project internals."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)  # type: ignore[no-untyped-call]
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    imported = set(re.findall(r"^\s*(?:from|import)\s+([\w.]+)", code, re.M))
+    assert imported <= {"datetime", "json", "os", "sys", "subprocess", "neo4j"}, imported
+
+
 @pytest.mark.neo4j
 def test_the_notebook_answers_the_main_questions(
     neo4j_driver: Driver,

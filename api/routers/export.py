@@ -4,7 +4,7 @@ and the SHACL shapes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -130,7 +130,7 @@ def context() -> JSONResponse:
     return JSONResponse(published_context(), media_type="application/ld+json")
 
 
-def _rdf_file(path: Path, fmt_name: str | None, accept: str | None) -> Response:
+def _rdf_file(path: Traversable, fmt_name: str | None, accept: str | None) -> Response:
     chosen: RdfFormat = format_for(fmt_name, accept)
     if chosen.name == "turtle":
         # The shipped file itself, comments included.

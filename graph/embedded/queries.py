@@ -7,7 +7,7 @@ so an optional filter cannot be switched off by leaving its variable unbound: ev
 always bound, and "no filter" is spelt with a flag (``?hasSince false``) or a sentinel
 (``?target`` bound to :data:`NONE`, ``?kinds`` to the empty string).
 
-Ordering keys are the same strings the Neo4j store computes (graph/store.py, ``time_key``):
+Ordering keys are the same strings the Neo4j store computes (``milcoop.ontology.kinds.time_key``):
 ``"<first day or ~> <iri>"``. Each query returns at most :data:`MAX_ROWS` rows; callers slice.
 """
 

@@ -13,7 +13,7 @@ Two walls stand between a query and the network:
    unprivileged user namespaces; where neither is available the worker says so, and
    ``MILCOOP_SPARQL_SANDBOX=required`` makes the endpoint refuse to run without it.
 
-Both run inside the SPARQL worker (see :mod:`graph.sparql_endpoint`), under its time limit and
+Both run inside the SPARQL worker (see :mod:`milcoop.graph.embedded.sparql_endpoint`), under its time limit and
 memory cap, so a pathological query costs one worker, never the API.
 """
 

@@ -3,7 +3,7 @@
 Describing nodes and following relationships are direct quad-pattern look-ups on the store's
 indexes, turned into the same property-graph shape graph/mapping.py gives Neo4j, so both stores
 hand the service identical records. Treaties, breaches, sources and search run as SPARQL
-(graph/sparql/queries.py) with every value substituted (SEP-0007).
+(graph/embedded/queries.py) with every value substituted (SEP-0007).
 
 Event selections (flows, deployments, relations) use an in-memory index instead, built once from
 quad-pattern scans when first needed: per actor, its events sorted by the ordering key, with
@@ -74,7 +74,7 @@ _ACTOR_INCOMING = tuple(t for t in PATH_TYPES if t not in (*FROM_TYPES, *TO_TYPE
 
 
 class EmbeddedGraphStore:
-    """:class:`graph.store.GraphStore` over an opened :class:`graph.embedded.EmbeddedStore`."""
+    """:class:`milcoop.graph.store.GraphStore` over an opened :class:`milcoop.graph.embedded.files.EmbeddedStore`."""
 
     backend: Backend = "embedded"
 

@@ -2,7 +2,7 @@
 
 One driver per process (the API creates it in its lifespan), reads in read transactions routed
 to readers (``execute_query(..., routing_=READ)``) on the configured database, every value a
-``$parameter`` of a named constant in graph/cypher/queries.py.
+``$parameter`` of a named constant in graph/neo4j/cypher/queries.py.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ from milcoop.settings import Backend, Settings
 
 __all__ = ["LoadPlan", "Neo4jWriter", "load_into_neo4j", "plan_load", "write_records"]
 
-#: Rows per record when reading the graph's current state (see graph/cypher/load.py).
+#: Rows per record when reading the graph's current state (see graph/neo4j/cypher/load.py).
 READ_CHUNK = 20_000
 
 #: How messages name a server known only by its driver.
@@ -202,7 +202,7 @@ class _Writer:
 
 
 def _chunks(tx: Transaction, query: LiteralString, **parameters: Any) -> Iterator[list[Any]]:
-    """The rows of a chunked read (see graph/cypher/load.py)."""
+    """The rows of a chunked read (see graph/neo4j/cypher/load.py)."""
     for record in tx.run(query, chunk=READ_CHUNK, **parameters):
         yield from record[0]
 

@@ -1,12 +1,12 @@
 """Cypher read queries of the API, as named constants with ``$parameters``.
 
 Every value is a parameter. Relationship types and labels appear in the text only from the
-constant tuples of graph/store.py, which a test checks against the ontology's allow-list; no
+constant tuples of ontology/kinds.py, which a test checks against the ontology's allow-list; no
 request value ever reaches the text. Each selection is anchored on an index seek of the bound
 node (the unique ``Resource.iri`` constraint) and expands from there, so none scans all events;
 ``bench/bench_api.py`` prints the ``PROFILE`` of the flows query to show it.
 
-Ordering keys are the strings graph/store.py's ``time_key`` describes:
+Ordering keys are the strings ``milcoop.ontology.kinds.time_key`` describes:
 ``coalesce(toString(date), '~') + ' ' + iri``; Neo4j's ``toString`` of a date is its ISO form.
 """
 

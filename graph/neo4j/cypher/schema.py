@@ -40,7 +40,7 @@ TREATY_ENTRY_INTO_FORCE_INDEX: LiteralString = (
     "CREATE INDEX milcoop_treaty_entry_into_force IF NOT EXISTS FOR (n:Treaty) ON (n.entryIntoForce)"
 )
 
-#: The one metadata node of the loaded dataset (not a ``:Resource``; see graph/cypher/load.py).
+#: The one metadata node of the loaded dataset (not a ``:Resource``; see graph/neo4j/cypher/load.py).
 DATASET_NAME_UNIQUE: LiteralString = (
     "CREATE CONSTRAINT milcoop_dataset_name IF NOT EXISTS FOR (d:MilcoopDataset) REQUIRE d.name IS UNIQUE"
 )
