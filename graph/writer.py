@@ -80,5 +80,11 @@ class GraphWriter(Protocol):
 
     backend: Backend
 
+    def current_iris(self) -> frozenset[str]:
+        """The IRIs of every resource the store holds now (empty when nothing was loaded).
+
+        Raises StoreUnavailable when the store cannot be read.
+        """
+
     def replace(self, facts: Facts, progress: ProgressReporter) -> LoadSummary:
         """Bring the store to exactly ``facts``; raises LoadFailed or StoreUnavailable."""

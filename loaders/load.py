@@ -20,11 +20,51 @@ from milcoop.loaders.curated import CompiledFacts, compile_facts
 from milcoop.settings import Backend, Settings
 
 
+class RemovalsRefused(Exception):
+    """A load would remove more of the store's resources than allowed; nothing was written.
+
+    ``removed`` holds the IRIs that the new facts no longer contain, ``held`` how many the store
+    holds now.
+    """
+
+    def __init__(self, removed: list[str], held: int, max_share: float) -> None:
+        self.removed = removed
+        self.held = held
+        self.max_share = max_share
+        super().__init__(
+            f"the load would remove {len(removed)} of the {held} resources the store holds "
+            f"({len(removed) / held:.0%}, more than the {max_share:.0%} allowed by MILCOOP_MAX_REMOVAL_SHARE); "
+            "nothing was written. Check the fact files (an emptied or half-cut file?), or give --allow-removals"
+        )
+
+
+def check_removals(compiled: CompiledFacts, current: frozenset[str], max_share: float) -> None:
+    """Raise :class:`RemovalsRefused` when loading ``compiled`` over ``current`` would remove
+    more than ``max_share`` of the resources ``current`` holds."""
+    if not current:
+        return
+    kept = {str(subject) for subject in compiled.graph.subjects(unique=True)}
+    removed = sorted(current - kept)
+    if len(removed) > max_share * len(current):
+        raise RemovalsRefused(removed, len(current), max_share)
+
+
 def load_compiled(
-    compiled: CompiledFacts, backend: Backend, settings: Settings, progress: ProgressReporter | None = None
+    compiled: CompiledFacts,
+    backend: Backend,
+    settings: Settings,
+    progress: ProgressReporter | None = None,
+    *,
+    allow_removals: bool = True,
 ) -> list[LoadSummary]:
-    """Write already-validated facts to ``backend`` (and, for Neo4j, to the embedded copy)."""
+    """Write already-validated facts to ``backend`` (and, for Neo4j, to the embedded copy).
+
+    Unless ``allow_removals``, first check that the load removes at most
+    ``settings.max_removal_share`` of what the store holds (:class:`RemovalsRefused` otherwise).
+    """
     progress = progress or SilentProgress()
+    if not allow_removals:
+        check_removals(compiled, open_writer(settings, backend).current_iris(), settings.max_removal_share)
     summaries: list[LoadSummary] = []
     if backend == "neo4j":
         summaries.append(open_writer(settings, "neo4j").replace(compiled, progress))
@@ -34,8 +74,17 @@ def load_compiled(
 
 
 def load(
-    paths: Iterable[Path] | None, backend: Backend, settings: Settings, progress: ProgressReporter | None = None
+    paths: Iterable[Path] | None,
+    backend: Backend,
+    settings: Settings,
+    progress: ProgressReporter | None = None,
+    *,
+    allow_removals: bool = False,
 ) -> list[LoadSummary]:
-    """Validate the fact files under ``paths`` (default: bundled ``data/``) and load them."""
+    """Validate the fact files under ``paths`` (default: the bundled facts) and load them.
+
+    A load that would remove more than ``settings.max_removal_share`` of the resources the store
+    holds stops with :class:`RemovalsRefused` unless ``allow_removals``.
+    """
     compiled = compile_facts(paths)
-    return load_compiled(compiled, backend, settings, progress)
+    return load_compiled(compiled, backend, settings, progress, allow_removals=allow_removals)

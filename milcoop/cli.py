@@ -72,12 +72,24 @@ BackendOption = Annotated[
 
 
 @app.command()
-def load(paths: PathsArgument = None, backend: BackendOption = None) -> None:
+def load(
+    paths: PathsArgument = None,
+    backend: BackendOption = None,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals",
+            help="Load even if it removes more than MILCOOP_MAX_REMOVAL_SHARE (default 10%) of the stored resources.",
+        ),
+    ] = False,
+) -> None:
     """Validate the fact files, then load them into the store, all or nothing.
 
     With Neo4j, the graph is brought to exactly this dataset (facts removed from the files are
-    removed from the graph) and the embedded copy that serves SPARQL is refreshed too.
+    removed from the graph) and the embedded copy that serves SPARQL is refreshed too. A load that
+    would remove more than a tenth of what the store holds stops and lists what it would remove.
     """
+    from milcoop.loaders.load import RemovalsRefused
     from milcoop.loaders.load import load as load_facts
     from milcoop.loaders.progress import BarProgress, progress_for_terminal
 
@@ -85,9 +97,17 @@ def load(paths: PathsArgument = None, backend: BackendOption = None) -> None:
     chosen = backend or settings.backend
     progress = progress_for_terminal()
     try:
-        summaries = load_facts(_fact_paths(paths, settings), chosen, settings, progress)
+        summaries = load_facts(_fact_paths(paths, settings), chosen, settings, progress, allow_removals=allow_removals)
     except CurationError as exc:
         _report_problems(exc)
+        raise typer.Exit(1) from None
+    except RemovalsRefused as exc:
+        shown = 20
+        err.print(f"[red]load refused[/red]: {exc}", highlight=False)
+        for iri in exc.removed[:shown]:
+            err.print(f"  would remove {iri}", highlight=False, markup=False)
+        if len(exc.removed) > shown:
+            err.print(f"  ... and {len(exc.removed) - shown} more", highlight=False)
         raise typer.Exit(1) from None
     except StoreError as exc:
         err.print(f"[red]load failed[/red]: {exc}", highlight=False)

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         description="Whether SPARQL workers must run in a network namespace of their own (required) or only "
         "where the platform allows it (best-effort); MILCOOP_SPARQL_SANDBOX.",
     )
+    max_removal_share: float = Field(
+        default=0.10,
+        ge=0,
+        le=1,
+        description="Largest share of the stored resources a `milcoop load` may remove without --allow-removals "
+        "(MILCOOP_MAX_REMOVAL_SHARE).",
+    )
     load_batch_size: int = Field(default=5_000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
 
     neo4j_uri: str = Field(default="", validation_alias=AliasChoices("NEO4J_URI"))

@@ -91,6 +91,15 @@ class Neo4jWriter:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
+    def current_iris(self) -> frozenset[str]:
+        driver = open_driver(self.settings)
+        try:
+            with translated(self.settings, "read the loaded resources"):
+                records, _, _ = driver.execute_query(cypher.RESOURCE_IRIS, database_=self.settings.neo4j_database)
+        finally:
+            driver.close()
+        return frozenset(str(record["iri"]) for record in records)
+
     def replace(self, facts: Facts, progress: ProgressReporter) -> LoadSummary:
         return load_into_neo4j(facts, self.settings, progress)
 

@@ -143,3 +143,7 @@ def update_nodes(labels: Iterable[str], vocab: Vocabulary | None = None) -> Lite
 def create_relationships(rel_type: str, vocab: Vocabulary | None = None) -> LiteralString:
     """The query creating relationships of ``rel_type`` (from the allow-list)."""
     return _cypher(_CREATE_RELATIONSHIPS.format(type=_relationship_type(rel_type, vocab or vocabulary())))
+
+
+#: Every milcoop resource's IRI (what a load would compare the new facts with).
+RESOURCE_IRIS: LiteralString = "MATCH (n:Resource) RETURN n.iri AS iri"
