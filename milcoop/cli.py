@@ -47,6 +47,10 @@ PathsArgument = Annotated[
 ]
 
 
+def _facts_named(settings: Settings) -> str:
+    return "the bundled facts" if settings.facts_dir is None else f"the facts in {settings.facts_dir}"
+
+
 def _fact_paths(paths: list[Path] | None, settings: Settings) -> list[Path] | None:
     """The paths given, else the configured facts, else None (the bundled facts)."""
     if paths:
@@ -172,13 +176,13 @@ def _load_bundled_if_empty(settings: Settings, neo4j_wait_seconds: float) -> Non
     if settings.backend == "embedded":
         if EmbeddedStore.exists(settings.data_dir):
             return
-        out.print(f"The embedded store in {settings.data_dir} is empty: loading the curated facts first.")
+        out.print(f"The embedded store in {settings.data_dir} is empty: loading {_facts_named(settings)} first.")
         for summary in load_compiled(compile_facts(_fact_paths(None, settings)), "embedded", settings):
             out.print(summary.describe(), highlight=False)
         return
     version = _neo4j_data_version(settings, neo4j_wait_seconds)
     if version is None:
-        out.print(f"Neo4j at {settings.neo4j_uri} holds no milcoop data: loading the curated facts first.")
+        out.print(f"Neo4j at {settings.neo4j_uri} holds no milcoop data: loading {_facts_named(settings)} first.")
         for summary in load_compiled(compile_facts(_fact_paths(None, settings)), "neo4j", settings):
             out.print(summary.describe(), highlight=False)
     elif not EmbeddedStore.exists(settings.data_dir):
