@@ -9,10 +9,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from milcoop.api.app import create_app
-from milcoop.graph.embedded.store import EmbeddedGraphStore
-from milcoop.graph.neo4j.store import Neo4jGraphStore
 from milcoop.graph.service import QueryService
-from milcoop.graph.store import GraphStore
+from milcoop.graph.store import open_store
 from milcoop.loaders.curated import CompiledFacts
 from milcoop.loaders.load import load_compiled
 from milcoop.settings import Settings
@@ -31,15 +29,9 @@ def neo4j_with_bundled(neo4j_settings: Settings, bundled: CompiledFacts) -> Sett
     return neo4j_settings
 
 
-def open_graph_store(settings: Settings) -> GraphStore:
-    if settings.backend == "neo4j":
-        return Neo4jGraphStore.connect(settings)
-    return EmbeddedGraphStore.open(settings.data_dir)
-
-
 @contextmanager
 def service_for(settings: Settings) -> Iterator[QueryService]:
-    store = open_graph_store(settings)
+    store = open_store(settings)
     try:
         yield QueryService(store)
     finally:
