@@ -42,6 +42,8 @@ DEFAULT_CACHE_SIZE = 100_000
 
 #: The identifiers an entity's answer lists apart: property key -> the name the answer gives it.
 IDENTIFIERS: dict[str, str] = {"isoCode": "iso_code", "wikidataId": "wikidata"}
+#: What a claim's answer shows of the nodes it points at.
+CLAIM_TARGETS: tuple[str, ...] = ("SOURCE", "CITES", "CLAIMED_QUANTITY")
 
 
 # -- caches ----------------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ def claims_of(nodes: Nodes, iris: Collection[str]) -> dict[str, list[str]]:
         t
         for c in claim_iris
         if (view := nodes.cache.get(c)) is not None
-        for t in view.targets("SOURCE", "CITES", "CLAIMED_QUANTITY")
+        for t in view.targets(*CLAIM_TARGETS)
     )
     return found
 
@@ -239,7 +241,7 @@ def claims_of(nodes: Nodes, iris: Collection[str]) -> dict[str, list[str]]:
 def claims(nodes: Nodes, claim_iris: Iterable[str], grade: Grade | None) -> list[m.Claim]:
     """The claims that meet ``grade``, by id."""
     views = [v for v in nodes.views(sorted(set(claim_iris))) if meets(v, grade)]
-    nodes.load(t for v in views for t in v.targets("SOURCE", "CITES", "CLAIMED_QUANTITY"))
+    nodes.load(t for v in views for t in v.targets(*CLAIM_TARGETS))
     answers = []
     for view in views:
         props = view.properties

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from milcoop.graph import models as m
-from milcoop.graph.service.assemble import Nodes, kind_of
+from milcoop.graph.service.assemble import IDENTIFIERS, Nodes, kind_of
 from milcoop.graph.service.errors import Ambiguous, InvalidParameter, NotFound
 from milcoop.graph.service.requests import check_text, clip
 from milcoop.graph.store import GraphStore, NodeView
@@ -28,7 +28,7 @@ from milcoop.ontology.vocabulary import vocabulary
 #: How error messages name what an actor parameter wants.
 ACTOR = "actor (state, organisation or person)"
 #: The properties besides ``id`` and the aliases that a reference may give.
-REFERENCE_KEYS: tuple[str, ...] = ("name", "isoCode", "wikidataId")
+REFERENCE_KEYS: tuple[str, ...] = ("name", *IDENTIFIERS)
 
 
 def _wholly_indexed() -> frozenset[str]:
