@@ -3,9 +3,10 @@
 The API answers every request from a handful of primitives: resolve a reference, select event
 IRIs for a filter (keyset-paginated, in a stable order), describe a set of IRIs as
 property-graph-shaped records, follow relationships backwards, list neighbours for path search,
-and count. :mod:`graph.service` assembles every JSON answer from these primitives, so the Neo4j
-store (:mod:`graph.neo4j_store`) and the embedded store (:mod:`graph.embedded_store`) give the
-same answers by construction; ``tests/graph/test_parity.py`` checks it end to end.
+and count. :mod:`milcoop.graph.service` assembles every JSON answer from these primitives, so
+the Neo4j store (:mod:`milcoop.graph.neo4j.store`) and the embedded store
+(:mod:`milcoop.graph.embedded.store`) give the same answers by construction;
+``tests/graph/test_parity.py`` checks it end to end.
 
 Each store does the selective part itself, with indexes: Neo4j seeks the bound actor through the
 unique ``iri`` index and expands from it; the embedded store runs SPARQL anchored on the bound
@@ -20,7 +21,7 @@ SPARQL's string orders agree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -102,12 +103,6 @@ Keyed = tuple[str, str]
 """An IRI with its sort key."""
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    iri: str
-    key: str
-
-
 @dataclass
 class StoreStatus:
     """What the health check reports."""
@@ -174,7 +169,8 @@ class GraphStore(Protocol):
     def search(self, text: str, after: str | None, limit: int) -> list[Keyed]:
         """Named nodes whose name, an alias or id contains ``text`` (already lower-cased).
 
-        Key: ``"<rank> <iri>"`` with rank 0 for an exact match, 1 for a prefix, 2 otherwise.
+        Key: :func:`search_key`, ranked by :data:`SEARCH_MATCHES` (exact, then prefix, then
+        contains), then by IRI.
         """
 
 
@@ -236,13 +232,45 @@ def open_source(settings: Settings, backend: str | None = None) -> RdfSource:
     return EmbeddedSource.open(settings.data_dir)
 
 
+# ------------------------------------------------------------------------------------------------
+# Shared rules of the primitives
+# ------------------------------------------------------------------------------------------------
+
+
+def keys_after(keyed: Iterable[Keyed], after: str | None, limit: int | None = None) -> list[Keyed]:
+    """The pairs of ``keyed`` (sorted by key) whose key comes after ``after``, at most ``limit``."""
+    found = [(iri, key) for iri, key in keyed if key > (after or "")]
+    return found if limit is None else found[:limit]
+
+
+SearchMatch = Literal["exact", "prefix", "contains"]
+
+#: The search ranking, defined here once. A named node matches the searched text (lower case)
+#: through its name, an alias or its id; its rank is the position in this tuple of the best way
+#: one of them matches: 0 when one equals the text, 1 when one starts with it, 2 when one
+#: contains it. The embedded store applies it with :func:`search_rank`; the Neo4j store's
+#: Cypher (``SEARCH_RANK`` in graph/neo4j/cypher/queries.py) is written from this tuple, one
+#: ``WHEN`` per entry, and tests/graph/test_parity.py checks that the two rank alike.
+SEARCH_MATCHES: tuple[SearchMatch, ...] = ("exact", "prefix", "contains")
+
+_SEARCH_TESTS: dict[SearchMatch, Callable[[str, str], bool]] = {
+    "exact": lambda name, text: name == text,
+    "prefix": lambda name, text: name.startswith(text),
+    "contains": lambda name, text: text in name,
+}
+
+
 def search_rank(text: str, candidates: Collection[str]) -> int | None:
-    """0 when a candidate equals ``text``, 1 when one starts with it, 2 when one contains it."""
+    """The rank of :data:`SEARCH_MATCHES` for names ``candidates`` (any case) and ``text`` (lower
+    case); None when none of them contains ``text``."""
     lowered = [c.lower() for c in candidates]
-    if text in lowered:
-        return 0
-    if any(c.startswith(text) for c in lowered):
-        return 1
-    if any(text in c for c in lowered):
-        return 2
+    for rank, match in enumerate(SEARCH_MATCHES):
+        test = _SEARCH_TESTS[match]
+        if any(test(name, text) for name in lowered):
+            return rank
     return None
+
+
+def search_key(rank: int, iri: str) -> str:
+    """The sort key of a search hit: ``"<rank> <iri>"`` (best rank first, then by IRI)."""
+    return f"{rank} {iri}"

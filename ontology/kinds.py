@@ -10,7 +10,9 @@ the sub-properties of ``mc:fromActor`` and ``mc:toActor``; labels come from the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
+from typing import Literal
 
 from rdflib import RDFS, URIRef
 
@@ -87,8 +89,19 @@ TARGET_TYPES: tuple[str, ...] = ("TARGET_STATE",)
 EVENT_KIND_LABELS: dict[str, str] = {kind: vocabulary().labels[cls] for kind, (cls, _, _) in EVENT_KINDS.items()}
 #: node label -> event kind code
 EVENT_LABEL_KINDS: dict[str, str] = {label: kind for kind, label in EVENT_KIND_LABELS.items()}
+#: The labels of event nodes, one per event kind.
+EVENT_LABELS: frozenset[str] = frozenset(EVENT_KIND_LABELS.values())
 #: The kinds a flow can have: something moves from one actor to another.
 FLOW_KINDS: tuple[str, ...] = ("materiel-transfer", "technology-transfer", "troop-deployment", "support-request")
+
+#: Relationship types from an event to a place -> the role the place plays in the event.
+PLACE_ROLES: dict[str, Literal["loading-port", "discharge-port", "border-crossing", "location", "target"]] = {
+    "LOADING_PORT": "loading-port",
+    "DISCHARGE_PORT": "discharge-port",
+    "BORDER_CROSSING": "border-crossing",
+    "LOCATION": "location",
+    "TARGET_PLACE": "target",
+}
 
 #: node label -> the entity kind shown to users (events show their event kind instead).
 ENTITY_KINDS: dict[str, str] = {
@@ -161,6 +174,25 @@ PATH_TYPES: tuple[str, ...] = (
     "USED_BY",
     "USES_MATERIEL_FROM",
 )
+
+# ------------------------------------------------------------------------------------------------
+# Claims
+# ------------------------------------------------------------------------------------------------
+
+#: The statuses a claim can have (the codes of mc:status), sorted.
+CLAIM_STATUSES: tuple[str, ...] = tuple(sorted(vocabulary().enum_properties[MC.status].codes))
+
+#: The Admiralty scale, best first: a source's reliability (A completely reliable .. F cannot be
+#: judged) and the information's credibility (1 confirmed .. 6 cannot be judged).
+RELIABILITIES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
+CREDIBILITIES: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+#: A grading as written: a reliability then a credibility, such as ``B2`` (upper case).
+GRADING = re.compile(f"^([{RELIABILITIES[0]}-{RELIABILITIES[-1]}])([{CREDIBILITIES[0]}-{CREDIBILITIES[-1]}])$")
+
+
+# ------------------------------------------------------------------------------------------------
+# Health
+# ------------------------------------------------------------------------------------------------
 
 #: Labels counted by the health check.
 COUNTED_LABELS: tuple[str, ...] = (

@@ -35,7 +35,16 @@ from milcoop.graph.embedded.shapes import Shapes, text
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.event_filter import matches
 from milcoop.graph.mapping import node_id
-from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus, search_rank
+from milcoop.graph.store import (
+    Edge,
+    EventFilter,
+    Keyed,
+    NodeView,
+    StoreStatus,
+    keys_after,
+    search_key,
+    search_rank,
+)
 from milcoop.graph.terms import property_value
 from milcoop.ontology.dates import PartialDate
 from milcoop.ontology.kinds import (
@@ -377,15 +386,12 @@ class EmbeddedGraphStore:
         labels: dict[str, list[str]] = defaultdict(list)
         for row in self.embedded.select(q.SEARCH, {"text": RdfLiteral(text)}):
             labels[str(row["n"])].append(str(row["label"]))
-        keyed = []
-        for iri, candidates in labels.items():
-            rank = search_rank(text, candidates)
-            if rank is not None:
-                key = f"{rank} {iri}"
-                if key > (after or ""):
-                    keyed.append((iri, key))
-        keyed.sort(key=lambda pair: pair[1])
-        return keyed[:limit]
+        # SPARQL keeps the names that contain the text; the ranking is graph/store.py's rule.
+        ranks = {iri: search_rank(text, candidates) for iri, candidates in labels.items()}
+        keyed = sorted(
+            ((iri, search_key(rank, iri)) for iri, rank in ranks.items() if rank is not None), key=lambda pair: pair[1]
+        )
+        return keys_after(keyed, after, limit)
 
 
 __all__ = ["EmbeddedGraphStore", "StoreUnavailable"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from neo4j import Driver
 
 from milcoop.loaders.curated import CompiledFacts
 from tests.api.stores import client_for, embedded_settings, neo4j_with_bundled
@@ -162,3 +163,38 @@ def test_health_differs_only_in_the_backend(clients: dict[str, TestClient]) -> N
     assert (embedded["backend"], neo4j["backend"]) == ("embedded", "neo4j")
     assert {**embedded, "backend": None} == {**neo4j, "backend": None}
     assert embedded["counts"]["CooperationEvent"] == 22
+
+
+#: (text, names): each rank, a node matching several ways at once, case, accents, and no match.
+RANK_CASES: list[tuple[str, list[str]]] = [
+    ("korea", ["Korea"]),
+    ("korea", ["North Korea", "korea", "Korean Peninsula"]),
+    ("korea", ["Korean Peninsula", "South Korea"]),
+    ("korea", ["North Korea"]),
+    ("kor", ["KOR", "Republic of Korea"]),
+    ("rus", ["Belarus", "Russia"]),
+    ("rus", ["Belarus"]),
+    ("dprk", ["PRK", "North Korea"]),
+    ("q423", ["Q4231"]),
+    ("türk", ["Türkiye", "TUR"]),
+    ("côte d'ivoire", ["CÔTE D'IVOIRE"]),
+    ("ukr", []),
+]
+
+
+def test_the_cypher_search_ranks_as_the_python_rule(neo4j_driver: Driver) -> None:
+    """graph/store.py defines the search ranking once (SEARCH_MATCHES); the Neo4j store's Cypher
+    is written from it. Both must rank every case alike."""
+    from milcoop.graph.neo4j.cypher.queries import SEARCH, SEARCH_RANK
+    from milcoop.graph.store import SEARCH_MATCHES, search_rank
+
+    assert SEARCH_RANK in SEARCH
+    query = "WITH [x IN $names | toLower(x)] AS names RETURN " + SEARCH_RANK + " AS rank"
+    ranks = {}
+    with neo4j_driver.session() as session:
+        for text, names in RANK_CASES:
+            cypher = session.run(query, text=text, names=names).single()["rank"]
+            ranks[(text, tuple(names))] = (cypher, search_rank(text, names))
+    assert all(cypher == python for cypher, python in ranks.values()), ranks
+    # Every rank occurs, so each WHEN of the Cypher is exercised.
+    assert {python for _, python in ranks.values()} == {*range(len(SEARCH_MATCHES)), None}

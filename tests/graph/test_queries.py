@@ -256,6 +256,18 @@ def test_search_puts_exact_matches_first(service: QueryService) -> None:
     assert service.search("DPRK").items[0].id == "PRK"
 
 
+def test_the_search_ranking_is_exact_then_prefix_then_contains() -> None:
+    from milcoop.graph.store import SEARCH_MATCHES, search_key, search_rank
+
+    assert SEARCH_MATCHES == ("exact", "prefix", "contains")
+    assert search_rank("korea", ["North Korea", "Korea"]) == 0
+    assert search_rank("korea", ["North Korea", "Korean Peninsula"]) == 1
+    assert search_rank("korea", ["North Korea"]) == 2
+    assert search_rank("korea", ["PRK"]) is None
+    assert search_rank("prk", ["PRK"]) == 0  # names in any case; the text comes lower-cased
+    assert sorted([search_key(2, "a"), search_key(0, "b"), search_key(1, "a")]) == ["0 b", "1 a", "2 a"]
+
+
 def test_entity_detail_shows_identifiers_and_links(service: QueryService) -> None:
     detail = service.entity("North Korea")
     assert detail.entity.id == "PRK" and detail.entity.aliases == ["DPRK", "North Korea"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+from milcoop.graph.store import SEARCH_MATCHES, SearchMatch
 from milcoop.ontology.kinds import FROM_TYPES, PATH_TYPES, TARGET_TYPES, TO_TYPES
 
 #: ``A|B|C`` for a relationship pattern; built once from the constant tuples above.
@@ -213,14 +214,29 @@ SOURCE_FACTS: LiteralString = (
     "RETURN key AS iri, key ORDER BY key LIMIT $limit"
 )
 
-#: Named nodes whose name, an alias or id contains ``$text`` (lower case), ranked: 0 exact,
-#: 1 prefix, 2 contains.
+#: Each way a name can match in graph/store.py's ``SEARCH_MATCHES``, in Cypher over a name ``x``.
+SEARCH_TESTS: dict[SearchMatch, LiteralString] = {
+    "exact": "x = $text",
+    "prefix": "x STARTS WITH $text",
+    "contains": "x CONTAINS $text",
+}
+#: The rank of a node whose lower-cased names are ``names``: graph/store.py's search ranking
+#: (``SEARCH_MATCHES``, the one definition), one ``WHEN`` per way of matching, best first; null
+#: when no name contains ``$text``. tests/graph/test_parity.py checks it against ``search_rank``.
+SEARCH_RANK: LiteralString = (
+    "CASE "
+    + " ".join(
+        f"WHEN any(x IN names WHERE {SEARCH_TESTS[match]}) THEN {rank}" for rank, match in enumerate(SEARCH_MATCHES)
+    )
+    + " END"
+)
+
+#: Named nodes whose name, an alias or id contains ``$text`` (lower case), by :data:`SEARCH_RANK`
+#: then IRI (the key is graph/store.py's ``search_key``).
 SEARCH: LiteralString = (
     "MATCH (n:Resource) WHERE n.name IS NOT NULL "
     "WITH n, [x IN [n.name, n.id] + coalesce(n.aliases, []) | toLower(x)] AS names "
-    "WITH n, CASE WHEN $text IN names THEN 0 "
-    "  WHEN any(x IN names WHERE x STARTS WITH $text) THEN 1 "
-    "  WHEN any(x IN names WHERE x CONTAINS $text) THEN 2 END AS rank "
+    f"WITH n, {SEARCH_RANK} AS rank "
     "WHERE rank IS NOT NULL "
     "WITH n, toString(rank) + ' ' + n.iri AS key WHERE $after IS NULL OR key > $after "
     "RETURN n.iri AS iri, key ORDER BY key LIMIT $limit"

@@ -1,0 +1,675 @@
+"""Store records (:class:`~milcoop.graph.store.NodeView`) turned into the answer models of
+graph/models.py, through caches that live as long as one data version.
+
+Every function here takes a :class:`Nodes`, the per-request reader: it describes each node once
+per request and keeps what it learns in the :class:`SharedCache` of the data version, so the
+sources, actors and busy events that recur in every page are asked of the store once. Both
+stores hand over the same records, so what is assembled here is the same for both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from milcoop.graph import models as m
+from milcoop.graph.mapping import node_id
+from milcoop.graph.service.requests import Grade, Undated
+from milcoop.graph.store import GraphStore, NodeView
+from milcoop.ontology.dates import PartialDate
+from milcoop.ontology.kinds import (
+    CREDIBILITIES,
+    ENTITY_KINDS,
+    EVENT_LABEL_KINDS,
+    EVENT_LABELS,
+    FROM_TYPES,
+    PLACE_ROLES,
+    RELIABILITIES,
+    TARGET_TYPES,
+    TO_TYPES,
+    UNDATED,
+)
+
+if TYPE_CHECKING:
+    from milcoop.graph.service.paths import PathSearch
+
+#: Entries (node descriptions, claim lists, assembled events) the shared cache keeps; about
+#: 1.5 KB each.
+DEFAULT_CACHE_SIZE = 100_000
+
+#: The identifiers an entity's answer lists apart: property key -> the name the answer gives it.
+IDENTIFIERS: dict[str, str] = {"isoCode": "iso_code", "wikidataId": "wikidata"}
+#: What a claim's answer shows of the nodes it points at.
+CLAIM_TARGETS: tuple[str, ...] = ("SOURCE", "CITES", "CLAIMED_QUANTITY")
+
+
+# -- caches ----------------------------------------------------------------------------------------
+
+
+_MISSING = object()
+
+
+class SharedCache:
+    """A bounded, thread-safe LRU map of what the store said about one data version.
+
+    Nodes and their claims are described again and again (the same sources, actors and busy
+    events in every page); the store's answers only change when the data version does, and
+    the service drops the whole cache then. Neo4j's version is re-read every few seconds
+    (graph/neo4j/store.py), so after a load answers may lag by that long.
+    """
+
+    def __init__(self, version: str, size: int) -> None:
+        self.version = version
+        self.size = size
+        self._data: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
+        """The cached values of ``kind`` for those of ``keys`` that are cached."""
+        found: dict[str, Any] = {}
+        with self._lock:
+            for key in keys:
+                value = self._data.get((kind, key), _MISSING)
+                if value is not _MISSING:
+                    self._data.move_to_end((kind, key))
+                    found[key] = value
+        return found
+
+    def put_many(self, kind: str, items: dict[str, Any]) -> None:
+        """Cache ``items`` as values of ``kind``, dropping the least recently used past the size."""
+        with self._lock:
+            for key, value in items.items():
+                self._data[(kind, key)] = value
+                self._data.move_to_end((kind, key))
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+class Nodes:
+    """Describes nodes through the shared cache and the store, once per request."""
+
+    def __init__(self, store: GraphStore, shared: SharedCache | None = None) -> None:
+        self.store = store
+        self.shared = shared
+        self.cache: dict[str, NodeView | None] = {}
+
+    def load(self, iris: Iterable[str]) -> None:
+        """Describe those of ``iris`` not yet known, in one store call."""
+        missing = sorted({iri for iri in iris if iri not in self.cache})
+        if not missing:
+            return
+        if self.shared is not None:
+            self.cache.update(self.shared.get_many("node", missing))
+            missing = [iri for iri in missing if iri not in self.cache]
+        if missing:
+            found = self.store.describe(missing)
+            fetched = {iri: found.get(iri) for iri in missing}
+            self.cache.update(fetched)
+            if self.shared is not None:
+                self.shared.put_many("node", fetched)
+
+    def incoming(self, iris: Collection[str], rel_type: str) -> dict[str, list[str]]:
+        """The starts of ``rel_type`` relationships ending at each of ``iris``."""
+        found: dict[str, list[str]] = {}
+        kind = f"in:{rel_type}"
+        if self.shared is not None:
+            found.update(self.shared.get_many(kind, iris))
+        missing = [iri for iri in iris if iri not in found]
+        if missing:
+            fetched: dict[str, list[str]] = {iri: [] for iri in missing}
+            for edge in self.store.incoming(missing, [rel_type]):
+                fetched[edge.end].append(edge.start)
+            found.update(fetched)
+            if self.shared is not None:
+                self.shared.put_many(kind, fetched)
+        return found
+
+    def get(self, iri: str) -> NodeView | None:
+        """The node, or None when the store has no such node."""
+        if iri not in self.cache:
+            self.load([iri])
+        return self.cache[iri]
+
+    def views(self, iris: Iterable[str]) -> list[NodeView]:
+        """The nodes that exist among ``iris``, in order (described in one call)."""
+        chosen = list(iris)
+        self.load(chosen)
+        return [v for v in (self.get(i) for i in chosen) if v is not None]
+
+    def targets(self, iri: str) -> list[str]:
+        """Where the node's outgoing relationships lead (none for an unknown node)."""
+        view = self.get(iri)
+        return [t for _, t in view.out] if view else []
+
+    def ref(self, iri: str) -> m.Ref:
+        """The node as a reference: id, IRI, kind, name."""
+        view = self.get(iri)
+        if view is None:
+            return m.Ref(id=node_id(iri), iri=iri, kind="resource", name=None)
+        return m.Ref(id=view.id, iri=iri, kind=kind_of(view.labels), name=view.name)
+
+    def ref_or_none(self, iri: str | None) -> m.Ref | None:
+        """:meth:`ref`, or None for no IRI."""
+        return self.ref(iri) if iri else None
+
+    def refs(self, iris: Iterable[str]) -> list[m.Ref]:
+        """The nodes as references, by id then IRI."""
+        return sorted((self.ref(iri) for iri in iris), key=lambda r: (r.id, r.iri))
+
+
+def kind_of(labels: Collection[str]) -> str:
+    """The kind shown to users for a node with these labels: an event's kind, else the entity's."""
+    for label in sorted(labels):
+        if label in EVENT_LABEL_KINDS:
+            return EVENT_LABEL_KINDS[label]
+    for label in sorted(labels):
+        if label in ENTITY_KINDS:
+            return ENTITY_KINDS[label]
+    return "resource"
+
+
+# -- values --------------------------------------------------------------------------------------------
+
+
+def partial(props: Any, key: str) -> PartialDate | None:
+    """A date property with its precision (``<key>Precision``, a day when absent)."""
+    value = props.get(key)
+    if not isinstance(value, dt.date):
+        return None
+    return PartialDate.from_date(value, str(props.get(f"{key}Precision", "day")))
+
+
+def date_value(props: Any, key: str) -> m.DateValue | None:
+    """A date property as an answer: as precise as the sources give it."""
+    date = partial(props, key)
+    return m.DateValue(value=str(date), precision=date.precision) if date is not None else None
+
+
+def text(props: Any, key: str) -> str | None:
+    """A property as text, None when absent."""
+    value = props.get(key)
+    return None if value is None else str(value)
+
+
+def integer(props: Any, key: str) -> int | None:
+    """A property as a number, None when absent."""
+    value = props.get(key)
+    return None if value is None else int(value)
+
+
+def quantity(view: NodeView | None) -> m.Quantity | None:
+    """A Quantity node (a claimed quantity, a measure's cap) as an answer."""
+    if view is None:
+        return None
+    return m.Quantity(
+        value=int(view.properties["value"]),
+        unit=str(view.properties.get("unit", "")),
+        qualifier=str(view.properties.get("qualifier", "")),
+    )
+
+
+def meets(claim: NodeView, grade: Grade | None) -> bool:
+    """Whether a claim's grading is at least ``grade`` (an ungraded claim counts as the worst)."""
+    if grade is None:
+        return True
+    reliability = str(claim.properties.get("sourceReliability", RELIABILITIES[-1]))
+    credibility = int(claim.properties.get("informationCredibility", CREDIBILITIES[-1]))
+    return reliability <= grade[0] and credibility <= grade[1]
+
+
+# -- claims --------------------------------------------------------------------------------------------
+
+
+def claims_of(nodes: Nodes, iris: Collection[str]) -> dict[str, list[str]]:
+    """The claims asserting each of ``iris``, described with their sources and quantities in
+    two batches (one store call each, whatever the number of facts)."""
+    found = nodes.incoming(iris, "ASSERTS")
+    claim_iris = [c for cs in found.values() for c in cs]
+    nodes.load(claim_iris)
+    nodes.load(
+        t
+        for c in claim_iris
+        if (view := nodes.cache.get(c)) is not None
+        for t in view.targets(*CLAIM_TARGETS)
+    )
+    return found
+
+
+def claims(nodes: Nodes, claim_iris: Iterable[str], grade: Grade | None) -> list[m.Claim]:
+    """The claims that meet ``grade``, by id."""
+    views = [v for v in nodes.views(sorted(set(claim_iris))) if meets(v, grade)]
+    nodes.load(t for v in views for t in v.targets(*CLAIM_TARGETS))
+    answers = []
+    for view in views:
+        props = view.properties
+        source = nodes.ref_or_none(view.first("SOURCE"))
+        claimed = view.first("CLAIMED_QUANTITY")
+        answers.append(
+            m.Claim(
+                id=view.id,
+                source=m.SourceRef(
+                    id=source.id if source else "",
+                    iri=source.iri if source else "",
+                    name=source.name if source else None,
+                ),
+                cites=[m.SourceRef(id=r.id, iri=r.iri, name=r.name) for r in nodes.refs(view.targets("CITES"))],
+                status=str(props.get("status", "")),
+                grading=f"{props.get('sourceReliability', '')}{props.get('informationCredibility', '')}",
+                quote=text(props, "quote"),
+                locator=text(props, "locator"),
+                attribution=text(props, "attribution"),
+                quantity=quantity(nodes.get(claimed) if claimed else None),
+                note=text(props, "analystNote"),
+            )
+        )
+    return sorted(answers, key=lambda c: c.id)
+
+
+# -- events ----------------------------------------------------------------------------------------------
+
+
+def events(nodes: Nodes, iris: Sequence[str], grade: Grade | None = None) -> list[m.Event]:
+    """The events as answers, in the order given; assembled ones come from the shared cache
+    (an event's answer depends only on the data version and the grade its claims must meet)."""
+    kind = f"event:{grade}"
+    cached: dict[str, m.Event] = nodes.shared.get_many(kind, iris) if nodes.shared is not None else {}
+    missing = [iri for iri in iris if iri not in cached]
+    if missing:
+        built = {event.iri: event for event in _build_events(nodes, missing, grade)}
+        if nodes.shared is not None:
+            nodes.shared.put_many(kind, built)
+        cached.update(built)
+    return [cached[iri] for iri in iris if iri in cached]
+
+
+def _build_events(nodes: Nodes, iris: Sequence[str], grade: Grade | None) -> list[m.Event]:
+    views = nodes.views(iris)
+    claims_by_event = claims_of(nodes, [v.iri for v in views])
+    nodes.load(target for v in views for _, target in v.out)
+    answers = []
+    for view in views:
+        props = view.properties
+        event_claims = claims(nodes, claims_by_event.get(view.iri, []), grade)
+        start, end = partial(props, "startDate"), partial(props, "endDate")
+        period = None
+        if start is not None:
+            period = m.Period(
+                start=str(start),
+                start_precision=start.precision,
+                end=str(end) if end else None,
+                end_precision=end.precision if end else None,
+            )
+        places = [
+            m.PlaceRole(place=nodes.ref(target), role=PLACE_ROLES[rel_type])
+            for rel_type, target in view.out
+            if rel_type in PLACE_ROLES
+        ]
+        quantities = [
+            m.ClaimedQuantity(
+                value=c.quantity.value,
+                unit=c.quantity.unit,
+                qualifier=c.quantity.qualifier,
+                claim=c.id,
+                source=c.source.id,
+                status=c.status,
+            )
+            for c in event_claims
+            if c.quantity is not None
+        ]
+        answers.append(
+            m.Event(
+                id=view.id,
+                iri=view.iri,
+                kind=kind_of(view.labels),
+                name=view.name,
+                description=text(props, "description"),
+                from_=nodes.ref_or_none(view.first(*FROM_TYPES)),
+                to=nodes.ref_or_none(view.first(*TO_TYPES)),
+                against=nodes.refs(view.targets(*TARGET_TYPES)),
+                items=nodes.refs(view.targets("ITEM")),
+                quantities=quantities,
+                period=period,
+                transport=sorted(str(t) for t in props.get("transportMode", [])),
+                vessels=sorted(str(v) for v in props.get("vesselName", [])),
+                places=sorted(places, key=lambda p: (p.role, p.place.id)),
+                stance=text(props, "stance"),
+                concerns=nodes.refs(view.targets("CONCERNS")),
+                uses=nodes.refs(view.targets("USES_MATERIEL_FROM")),
+                in_exchange_for=nodes.refs(view.targets("IN_EXCHANGE_FOR")),
+                statuses=sorted({c.status for c in event_claims}),
+                claims=event_claims,
+            )
+        )
+    return answers
+
+
+def flow_query(
+    nodes: Nodes,
+    source: str | None,
+    target: str | None,
+    kinds: list[str],
+    window: tuple[dt.date | None, dt.date | None],
+    undated: Undated,
+    status: str | None,
+    grade: Grade | None,
+) -> m.FlowQuery:
+    """What an event page selected, as the answer echoes it."""
+    start, end = window
+    return m.FlowQuery(
+        from_=nodes.ref_or_none(source),
+        to=nodes.ref_or_none(target),
+        kinds=kinds,
+        since=start.isoformat() if start else None,
+        until=end.isoformat() if end else None,
+        undated=undated,
+        status=status,
+        min_grade=f"{grade[0]}{grade[1]}" if grade else None,
+    )
+
+
+def relation_items(nodes: Nodes, keyed: Sequence[tuple[str, str]], a: str, b: str) -> list[m.RelationItem]:
+    """One page of the timeline between actors ``a`` and ``b``: treaties and events, in order."""
+    iris = [iri for iri, _ in keyed]
+    nodes.load([a, b, *iris])
+    treaty_iris = [i for i in iris if (v := nodes.get(i)) is not None and "Treaty" in v.labels]
+    event_iris = [i for i in iris if i not in treaty_iris]
+    by_event = {e.iri: e for e in events(nodes, event_iris)}
+    by_treaty = {t.iri: t for t in treaties(nodes, treaty_iris)}
+    items = []
+    for iri, key in keyed:
+        day = key.split(" ", 1)[0]
+        start = None if day == UNDATED else day
+        if iri in by_treaty:
+            items.append(m.RelationItem(type="treaty", start=start, treaty=by_treaty[iri]))
+        elif iri in by_event:
+            event = by_event[iri]
+            direction: Literal["a-to-b", "b-to-a"] | None = None
+            if event.from_ is not None and event.kind != "official-statement":
+                direction = "a-to-b" if event.from_.iri == a else "b-to-a" if event.from_.iri == b else None
+            items.append(m.RelationItem(type="event", start=start, direction=direction, event=event))
+    return items
+
+
+# -- treaties ------------------------------------------------------------------------------------------
+
+
+def treaties(nodes: Nodes, iris: Sequence[str]) -> list[m.Treaty]:
+    """The treaties as answers, in the order given, with provisions, ratifications and claims."""
+    views = nodes.views(iris)
+    claims_by_treaty = claims_of(nodes, [v.iri for v in views])
+    replaced_by = nodes.incoming([v.iri for v in views], "REPLACES")
+    nodes.load([t for v in views for _, t in v.out] + [r for rs in replaced_by.values() for r in rs])
+    nodes.load(t for v in views for i in v.targets("RATIFICATION") for t in nodes.targets(i))
+    answers = []
+    for view in views:
+        props = view.properties
+        provisions = [
+            m.Provision(
+                id=provision.id,
+                article=integer(provision.properties, "articleNumber"),
+                kind=text(provision.properties, "provisionKind"),
+                name=provision.name,
+                summary=text(provision.properties, "description"),
+            )
+            for provision in nodes.views(view.targets("PROVISION"))
+        ]
+        ratifications = [
+            m.Ratification(
+                state=nodes.ref_or_none(step.first("RATIFYING_STATE")),
+                date=date_value(step.properties, "ratifiedOn"),
+                step=step.name,
+            )
+            for step in nodes.views(view.targets("RATIFICATION"))
+        ]
+        open_ended = props.get("openEnded")
+        answers.append(
+            m.Treaty(
+                id=view.id,
+                iri=view.iri,
+                name=view.name,
+                title=text(props, "title"),
+                parties=nodes.refs(view.targets("PARTY")),
+                signed=date_value(props, "signedOn"),
+                signed_at=nodes.ref_or_none(view.first("SIGNED_AT")),
+                signatories=nodes.refs(view.targets("SIGNATORY")),
+                article_count=integer(props, "articleCount"),
+                open_ended=bool(open_ended) if open_ended is not None else None,
+                entry_into_force=date_value(props, "entryIntoForce"),
+                terminated=date_value(props, "terminatedOn"),
+                replaces=nodes.refs(view.targets("REPLACES")),
+                replaced_by=nodes.refs(replaced_by.get(view.iri, [])),
+                provisions=sorted(provisions, key=lambda p: (p.article or 0, p.id)),
+                ratifications=sorted(
+                    ratifications,
+                    key=lambda r: (
+                        r.date.value if r.date else UNDATED,
+                        r.state.id if r.state else "",
+                        r.step or "",
+                    ),
+                ),
+                claims=claims(nodes, claims_by_treaty.get(view.iri, []), None),
+            )
+        )
+    return answers
+
+
+def in_force(nodes: Nodes, iris: Sequence[str], day: dt.date) -> set[str]:
+    """Those of the treaties ``iris`` in force on ``day``: entered into force by then (the whole
+    entry-into-force date on or before it), not terminated on or before it, and not replaced
+    by a treaty in force on it."""
+    # Follow REPLACES backwards until every treaty that replaces one of ours is known.
+    replaced_by: dict[str, list[str]] = {}
+    known: set[str] = set()
+    todo = set(iris)
+    while todo:
+        nodes.load(todo)
+        known |= todo
+        found = nodes.store.incoming(sorted(todo), ["REPLACES"])
+        for edge in found:
+            replaced_by.setdefault(edge.end, []).append(edge.start)
+        todo = {edge.start for edge in found} - known
+
+    memo: dict[str, bool] = {}
+
+    def holds(iri: str, seen: frozenset[str]) -> bool:
+        if iri in memo:
+            return memo[iri]
+        view = nodes.get(iri)
+        result = False
+        if view is not None and iri not in seen:
+            entry = partial(view.properties, "entryIntoForce")
+            ended = partial(view.properties, "terminatedOn")
+            result = (
+                entry is not None
+                and entry.last_day <= day
+                and (ended is None or ended.first_day > day)
+                and not any(holds(r, seen | {iri}) for r in replaced_by.get(iri, []))
+            )
+        memo[iri] = result
+        return result
+
+    return {iri for iri in iris if holds(iri, frozenset())}
+
+
+# -- breaches --------------------------------------------------------------------------------------------
+
+
+def violations(nodes: Nodes, iris: Sequence[str]) -> list[m.Violation]:
+    """The breaches as answers, in the order given, each with its event and measure."""
+    views = nodes.views(iris)
+    event_iris = sorted({e for v in views if (e := v.first("BREACHING_EVENT"))})
+    measure_iris = sorted({x for v in views if (x := v.first("BREACHED_MEASURE"))})
+    by_event = {e.iri: e for e in events(nodes, event_iris)}
+    by_measure = measures(nodes, measure_iris)
+    claims_by_breach = claims_of(nodes, iris)
+    answers = []
+    for view in views:
+        event_iri, measure_iri = view.first("BREACHING_EVENT"), view.first("BREACHED_MEASURE")
+        answers.append(
+            m.Violation(
+                id=view.id,
+                iri=view.iri,
+                name=view.name,
+                event=by_event.get(event_iri) if event_iri else None,
+                measure=by_measure.get(measure_iri) if measure_iri else None,
+                claims=claims(nodes, claims_by_breach.get(view.iri, []), None),
+            )
+        )
+    return answers
+
+
+def measures(nodes: Nodes, iris: Sequence[str]) -> dict[str, m.Measure]:
+    """The sanctions measures as answers, by IRI, with their caps and resolutions."""
+    views = nodes.views(iris)
+    nodes.load(t for v in views for _, t in v.out)
+    nodes.load(t for v in views for r in v.targets("IMPOSED_BY") for t in nodes.targets(r))
+    answers = {}
+    for view in views:
+        cap = view.first("CAP")
+        resolutions = [
+            m.Resolution(
+                id=res.id,
+                iri=res.iri,
+                name=res.name,
+                number=integer(res.properties, "resolutionNumber"),
+                adopted=date_value(res.properties, "adoptedOn"),
+                by=nodes.ref_or_none(res.first("ADOPTED_BY")),
+            )
+            for res in nodes.views(view.targets("IMPOSED_BY"))
+        ]
+        answers[view.iri] = m.Measure(
+            id=view.id,
+            iri=view.iri,
+            name=view.name,
+            kind=text(view.properties, "measureKind"),
+            target=nodes.ref_or_none(view.first("TARGET_STATE")),
+            covers=nodes.refs(view.targets("COVERS_MATERIEL")),
+            cap=quantity(nodes.get(cap) if cap else None),
+            resolutions=sorted(resolutions, key=lambda r: (r.number or 0, r.id)),
+        )
+    return answers
+
+
+# -- sources ---------------------------------------------------------------------------------------------
+
+
+def sources(nodes: Nodes, iris: Sequence[str]) -> list[m.Source]:
+    """The source documents as answers, in the order given, with how many claims use each."""
+    answers = []
+    for view in nodes.views(iris):
+        props = view.properties
+        counts = nodes.store.incoming_counts(view.iri)
+        answers.append(
+            m.Source(
+                id=view.id,
+                iri=view.iri,
+                name=view.name,
+                title=text(props, "title"),
+                publisher=text(props, "publisher"),
+                kind=text(props, "sourceKind"),
+                number=text(props, "documentNumber"),
+                issued=date_value(props, "issued"),
+                briefed=date_value(props, "briefedOn"),
+                urls=sorted(str(u) for u in props.get("url", [])),
+                description=text(props, "description"),
+                claims_read_here=counts.get("SOURCE", 0),
+                claims_citing=counts.get("CITES", 0),
+            )
+        )
+    return answers
+
+
+def supported_facts(nodes: Nodes, source: str, fact_iris: Sequence[str]) -> list[m.SupportedFact]:
+    """The facts ``source`` supports, each with the claims that tie it to the source: read in it
+    (``source``) or attributed to it (``cites``)."""
+    nodes.load(fact_iris)
+    claims_by_fact = claims_of(nodes, fact_iris)
+    facts = []
+    for fact in fact_iris:
+        tied = []
+        via: set[Literal["source", "cites"]] = set()
+        for claim in nodes.views(claims_by_fact.get(fact, [])):
+            if source in claim.targets("SOURCE"):
+                via.add("source")
+                tied.append(claim.iri)
+            if source in claim.targets("CITES"):
+                via.add("cites")
+                tied.append(claim.iri)
+        facts.append(m.SupportedFact(fact=nodes.ref(fact), claims=claims(nodes, tied, None), via=sorted(via)))
+    return facts
+
+
+# -- entities --------------------------------------------------------------------------------------------
+
+
+def summary(nodes: Nodes, iri: str) -> m.EntitySummary:
+    """An entity in a list: reference and aliases."""
+    ref = nodes.ref(iri)
+    view = nodes.get(iri)
+    aliases = sorted(str(a) for a in view.properties.get("aliases", [])) if view else []
+    return m.EntitySummary(id=ref.id, iri=ref.iri, kind=ref.kind, name=ref.name, aliases=aliases)
+
+
+def entity_detail(nodes: Nodes, view: NodeView) -> m.EntityDetail:
+    """One entity in full: identifiers, properties, outgoing links, counts of incoming ones, and
+    the event or treaty answer when it is one."""
+    iri = view.iri
+    nodes.load(t for _, t in view.out)
+    identifiers = {
+        name: str(value) for key, name in IDENTIFIERS.items() if (value := view.properties.get(key)) is not None
+    }
+    skip = {"iri", "id", "name", "aliases", "description", *IDENTIFIERS}
+    properties: dict[str, Any] = {}
+    for key, value in sorted(view.properties.items()):
+        if key in skip or key.endswith("Precision"):
+            continue
+        if isinstance(value, dt.date):
+            date = date_value(view.properties, key)
+            properties[key] = date.model_dump() if date else value.isoformat()
+        elif isinstance(value, list):
+            properties[key] = [v.isoformat() if isinstance(v, dt.date) else v for v in value]
+        else:
+            properties[key] = value
+    outgoing = sorted(
+        (m.Link(type=rel_type, target=nodes.ref(target)) for rel_type, target in view.out),
+        key=lambda link: (link.type, link.target.id, link.target.iri),
+    )
+    counts = nodes.store.incoming_counts(iri)
+    return m.EntityDetail(
+        entity=summary(nodes, iri),
+        identifiers=identifiers,
+        description=text(view.properties, "description"),
+        properties=properties,
+        outgoing=outgoing,
+        incoming=[m.LinkCount(type=t, count=c) for t, c in sorted(counts.items())],
+        event=events(nodes, [iri])[0] if view.labels & EVENT_LABELS else None,
+        treaty=treaties(nodes, [iri])[0] if "Treaty" in view.labels else None,
+    )
+
+
+# -- paths -----------------------------------------------------------------------------------------------
+
+
+def path_answer(nodes: Nodes, search: PathSearch, limit: int) -> m.PathAnswer:
+    """A finished path search as an answer: its counts and the first ``limit`` paths."""
+    paths = list(search.paths(limit))
+    nodes.load([search.source, search.target, *[n for p in paths for n in p[0]]])
+    return m.PathAnswer(
+        from_=nodes.ref(search.source),
+        to=nodes.ref(search.target),
+        max_hops=search.max_hops,
+        length=search.length,
+        total=search.count(),
+        complete=search.complete,
+        paths=[
+            m.Path(
+                length=len(steps),
+                nodes=[nodes.ref(n) for n in path_nodes],
+                steps=[m.PathStep(type=rel_type, direction=d) for rel_type, d in steps],
+            )
+            for path_nodes, steps in paths
+        ],
+    )
