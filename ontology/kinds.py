@@ -209,10 +209,3 @@ def time_key(start: dt.date | None, iri: str) -> str:
     """The sort key of a dated thing: ``2023-09-01 <iri>``; undated things sort last."""
     return f"{start.isoformat() if start else UNDATED} {iri}"
 
-
-# ------------------------------------------------------------------------------------------------
-# Claims
-# ------------------------------------------------------------------------------------------------
-
-#: The statuses a claim can have (the ``skos:notation`` of mc:status's individuals), sorted.
-CLAIM_STATUSES: tuple[str, ...] = tuple(sorted(vocabulary().enum_properties[MC.status].codes))
