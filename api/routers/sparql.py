@@ -110,10 +110,14 @@ def endpoint_of(settings: Settings) -> SparqlEndpoint:
 
 def _limiter(request: Request, endpoint: SparqlEndpoint) -> anyio.CapacityLimiter:
     """The app's thread limiter for SPARQL (made in the event loop, which anyio requires)."""
-    limiters: dict[int, anyio.CapacityLimiter] = request.app.state.__dict__.setdefault("sparql_limiters", {})
-    limiter = limiters.get(id(endpoint))
+    state = request.app.state
+    limiters: dict[SparqlEndpoint, anyio.CapacityLimiter] | None = getattr(state, "sparql_limiters", None)
+    if limiters is None:
+        limiters = state.sparql_limiters = {}
+    limiter = limiters.get(endpoint)
     if limiter is None:
-        limiter = limiters[id(endpoint)] = anyio.CapacityLimiter(endpoint.workers + endpoint.queue_size + 1)
+        # Room for every admitted query (running or waiting), so an admitted query never waits here.
+        limiter = limiters[endpoint] = anyio.CapacityLimiter(endpoint.workers + endpoint.queue_size + 1)
     return limiter
 
 
@@ -144,8 +148,8 @@ async def _run(
     if len(queries) > 1:
         raise InvalidQuery("give exactly one query parameter", "query")
     endpoint = endpoint_of(holder.settings)
-    check_query(queries[0])  # refused before it takes a place in the queue
     note_query(request, queries[0])
+    check_query(queries[0])  # refused before it takes a place in the queue
     defaults, named = _graphs("default-graph-uri", defaults), _graphs("named-graph-uri", named)
     # Admitted on the event loop, so that a query past its caller's share or a full queue is
     # refused at once, without taking a thread; the admitted ones wait on a thread limiter of
