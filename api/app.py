@@ -4,6 +4,8 @@ The lifespan opens the store the settings choose (one Neo4j driver per process, 
 store) and closes it at shutdown. Routers are thin: each parses its parameters with the typed
 dependencies of api/deps.py and calls the shared query service (graph/service.py); domain
 errors become HTTP answers in api/errors.py. OpenAPI is served at /openapi.json, docs at /docs.
+Every request passes the access middleware first (api/access/: keys and scopes, rate limit,
+CORS, each off unless configured; the body limit and the access log of exports and queries).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from fastapi import APIRouter, FastAPI
 
 from milcoop import __version__
 from milcoop.api import errors
+from milcoop.api.access import middleware as access
+from milcoop.api.access.deps import DOCUMENTED_SECURITY, check_routes
 from milcoop.api.deps import StoreHolder
 from milcoop.api.routers import deployments, entities, flows, health, paths, relations, sources, treaties, violations
 from milcoop.settings import Settings, get_settings
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=DOCUMENTED_SECURITY if settings.auth == "keys" else None,
         openapi_tags=[
             {"name": "flows", "description": "What moves from one actor to another."},
             {"name": "relations", "description": "Everything between two actors, as a timeline."},
@@ -85,4 +90,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for router in _optional_routers():
         app.include_router(router)
+    check_routes(app.routes)
+    access.install(app, settings)
     return app

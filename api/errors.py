@@ -8,7 +8,11 @@
 * any other :class:`graph.errors.StoreError` -> 500: the store failed on a valid request;
 * RDF export and SPARQL: :class:`graph.export.ExportError` -> 406 for an Accept header that admits
   no RDF format, else 422; :class:`milcoop.graph.embedded.sparql_endpoint.SparqlError` -> its ``status`` (400 for
-  a query that does not parse or is an update, 406, 415, 503 for a timeout or busy workers).
+  a query that does not parse or is an update, 406, 415, 429 for a client past its share of the
+  workers, 503 for a timeout, busy workers or a full queue; with ``Retry-After`` when it helps);
+* access control (api/access/): :class:`AccessDenied` -> 401 (with ``WWW-Authenticate``) or 403,
+  :class:`RateLimited` -> 429 (with ``Retry-After``), :class:`BodyTooLarge` -> 413. The access
+  middleware answers the same refusals through :func:`error_response`, outside the handlers.
 
 Every error body is :class:`graph.models.ErrorBody`.
 """
@@ -22,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from milcoop.api.access.errors import AccessDenied, BodyTooLarge, RateLimited
 from milcoop.graph.embedded.sparql_endpoint import SparqlError
 from milcoop.graph.errors import StoreError, StoreUnavailable
 from milcoop.graph.export import ExportError
@@ -31,8 +36,28 @@ from milcoop.graph.service import Ambiguous, NotFound, QueryError
 log = logging.getLogger("milcoop.api")
 
 
-def _body(status: int, body: ErrorBody) -> JSONResponse:
-    return JSONResponse(status_code=status, content=body.model_dump(mode="json", exclude_none=True))
+def _body(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content=body.model_dump(mode="json", exclude_none=True), headers=headers)
+
+
+def error_response(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An error answer in the API's shape, for code that runs outside the exception handlers (middleware)."""
+    return _body(status, body, headers)
+
+
+def access_denied_response(exc: AccessDenied) -> JSONResponse:
+    """401 or 403 with ``WWW-Authenticate``."""
+    return _body(exc.status, ErrorBody(error=exc.error, message=exc.message), exc.headers())
+
+
+def rate_limited_response(exc: RateLimited) -> JSONResponse:
+    """429 with ``Retry-After``."""
+    return _body(429, ErrorBody(error="too_many_requests", message=exc.message), {"Retry-After": str(exc.retry_after)})
+
+
+def body_too_large_response(exc: BodyTooLarge) -> JSONResponse:
+    """413; the connection is closed, since the rest of the body is not read."""
+    return _body(413, ErrorBody(error="payload_too_large", message=exc.message), {"Connection": "close"})
 
 
 async def _query_error(request: Request, exc: Exception) -> JSONResponse:
@@ -77,8 +102,26 @@ async def _export_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _sparql_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SparqlError)
-    error: Literal["unavailable", "invalid_parameter"] = "unavailable" if exc.status == 503 else "invalid_parameter"
-    return _body(exc.status, ErrorBody(error=error, message=exc.message, parameter=exc.parameter))
+    error: Literal["unavailable", "invalid_parameter", "too_many_requests"] = (
+        "unavailable" if exc.status == 503 else "too_many_requests" if exc.status == 429 else "invalid_parameter"
+    )
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return _body(exc.status, ErrorBody(error=error, message=exc.message, parameter=exc.parameter), headers)
+
+
+async def _access_denied(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AccessDenied)
+    return access_denied_response(exc)
+
+
+async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return rate_limited_response(exc)
+
+
+async def _body_too_large(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BodyTooLarge)
+    return body_too_large_response(exc)
 
 
 def install(app: FastAPI) -> None:
@@ -89,6 +132,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(ExportError, _export_error)
     app.add_exception_handler(SparqlError, _sparql_error)
+    app.add_exception_handler(AccessDenied, _access_denied)
+    app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(BodyTooLarge, _body_too_large)
 
 
 #: OpenAPI descriptions of the error answers, for routers' ``responses=``.

@@ -346,7 +346,18 @@ class Suggestion(_Model):
 class ErrorBody(_Model):
     """Every error answer."""
 
-    error: Literal["not_found", "invalid_parameter", "ambiguous", "unavailable", "store_error"]
+    error: Literal[
+        "not_found",
+        "invalid_parameter",
+        "ambiguous",
+        "unavailable",
+        "store_error",
+        # access control and fair sharing (api/access/)
+        "unauthorized",
+        "forbidden",
+        "too_many_requests",
+        "payload_too_large",
+    ]
     message: str = Field(examples=["no actor matches 'Nroth Korea' (parameter from); did you mean PRK?"])
     parameter: str | None = Field(default=None, examples=["from"])
     suggestions: list[Suggestion] = Field(default_factory=list)

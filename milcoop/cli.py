@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
 import typer
 from rich.console import Console
@@ -370,3 +370,90 @@ def neo4j_dev(
     # this command is called from (as tools/neo4j/neo4j-dev does).
     code = subprocess.call([sys.executable, str(script), action, *ctx.args], cwd=script.parent.parent.parent)
     raise typer.Exit(code)
+
+
+# -- API keys ------------------------------------------------------------------------------------
+
+keys_app = typer.Typer(
+    help="Create, list and revoke the API keys the API asks for when MILCOOP_AUTH=keys (see docs/security.md).",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
+
+
+def _keys_file() -> tuple[Path, Any]:
+    from milcoop.api.access.keys import KeysFile
+
+    path = get_settings().keys_path
+    return path, KeysFile(path)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[
+        str, typer.Option("--name", help="A name for the key: who or what uses it (shown in the access log).")
+    ],
+    scope: Annotated[
+        list[str],
+        typer.Option(
+            "--scope",
+            help="What the key may do, repeatable or comma-separated: read (the JSON API), export (/v1/export), "
+            "sparql (/v1/sparql), cypher (/v1/cypher), admin (everything).",
+        ),
+    ],
+) -> None:
+    """Make a key and print it, once: only its SHA-256 is kept (in MILCOOP_KEYS_FILE)."""
+    from milcoop.api.access.keys import KeysFileError
+
+    path, keys = _keys_file()
+    scopes = [part.strip() for value in scope for part in value.split(",") if part.strip()]
+    try:
+        key, stored = keys.create(name, scopes)
+    except KeysFileError as exc:
+        err.print(f"[red]cannot create the key[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    # The key alone on standard output, so that `KEY=$(milcoop keys create ...)` takes just it.
+    typer.echo(key)
+    err.print(
+        f"Key {stored.name!r} ({', '.join(sorted(stored.scopes))}) added to {path}. This is the only time it is "
+        "shown: give it to its user now. Send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
+        highlight=False,
+    )
+    if get_settings().auth != "keys":
+        err.print("Note: MILCOOP_AUTH is not 'keys', so the API does not ask for keys yet.", highlight=False)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The keys' names, scopes and creation times (never the keys: they are not kept)."""
+    from rich.table import Table
+
+    from milcoop.api.access.keys import KeysFileError
+
+    path, keys = _keys_file()
+    try:
+        stored = keys.read()
+    except KeysFileError as exc:
+        err.print(f"[red]cannot read the keys[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    if not stored:
+        err.print(f"No API keys in {path}. Create one with `milcoop keys create --name NAME --scope read`.")
+        return
+    table = Table("name", "scopes", "created", title=str(path), title_justify="left")
+    for key in stored:
+        table.add_row(key.name, ", ".join(sorted(key.scopes)), key.created)
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The name of the key to revoke.")]) -> None:
+    """Remove a key: the API refuses it (401) from its next request on, without a restart."""
+    from milcoop.api.access.keys import KeysFileError
+
+    path, keys = _keys_file()
+    try:
+        keys.revoke(name)
+    except KeysFileError as exc:
+        err.print(f"[red]cannot revoke[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    err.print(f"Key {name!r} revoked (removed from {path}).", highlight=False)

@@ -8,14 +8,16 @@ embedded store under ``MILCOOP_DATA_DIR``.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Backend = Literal["embedded", "neo4j"]
+AuthMode = Literal["off", "keys"]
 
 
 class Settings(BaseSettings):
@@ -48,12 +50,97 @@ class Settings(BaseSettings):
         description="Largest share of the stored resources a `milcoop load` may remove without --allow-removals "
         "(MILCOOP_MAX_REMOVAL_SHARE).",
     )
+    sparql_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="SPARQL worker processes (MILCOOP_SPARQL_WORKERS). Default: one per CPU plus one, so that a "
+        "client using its whole share still leaves a worker for the others.",
+    )
+    sparql_per_client: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most SPARQL queries one client (an API key, or an address when MILCOOP_AUTH=off) may have "
+        "running at once; as many more may wait, and further ones are refused with 429 "
+        "(MILCOOP_SPARQL_PER_CLIENT). Default: half the workers rounded up, never all of them.",
+    )
+    sparql_queue: int | None = Field(
+        default=None,
+        ge=0,
+        description="Most SPARQL queries waiting for a worker, all clients together; past it a query is refused "
+        "with 503 at once (MILCOOP_SPARQL_QUEUE). Default: twice the workers.",
+    )
     load_batch_size: int = Field(default=5_000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
+
+    auth: AuthMode = Field(
+        default="off",
+        description="'keys': every request but /healthz and the API description needs an API key with the "
+        "route's scope; 'off' (the local default): no key is asked for (MILCOOP_AUTH).",
+    )
+    keys_file: Path | None = Field(
+        default=None,
+        description="The API keys (hashed) that `milcoop keys` writes and the API reads (MILCOOP_KEYS_FILE). "
+        "Default: keys.json in MILCOOP_DATA_DIR.",
+    )
+    rate_limit: str = Field(
+        default="",
+        description="Requests one API key (or one address, without a valid key) may make, in the notation "
+        "'120/minute', several joined by ';' ('10/second;600/hour'); empty or 'off': no limit "
+        "(MILCOOP_RATE_LIMIT).",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins whose browser pages may call the API, comma-separated, e.g. "
+        "'https://app.example.org' (MILCOOP_CORS_ORIGINS). Default: none.",
+    )
+    access_log_file: Path | None = Field(
+        default=None,
+        description="File the access log of exports and queries is appended to, one JSON object a line "
+        "(MILCOOP_ACCESS_LOG_FILE). Default: standard error, through the logger 'milcoop.access'.",
+    )
+    max_body_bytes: int = Field(
+        default=400_000,
+        ge=0,
+        description="Longest request body the API reads; a longer one is refused with 413 before it is read "
+        "whole (MILCOOP_MAX_BODY_BYTES).",
+    )
 
     neo4j_uri: str = Field(default="", validation_alias=AliasChoices("NEO4J_URI"))
     neo4j_username: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USERNAME"))
     neo4j_password: str = Field(default="", validation_alias=AliasChoices("NEO4J_PASSWORD"))
     neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def keys_path(self) -> Path:
+        """Where the API keys are kept: ``MILCOOP_KEYS_FILE``, else ``keys.json`` in the data folder."""
+        return self.keys_file if self.keys_file is not None else self.data_dir / "keys.json"
+
+    @property
+    def sparql_worker_count(self) -> int:
+        """SPARQL workers: the setting, else one per CPU plus one (at least three)."""
+        if self.sparql_workers is not None:
+            return self.sparql_workers
+        return max(2, os.cpu_count() or 1) + 1
+
+    @property
+    def sparql_client_share(self) -> int:
+        """Most SPARQL queries one client runs at once: the setting, else half the workers rounded up but
+        never all of them (one worker is always left to the other clients when there are two or more)."""
+        workers = self.sparql_worker_count
+        if self.sparql_per_client is not None:
+            return min(self.sparql_per_client, workers)
+        return max(1, min(workers - 1, (workers + 1) // 2))
+
+    @property
+    def sparql_queue_size(self) -> int:
+        """Most SPARQL queries waiting for a worker: the setting, else twice the workers."""
+        return self.sparql_queue if self.sparql_queue is not None else 2 * self.sparql_worker_count
 
     @property
     def backend(self) -> Backend:

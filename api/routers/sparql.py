@@ -7,20 +7,28 @@ XML, CSV or TSV; CONSTRUCT and DESCRIBE as Turtle (default) or another RDF forma
 refused with 400, queries stop at the time limit (503) and answers are capped; the
 ``Milcoop-Results-Truncated`` header says when the cap cut one short.
 
+The workers are shared fairly between callers (an API key, or an address when keys are off):
+a caller past its share is refused with 429 at once, and with every worker busy and the queue
+full a query is refused with 503 at once (both with ``Retry-After``). A POST body is read as it
+streams in and refused with 413 past its limit, never read whole first.
+
 The embedded store answers even when Neo4j is the primary store: every ``milcoop load`` into
 Neo4j refreshes it.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from urllib.parse import parse_qs
 
+import anyio
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
+from milcoop.api.access.deps import client_of, note_query
+from milcoop.api.access.errors import BodyTooLarge
 from milcoop.api.deps import HolderDep
 from milcoop.graph.embedded.sparql_endpoint import (
     BOOLEAN_TYPES,
@@ -29,12 +37,18 @@ from milcoop.graph.embedded.sparql_endpoint import (
     SOLUTION_TYPES,
     InvalidQuery,
     SparqlAnswer,
+    SparqlEndpoint,
     UnsupportedMediaType,
     UpdateRefused,
+    check_query,
     endpoint_for,
 )
+from milcoop.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["sparql"])
+
+#: Longest POST body: a form-encoded query of MAX_QUERY_BYTES, every byte percent-encoded.
+MAX_BODY_BYTES = 4 * MAX_QUERY_BYTES
 
 _ANSWER_TYPES = sorted(set(SOLUTION_TYPES) | set(BOOLEAN_TYPES) | set(GRAPH_TYPES))
 _RESPONSES: dict[int | str, dict[str, object]] = {
@@ -45,8 +59,11 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     },
     400: {"description": "The query does not parse or fails, or it is an update (the endpoint is read-only)."},
     406: {"description": "The Accept header admits no format for this kind of result."},
+    413: {"description": f"A POST body longer than {MAX_BODY_BYTES} bytes (refused before it is read whole)."},
     415: {"description": "A POST body that is neither form-encoded nor application/sparql-query."},
-    503: {"description": "The query ran past the time limit, every worker was busy, or there is no store."},
+    429: {"description": "This caller already has its share of the workers running and waiting (Retry-After)."},
+    503: {"description": "The query ran past the time limit, every worker was busy and the queue full, or there is "
+          "no store (Retry-After when trying again may help)."},
 }
 
 QueryParam = Annotated[
@@ -77,6 +94,48 @@ def _graphs(parameter: str, values: list[str]) -> list[str]:
     return values
 
 
+def endpoint_of(settings: Settings) -> SparqlEndpoint:
+    """The process's SPARQL endpoint for ``settings``: its workers sized to the machine and shared
+    per caller as MILCOOP_SPARQL_WORKERS, _PER_CLIENT and _QUEUE say."""
+    return endpoint_for(
+        settings.data_dir,
+        settings.sparql_timeout_seconds,
+        settings.sparql_max_results,
+        settings.sparql_sandbox,
+        workers=settings.sparql_worker_count,
+        per_client=settings.sparql_client_share,
+        queue_size=settings.sparql_queue_size,
+    )
+
+
+def _limiter(request: Request, endpoint: SparqlEndpoint) -> anyio.CapacityLimiter:
+    """The app's thread limiter for SPARQL (made in the event loop, which anyio requires)."""
+    state = request.app.state
+    limiters: dict[SparqlEndpoint, anyio.CapacityLimiter] | None = getattr(state, "sparql_limiters", None)
+    if limiters is None:
+        limiters = state.sparql_limiters = {}
+    limiter = limiters.get(endpoint)
+    if limiter is None:
+        # Room for every admitted query (running or waiting), so an admitted query never waits here.
+        limiter = limiters[endpoint] = anyio.CapacityLimiter(endpoint.workers + endpoint.queue_size + 1)
+    return limiter
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, read as it streams in and refused past ``limit`` bytes (413)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit, "a SPARQL request body", None)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit, "a SPARQL request body", None)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _run(
     request: Request, holder: HolderDep, queries: list[str], updates: list[str], defaults: list[str], named: list[str]
 ) -> Response:
@@ -88,17 +147,22 @@ async def _run(
         )
     if len(queries) > 1:
         raise InvalidQuery("give exactly one query parameter", "query")
-    settings = holder.settings
-    endpoint = endpoint_for(
-        settings.data_dir, settings.sparql_timeout_seconds, settings.sparql_max_results, settings.sparql_sandbox
-    )
-    answer: SparqlAnswer = await run_in_threadpool(
-        endpoint.run,
-        queries[0],
-        request.headers.get("accept"),
-        _graphs("default-graph-uri", defaults),
-        _graphs("named-graph-uri", named),
-    )
+    endpoint = endpoint_of(holder.settings)
+    note_query(request, queries[0])
+    check_query(queries[0])  # refused before it takes a place in the queue
+    defaults, named = _graphs("default-graph-uri", defaults), _graphs("named-graph-uri", named)
+    # Admitted on the event loop, so that a query past its caller's share or a full queue is
+    # refused at once, without taking a thread; the admitted ones wait on a thread limiter of
+    # their own, as large as the workers and the queue, so they never hold the threads that the
+    # other routes run on.
+    admission = endpoint.admit(client_of(request))
+    try:
+        answer: SparqlAnswer = await anyio.to_thread.run_sync(
+            partial(endpoint.run, queries[0], request.headers.get("accept"), defaults, named, admission=admission),
+            limiter=_limiter(request, endpoint),
+        )
+    finally:
+        endpoint.withdraw(admission)
     return Response(
         answer.body,
         media_type=answer.media_type,
@@ -148,9 +212,7 @@ async def sparql_get(
 async def sparql_post(request: Request, holder: HolderDep) -> Response:
     """A SPARQL 1.1 query as a form-encoded ``query`` or an ``application/sparql-query`` body."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if len(body) > 4 * MAX_QUERY_BYTES:
-        raise InvalidQuery(f"the request body is longer than {4 * MAX_QUERY_BYTES} bytes", "query")
+    body = await _body(request, MAX_BODY_BYTES)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

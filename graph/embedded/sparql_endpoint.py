@@ -21,6 +21,13 @@ could not make the server fetch a URL of the caller's choosing.
 
 Results are capped at ``MILCOOP_SPARQL_MAX_RESULTS`` rows (or triples); :class:`SparqlAnswer`
 says whether the cap cut the answer, and the API says so in headers.
+
+The workers are shared fairly. Each query belongs to a client (the API names it: an API key, or
+an address when keys are off). A client has at most ``per_client`` queries running and as many
+waiting; one more is refused at once (:class:`ClientShareExceeded`, 429), so one client flooding
+the endpoint cannot take every worker nor fill the queue. At most ``queue_size`` queries wait in
+all (then :class:`QueueFull`, 503, at once). A freed worker goes to the waiting query whose client
+has the fewest running, the oldest first: a newcomer overtakes a client that already has some.
 """
 
 from __future__ import annotations
@@ -29,10 +36,10 @@ import atexit
 import contextlib
 import csv
 import io
+import itertools
 import json
 import logging
 import multiprocessing
-import queue
 import resource
 import threading
 import time
@@ -86,9 +93,11 @@ GRAPH_TYPES: tuple[str, ...] = (*(f.media_type for f in FORMATS.values()), "appl
 
 
 class SparqlError(Exception):
-    """A SPARQL request that cannot be answered; ``status`` is the HTTP status it deserves."""
+    """A SPARQL request that cannot be answered; ``status`` is the HTTP status it deserves, and
+    ``retry_after`` (seconds), when set, when trying again is worth it."""
 
     status = 400
+    retry_after: int | None = None
 
     def __init__(self, message: str, parameter: str | None = None) -> None:
         super().__init__(message)
@@ -126,6 +135,21 @@ class EndpointBusy(SparqlError):
     """Every worker stayed busy for the whole time limit."""
 
     status = 503
+    retry_after = 1
+
+
+class ClientShareExceeded(SparqlError):
+    """The client already has its share of the workers running queries and as many waiting."""
+
+    status = 429
+    retry_after = 1
+
+
+class QueueFull(SparqlError):
+    """Every worker is busy and the queue of waiting queries is full."""
+
+    status = 503
+    retry_after = 1
 
 
 class QueryTooCostly(SparqlError):
@@ -490,8 +514,24 @@ class _Worker:
             self.kill()
 
 
+@dataclass(eq=False)
+class Admission:
+    """One query's place at the endpoint, from :meth:`SparqlEndpoint.admit` until it is answered."""
+
+    client: str
+    seq: int
+    state: Literal["waiting", "granted", "running", "done"] = "waiting"
+    #: The worker slot granted (None: a worker to start).
+    slot: _Worker | None = None
+
+
+#: The client of queries run without naming one (direct use of the endpoint, not through the API).
+LOCAL_CLIENT = "local"
+
+
 class SparqlEndpoint:
-    """Runs SPARQL queries in worker processes with a time limit and a result cap."""
+    """Runs SPARQL queries in worker processes with a time limit and a result cap, sharing the
+    workers fairly between clients (see the module's description)."""
 
     def __init__(
         self,
@@ -501,6 +541,8 @@ class SparqlEndpoint:
         workers: int = 2,
         memory_bytes: int = WORKER_MEMORY_BYTES,
         sandbox: SandboxMode = "best-effort",
+        per_client: int | None = None,
+        queue_size: int | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("a SPARQL endpoint needs at least one worker")
@@ -508,33 +550,138 @@ class SparqlEndpoint:
         self.timeout = timeout
         self.max_results = max_results
         self.workers = workers
+        #: Most queries one client runs at once (as many more may wait).
+        self.per_client = max(1, min(per_client if per_client is not None else workers, workers))
+        #: Most queries waiting for a worker, all clients together.
+        self.queue_size = max(0, queue_size if queue_size is not None else 2 * workers)
         self.memory_bytes = memory_bytes
         self.sandbox: SandboxMode = sandbox
         self._ctx = _context()
-        self._idle: queue.Queue[_Worker | None] = queue.Queue()
-        for _ in range(workers):
-            self._idle.put(None)  # started on first use
+        self._cond = threading.Condition()
+        # Free worker slots; None is a worker started on first use (or after a failed start).
+        self._idle: list[_Worker | None] = [None] * workers
+        self._running: dict[str, int] = {}
+        self._waiting: list[Admission] = []
+        self._seq = itertools.count()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
 
-    def _checkout(self, deadline: float) -> _Worker:
-        try:
-            worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise EndpointBusy(
-                f"all {self.workers} SPARQL workers stayed busy for {self.timeout:g} s; try again later"
-            ) from None
-        if worker is not None and worker.alive():
-            return worker
+    # -- sharing ---------------------------------------------------------------------------------
+
+    def load(self) -> dict[str, int]:
+        """Queries running and waiting, and free workers: for logs and tests."""
+        with self._cond:
+            return {
+                "running": sum(self._running.values()),
+                "waiting": len(self._waiting),
+                "idle": len(self._idle),
+            }
+
+    def _dispatch(self) -> None:
+        """Give free workers to waiting queries, fairly. Called with ``_cond`` held."""
+        granted = False
+        while self._idle and self._waiting:
+            eligible = [t for t in self._waiting if self._running.get(t.client, 0) < self.per_client]
+            if not eligible:
+                break
+            ticket = min(eligible, key=lambda t: (self._running.get(t.client, 0), t.seq))
+            self._waiting.remove(ticket)
+            ticket.slot = self._idle.pop()
+            ticket.state = "granted"
+            self._running[ticket.client] = self._running.get(ticket.client, 0) + 1
+            granted = True
+        if granted:
+            self._cond.notify_all()
+
+    def _release(self, ticket: Admission, slot: _Worker | None, replace: bool) -> None:
+        """End ``ticket``'s hold on a worker; ``slot`` goes back unless it is being replaced."""
+        with self._cond:
+            if ticket.state not in ("granted", "running"):
+                return
+            ticket.state = "done"
+            left = self._running.get(ticket.client, 1) - 1
+            if left > 0:
+                self._running[ticket.client] = left
+            else:
+                self._running.pop(ticket.client, None)
+            if not replace:
+                self._idle.append(slot)
+            self._dispatch()
+
+    def _give_back(self, slot: _Worker | None) -> None:
+        with self._cond:
+            self._idle.append(slot)
+            self._dispatch()
+
+    def admit(self, client: str = LOCAL_CLIENT) -> Admission:
+        """A place for one query of ``client``, granted a worker now or queued; refused at once
+        when the client has its share running and waiting (:class:`ClientShareExceeded`) or the
+        queue is full (:class:`QueueFull`). Never blocks: the API calls it before taking a thread.
+
+        Pass the admission to :meth:`run`, and to :meth:`withdraw` when the query will not run.
+        """
+        with self._cond:
+            if self._closed:
+                raise EndpointUnavailable("the SPARQL endpoint is shut down")
+            running = self._running.get(client, 0)
+            waiting = sum(1 for t in self._waiting if t.client == client)
+            if running + waiting >= 2 * self.per_client:
+                raise ClientShareExceeded(
+                    f"this client already has {running} SPARQL quer{'y' if running == 1 else 'ies'} running and "
+                    f"{waiting} waiting, its whole share ({self.per_client} running and {self.per_client} waiting "
+                    f"of {self.workers} workers, MILCOOP_SPARQL_PER_CLIENT); send the next one when one has "
+                    "finished",
+                )
+            ticket = Admission(client, next(self._seq))
+            self._waiting.append(ticket)
+            self._dispatch()
+            if ticket.state == "waiting" and len(self._waiting) > self.queue_size:
+                self._waiting.remove(ticket)
+                raise QueueFull(
+                    f"all {self.workers} SPARQL workers are busy and {len(self._waiting)} queries are already "
+                    f"waiting (MILCOOP_SPARQL_QUEUE); try again shortly",
+                )
+            return ticket
+
+    def withdraw(self, ticket: Admission) -> None:
+        """Give up ``ticket`` if :meth:`run` never used it (a no-op once it has)."""
+        with self._cond:
+            if ticket.state == "waiting":
+                self._waiting.remove(ticket)
+                ticket.state = "done"
+                return
+            if ticket.state != "granted":
+                return
+        self._release(ticket, ticket.slot, replace=False)
+
+    def _acquire(self, ticket: Admission, deadline: float) -> _Worker:
+        with self._cond:
+            while ticket.state == "waiting":
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    self._waiting.remove(ticket)
+                    ticket.state = "done"
+                    if self._closed:
+                        raise EndpointUnavailable("the SPARQL endpoint is shut down")
+                    raise EndpointBusy(
+                        f"all {self.workers} SPARQL workers stayed busy for {self.timeout:g} s; try again later"
+                    )
+                self._cond.wait(remaining)
+            if ticket.state != "granted":
+                raise EndpointUnavailable("the SPARQL query was withdrawn")
+            ticket.state = "running"
+            slot = ticket.slot
+        if slot is not None and slot.alive():
+            return slot
         try:
             fresh = _Worker(self._ctx, self.data_dir, self.memory_bytes, self.sandbox)
         except BaseException:
-            self._idle.put(None)
+            self._release(ticket, None, replace=False)  # the next query tries to start one again
             raise
         with self._lock:
-            if worker is not None:
-                self._all.discard(worker)
+            if slot is not None:
+                self._all.discard(slot)
             self._all.add(fresh)
         return fresh
 
@@ -545,14 +692,14 @@ class SparqlEndpoint:
             try:
                 fresh = _Worker(self._ctx, self.data_dir, self.memory_bytes, self.sandbox)
             except Exception:
-                self._idle.put(None)  # the next request tries again
+                self._give_back(None)  # the next request tries again
                 return
             with self._lock:
                 self._all.discard(dead)
                 self._all.add(fresh)
             if self._closed:
                 fresh.stop()
-            self._idle.put(fresh)
+            self._give_back(fresh)
 
         threading.Thread(target=replace, name="milcoop-sparql-replace", daemon=True).start()
 
@@ -562,14 +709,24 @@ class SparqlEndpoint:
         accept: str | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
+        admission: Admission | None = None,
     ) -> SparqlAnswer:
         """Answer ``query`` in the format ``accept`` prefers, within the time limit.
 
-        Raises a :class:`SparqlError` subclass for anything but an answer.
+        ``admission`` is the query's place from :meth:`admit`; without one the query is admitted
+        here as the local client's. Raises a :class:`SparqlError` subclass for anything but an answer.
         """
         if self._closed:
+            if admission is not None:
+                self.withdraw(admission)
             raise EndpointUnavailable("the SPARQL endpoint is shut down")
-        check_query(query)
+        try:
+            check_query(query)
+        except SparqlError:
+            if admission is not None:
+                self.withdraw(admission)
+            raise
+        ticket = admission if admission is not None else self.admit()
         request = {
             "query": query,
             "accept": accept,
@@ -579,12 +736,12 @@ class SparqlEndpoint:
         }
         # Waiting for a free worker is bounded by the time limit too (then: busy); starting a
         # worker (the first query, or after a kill) is not the query's time.
-        worker = self._checkout(time.monotonic() + self.timeout)
-        returned: _Worker | None = worker
+        worker = self._acquire(ticket, time.monotonic() + self.timeout)
+        replaced = False
         try:
             worker.conn.send(request)
             if not worker.conn.poll(self.timeout):
-                returned = None
+                replaced = True
                 worker.kill()
                 raise QueryTimeout(
                     f"the query ran longer than {self.timeout:g} s (MILCOOP_SPARQL_TIMEOUT_SECONDS) and was stopped",
@@ -592,7 +749,7 @@ class SparqlEndpoint:
                 )
             reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
-            returned = None
+            replaced = True
             worker.kill()
             code = worker.process.exitcode
             if code is not None and code != 0:
@@ -603,9 +760,9 @@ class SparqlEndpoint:
                 ) from exc
             raise EndpointUnavailable(f"the SPARQL worker failed: {exc}") from exc
         finally:
-            if returned is not None:
-                self._idle.put(returned)
-            else:
+            # The client's share frees at once; a killed worker's slot only when its replacement is up.
+            self._release(ticket, worker, replace=replaced)
+            if replaced:
                 self._replace_in_background(worker)
         if reply[0] == "ok":
             answer: SparqlAnswer = reply[1]
@@ -614,27 +771,39 @@ class SparqlEndpoint:
         raise _ERRORS.get(code, InvalidQuery)(message, parameter)
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker; queries still waiting are told the endpoint is shut down."""
         self._closed = True
+        with self._cond:
+            self._cond.notify_all()
         with self._lock:
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.stop()
 
 
-_endpoints: dict[tuple[str, float, int, str], SparqlEndpoint] = {}
+_endpoints: dict[tuple[Any, ...], SparqlEndpoint] = {}
 _endpoints_lock = threading.Lock()
 
 
 def endpoint_for(
-    data_dir: Path, timeout: float, max_results: int, sandbox: SandboxMode = "best-effort"
+    data_dir: Path,
+    timeout: float,
+    max_results: int,
+    sandbox: SandboxMode = "best-effort",
+    *,
+    workers: int = 2,
+    per_client: int | None = None,
+    queue_size: int | None = None,
 ) -> SparqlEndpoint:
     """The process's endpoint for these settings (created on first use, stopped at exit)."""
-    key = (str(Path(data_dir).resolve()), float(timeout), int(max_results), sandbox)
+    key = (str(Path(data_dir).resolve()), float(timeout), int(max_results), sandbox, workers, per_client, queue_size)
     with _endpoints_lock:
         endpoint = _endpoints.get(key)
         if endpoint is None or endpoint._closed:
-            endpoint = SparqlEndpoint(Path(data_dir), timeout, max_results, sandbox=sandbox)
+            endpoint = SparqlEndpoint(
+                Path(data_dir), timeout, max_results, workers=workers, sandbox=sandbox, per_client=per_client,
+                queue_size=queue_size,
+            )
             _endpoints[key] = endpoint
         return endpoint
 
