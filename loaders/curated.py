@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS
 
 from milcoop.loaders.dates import PartialDate
 from milcoop.loaders.problems import CurationError, Problem, display_path
-from milcoop.loaders.yamlio import LocatedDict, LocatedList, read_yaml
+from milcoop.loaders.yamlio import LocatedDict, LocatedList, OversizedInteger, read_yaml
 from milcoop.ontology import materiel_graph
 from milcoop.ontology.namespace import ID, MC
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
@@ -34,6 +34,11 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _GRADING = re.compile(r"^([A-F])([1-6])$")
+
+#: The whole numbers both stores hold: Neo4j's integers are signed 64-bit, and the embedded store
+#: (xsd:integer, unbounded) must give the same answers, so a number outside is refused here.
+MIN_INTEGER = -(2**63)
+MAX_INTEGER = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,16 @@ class _Fields:
     def integer(self, key: str, required: bool = False, minimum: int = 0) -> int | None:
         value = self.raw(key, required)
         if value is None:
+            return None
+        if isinstance(value, OversizedInteger) or (
+            isinstance(value, int) and not isinstance(value, bool) and not MIN_INTEGER <= value <= MAX_INTEGER
+        ):
+            shown = value.abbreviated() if isinstance(value, OversizedInteger) else str(value)
+            self.problem(
+                key,
+                f"{key} {shown} is out of range: whole numbers must lie between {MIN_INTEGER} and {MAX_INTEGER} "
+                "(signed 64-bit, what Neo4j stores)",
+            )
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(key, f"{key} must be a whole number, not '{value}'")
