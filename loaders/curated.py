@@ -427,7 +427,12 @@ class _Compiler:
 
     def _register_state_names(self, entity: _Entity) -> None:
         record = entity.record
-        names = [entity.ident, record.get("qid"), record.get("name"), *(record.get("aliases") or [])]
+        aliases = record.get("aliases") or []
+        if not isinstance(aliases, list):
+            # One alias may be given without a list, as _Fields.texts reads it (iterating a
+            # string would register each letter; iterating a number raised TypeError).
+            aliases = [aliases]
+        names = [entity.ident, record.get("qid"), record.get("name"), *aliases]
         self.index.state_codes.append(entity.ident)
         for name in names:
             if isinstance(name, str) and name.strip():
