@@ -401,7 +401,11 @@ class _Compiler:
                         Problem(shown, item_line, "", f"each item of '{section}' must be a mapping of fields")
                     )
                     continue
-                entity = self._register(shown, section, kind, word, item)
+                try:
+                    entity = self._register(shown, section, kind, word, item)
+                except Exception as exc:
+                    self.internal_error(shown, item.line, f"{word} at line {item.line}", exc)
+                    continue
                 if entity is not None:
                     entities.append(entity)
         return entities
@@ -509,7 +513,17 @@ class _Compiler:
         fields = _Fields(self, entity.file, entity.subject, entity.record)
         self.locate(entity.iri, entity.file, entity.record.line, entity.subject)
         emit: Callable[[_Entity, _Fields], None] = getattr(self, f"_emit_{entity.section}")
-        emit(entity, fields)
+        try:
+            emit(entity, fields)
+        except Exception as exc:
+            self.internal_error(entity.file, entity.record.line, entity.subject, exc)
+
+    def internal_error(self, file: str, line: int, subject: str, exc: Exception) -> None:
+        """A safety net: a check that raised is a bug here, reported as a located problem (so the
+        files are still refused and nothing is written) rather than a traceback. The fuzz tests
+        fail on any such problem."""
+        message = f"could not be checked (internal error {type(exc).__name__}: {exc}); please report it"
+        self.problems.append(Problem(file, line, subject, message))
 
     def _names(self, entity: _Entity, fields: _Fields) -> None:
         self.add_text(entity.iri, SKOS.prefLabel, fields.text("name", required=True))
