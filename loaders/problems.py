@@ -41,5 +41,7 @@ def display_path(path: Path) -> str:
     """A path as the analyst would type it: relative to the working directory when possible."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
+        # Outside the working directory, or unresolvable: a symlink loop raises RuntimeError
+        # before Python 3.13 and OSError from it.
         return str(path)
