@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.service import DEFAULT_LIMIT, MAX_LIMIT, QueryService
 from milcoop.graph.store import GraphStore, open_store
-from milcoop.ontology.kinds import CLAIM_STATUSES, EVENT_KINDS
+from milcoop.ontology.kinds import CLAIM_STATUSES, EVENT_KINDS, GRADING
 from milcoop.settings import Settings
 
 #: How often the embedded store checks whether a load has switched it to a new store folder.
@@ -106,13 +108,36 @@ def get_service(holder: Annotated[StoreHolder, Depends(get_holder)]) -> QuerySer
 ServiceDep = Annotated[QueryService, Depends(get_service)]
 HolderDep = Annotated[StoreHolder, Depends(get_holder)]
 
+# -- what the schema promises about text parameters ----------------------------------------------
+# Every constraint the service enforces on a parameter is stated in the OpenAPI schema too, so a
+# request the schema admits is one the API answers (schemathesis checks it in CI).
+
+#: Free text (names, ids, cursors): at least one character and no control characters.
+TEXT_PATTERN = r"^[^\u0000-\u001f\u007f]+$"
+#: A date as the API takes it: a year, a month or a day.
+DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+
+
+def one_of(values: Iterable[str]) -> str:
+    """A pattern matching exactly one of ``values`` (a closed list)."""
+    return "^(" + "|".join(re.escape(v) for v in values) + ")$"
+
+
+def comma_list_of(values: Iterable[str]) -> str:
+    """A pattern matching one or more of ``values`` separated by commas."""
+    choice = "(" + "|".join(re.escape(v) for v in values) + ")"
+    return f"^{choice}(,{choice})*$"
+
+
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (1-{MAX_LIMIT}).")
 ]
 DEFAULT_PAGE = DEFAULT_LIMIT
 CursorParam = Annotated[
     str | None,
-    Query(description="The next_cursor of the previous page, with the same other parameters."),
+    Query(description="The next_cursor of the previous page, with the same other parameters.", pattern=TEXT_PATTERN),
 ]
 Since = Annotated[
     str | None,
@@ -120,6 +145,7 @@ Since = Annotated[
         description="Keep events whose span overlaps the window from this date: YYYY, YYYY-MM or YYYY-MM-DD "
         "(a year or month means its first day). Open-ended events overlap any later window.",
         examples=["2023-01-01"],
+        pattern=DATE_PATTERN,
     ),
 ]
 Until = Annotated[
@@ -128,6 +154,7 @@ Until = Annotated[
         description="Keep events that started on or before this date: YYYY, YYYY-MM or YYYY-MM-DD (a year or "
         "month means its last day).",
         examples=["2024-12-31"],
+        pattern=DATE_PATTERN,
     ),
 ]
 Undated = Annotated[
@@ -139,6 +166,7 @@ Status = Annotated[
     Query(
         description=f"Keep events asserted by a claim with this status: {', '.join(CLAIM_STATUSES)}.",
         examples=["reported"],
+        pattern=one_of(CLAIM_STATUSES),
     ),
 ]
 MinGrade = Annotated[
@@ -147,10 +175,11 @@ MinGrade = Annotated[
         description="Keep events with a claim graded at least this (Admiralty: B2 means reliability A-B and "
         "credibility 1-2), and list only such claims.",
         examples=["B2"],
+        pattern=GRADING.pattern,
     ),
 ]
 Kinds = Annotated[
-    list[str] | None,
+    list[Annotated[str, StringConstraints(pattern=comma_list_of(EVENT_KINDS))]] | None,
     Query(
         alias="kind",
         description=f"Event kinds, repeated or comma-separated: {', '.join(EVENT_KINDS)}.",

@@ -7,7 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import CursorParam, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until, json_answer
+from milcoop.api.deps import (
+    TEXT_PATTERN,
+    CursorParam,
+    Limit,
+    MinGrade,
+    ServiceDep,
+    Since,
+    Status,
+    Undated,
+    Until,
+    json_answer,
+)
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import FlowPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -18,8 +29,8 @@ router = APIRouter(prefix="/v1", tags=["deployments"])
 @router.get("/deployments", response_model=FlowPage, responses=ERROR_RESPONSES)
 def deployments(
     service: ServiceDep,
-    by: Annotated[str | None, Query(description="The sending state.", examples=["PRK"])] = None,
-    to: Annotated[str | None, Query(description="The host state.", examples=["RUS"])] = None,
+    by: Annotated[str | None, Query(pattern=TEXT_PATTERN, description="The sending state.", examples=["PRK"])] = None,
+    to: Annotated[str | None, Query(pattern=TEXT_PATTERN, description="The host state.", examples=["RUS"])] = None,
     since: Since = None,
     until: Until = None,
     undated: Undated = "include",

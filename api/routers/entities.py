@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import EntityDetail, EntitySummary, Page
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -18,7 +18,9 @@ router = APIRouter(prefix="/v1", tags=["entities"])
 @router.get("/entities", response_model=Page[EntitySummary], responses=ERROR_RESPONSES)
 def search(
     service: ServiceDep,
-    q: Annotated[str, Query(description="Text in a name, alias or id (any case).", examples=["korea"])],
+    q: Annotated[
+        str, Query(pattern=TEXT_PATTERN, description="Text in a name, alias or id (any case).", examples=["korea"])
+    ],
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:
@@ -30,7 +32,12 @@ def search(
 def entity(
     service: ServiceDep,
     ref: Annotated[
-        str, Path(description="An IRI, id, ISO code, QID, name or alias (any case).", examples=["North Korea"])
+        str,
+        Path(
+            pattern=TEXT_PATTERN,
+            description="An IRI, id, ISO code, QID, name or alias (any case).",
+            examples=["North Korea"],
+        ),
     ],
 ) -> Response:
     """One entity: identifiers, properties, outgoing links and counts of incoming ones; an event

@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import StringConstraints
 
-from milcoop.api.deps import Kinds, MinGrade, ServiceDep, Since, Undated, Until
+from milcoop.api.deps import Kinds, MinGrade, ServiceDep, Since, Text, Undated, Until, one_of
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.export import (
     CONTEXT_PATH,
@@ -25,6 +26,7 @@ from milcoop.graph.export import (
 from milcoop.graph.rdf_source import GraphSource, RdfSource
 from milcoop.graph.store import source_for_store
 from milcoop.ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
+from milcoop.ontology.kinds import CLAIM_STATUSES
 
 router = APIRouter(prefix="/v1", tags=["rdf"])
 
@@ -34,12 +36,13 @@ FormatParam = Annotated[
     str | None,
     Query(
         alias="format",
-        description=f"turtle, ntriples, nquads, trig, jsonld or rdfxml. Wins over the Accept header ({_MEDIA_TYPES}).",
+        description=f"{', '.join(FORMATS)}. Wins over the Accept header ({_MEDIA_TYPES}).",
         examples=["turtle"],
+        pattern=one_of(FORMATS),
     ),
 ]
 Actors = Annotated[
-    list[str] | None,
+    list[Text] | None,
     Query(
         alias="actor",
         description="Keep events in which every one of these actors takes part, on either side: id, ISO code, "
@@ -48,7 +51,7 @@ Actors = Annotated[
     ),
 ]
 Statuses = Annotated[
-    list[str] | None,
+    list[Annotated[str, StringConstraints(pattern=one_of(CLAIM_STATUSES))]] | None,
     Query(
         alias="status",
         description="Keep events asserted by a claim with one of these statuses, and only such claims "

@@ -7,7 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import CursorParam, Kinds, Limit, MinGrade, ServiceDep, Since, Status, Undated, Until, json_answer
+from milcoop.api.deps import (
+    TEXT_PATTERN,
+    CursorParam,
+    Kinds,
+    Limit,
+    MinGrade,
+    ServiceDep,
+    Since,
+    Status,
+    Undated,
+    Until,
+    json_answer,
+)
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import FlowPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -21,12 +33,15 @@ def flows(
     source: Annotated[
         str,
         Query(
+            pattern=TEXT_PATTERN,
             alias="from",
             description="The actor it flows from: id, ISO code, QID, name or alias (PRK, DPRK, North Korea, Q423).",
             examples=["DPRK"],
         ),
     ],
-    to: Annotated[str | None, Query(description="The actor it flows to (optional).", examples=["Russia"])] = None,
+    to: Annotated[
+        str | None, Query(pattern=TEXT_PATTERN, description="The actor it flows to (optional).", examples=["Russia"])
+    ] = None,
     kinds: Kinds = None,
     since: Since = None,
     until: Until = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import ServiceDep, json_answer
+from milcoop.api.deps import TEXT_PATTERN, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import PathAnswer
 from milcoop.graph.service import DEFAULT_MAX_HOPS, DEFAULT_PATHS, MAX_HOPS, MAX_PATHS
@@ -19,9 +19,10 @@ router = APIRouter(prefix="/v1", tags=["paths"])
 def paths(
     service: ServiceDep,
     source: Annotated[
-        str, Query(alias="from", description="An actor, event, place or treaty.", examples=["DPRK"])
+        str,
+        Query(pattern=TEXT_PATTERN, alias="from", description="An actor, event, place or treaty.", examples=["DPRK"]),
     ],
-    to: Annotated[str, Query(description="An actor, event, place or treaty.", examples=["Kyiv"])],
+    to: Annotated[str, Query(pattern=TEXT_PATTERN, description="An actor, event, place or treaty.", examples=["Kyiv"])],
     max_hops: Annotated[int, Query(ge=1, le=MAX_HOPS, description=f"Longest path (1-{MAX_HOPS}).")] = (
         DEFAULT_MAX_HOPS
     ),

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import RelationPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -18,8 +18,8 @@ router = APIRouter(prefix="/v1", tags=["relations"])
 @router.get("/relations", response_model=RelationPage, responses=ERROR_RESPONSES)
 def relations(
     service: ServiceDep,
-    a: Annotated[str, Query(description="One actor.", examples=["PRK"])],
-    b: Annotated[str, Query(description="The other actor.", examples=["RUS"])],
+    a: Annotated[str, Query(pattern=TEXT_PATTERN, description="One actor.", examples=["PRK"])],
+    b: Annotated[str, Query(pattern=TEXT_PATTERN, description="The other actor.", examples=["RUS"])],
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:

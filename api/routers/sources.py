@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from milcoop.api.deps import CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import Page, Source, SourceDetail
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -24,7 +24,9 @@ def sources(service: ServiceDep, limit: Limit = DEFAULT_LIMIT, cursor: CursorPar
 @router.get("/sources/{id:path}", response_model=SourceDetail, responses=ERROR_RESPONSES)
 def source(
     service: ServiceDep,
-    id: Annotated[str, Path(description="The source's id, IRI or name.", examples=["msmt-2025-1"])],
+    id: Annotated[
+        str, Path(pattern=TEXT_PATTERN, description="The source's id, IRI or name.", examples=["msmt-2025-1"])
+    ],
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:

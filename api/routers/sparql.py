@@ -25,7 +25,8 @@ from urllib.parse import parse_qs
 import anyio
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
+from pydantic import WithJsonSchema
 
 from milcoop.api.access.deps import client_of, note_query
 from milcoop.api.access.errors import BodyTooLarge
@@ -43,6 +44,7 @@ from milcoop.graph.embedded.sparql_endpoint import (
     check_query,
     endpoint_for,
 )
+from milcoop.graph.models import ErrorBody
 from milcoop.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["sparql"])
@@ -66,8 +68,10 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
           "no store (Retry-After when trying again may help)."},
 }
 
+# Stated in the schema, checked by the route: the SPARQL protocol answers a bad query with 400.
+_QUERY_TEXT = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1})]
 QueryParam = Annotated[
-    str | None,
+    _QUERY_TEXT | None,
     Query(
         description="The SPARQL query.",
         examples=["SELECT ?event ?name WHERE { ?event a <https://w3id.org/milcoop/ontology#MaterielTransfer> ; "
@@ -75,12 +79,14 @@ QueryParam = Annotated[
     ),
 ]
 UpdateParam = Annotated[str | None, Query(description="Refused: the endpoint is read-only.", include_in_schema=False)]
+#: An IRI parameter: the schema says it is not empty, the route checks it is an IRI (400 if not).
+_IRI = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "format": "iri"})]
 DefaultGraphs = Annotated[
-    list[str] | None,
+    list[_IRI] | None,
     Query(alias="default-graph-uri", description="Graphs whose merge is the default graph (protocol dataset)."),
 ]
 NamedGraphs = Annotated[
-    list[str] | None,
+    list[_IRI] | None,
     Query(alias="named-graph-uri", description="Graphs the query may name with GRAPH (protocol dataset)."),
 ]
 
@@ -176,6 +182,7 @@ async def _run(
 
 
 @router.get("/sparql", response_class=Response, responses=_RESPONSES)
+@router.head("/sparql", response_class=Response, responses=_RESPONSES, operation_id="sparql_head")
 async def sparql_get(
     request: Request,
     holder: HolderDep,
@@ -200,11 +207,11 @@ async def sparql_get(
                 "application/x-www-form-urlencoded": {
                     "schema": {
                         "type": "object",
-                        "properties": {"query": {"type": "string"}},
+                        "properties": {"query": {"type": "string", "minLength": 1}},
                         "required": ["query"],
                     }
                 },
-                "application/sparql-query": {"schema": {"type": "string"}},
+                "application/sparql-query": {"schema": {"type": "string", "minLength": 1}},
             }
         }
     },
@@ -238,3 +245,25 @@ async def sparql_post(request: Request, holder: HolderDep) -> Response:
         f"not {content_type or 'a body without Content-Type'}",
         "Content-Type",
     )
+
+
+#: The methods /v1/sparql answers, as OPTIONS and a 405 list them.
+SPARQL_METHODS = "GET, HEAD, POST, OPTIONS"
+
+
+@router.options("/sparql", status_code=204, response_class=Response, responses={204: {"description": "The methods."}})
+async def sparql_options() -> Response:
+    """The methods the endpoint answers (``Allow``): GET and POST queries, HEAD, OPTIONS."""
+    return Response(status_code=204, headers={"Allow": SPARQL_METHODS})
+
+
+@router.api_route("/sparql", methods=["PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def sparql_other_methods(request: Request) -> Response:
+    """Any other method: 405, listing the methods the endpoint does answer."""
+    body = ErrorBody(
+        error="invalid_parameter",
+        message=f"{request.method} is not a SPARQL protocol operation here; use {SPARQL_METHODS}",
+        parameter="method",
+    )
+    content = body.model_dump(mode="json", exclude_none=True)
+    return JSONResponse(content, status_code=405, headers={"Allow": SPARQL_METHODS})

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import TreatyPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -18,10 +18,13 @@ router = APIRouter(prefix="/v1", tags=["treaties"])
 @router.get("/treaties", response_model=TreatyPage, responses=ERROR_RESPONSES)
 def treaties(
     service: ServiceDep,
-    party: Annotated[str | None, Query(description="A state party to the treaty.", examples=["PRK"])] = None,
+    party: Annotated[
+        str | None, Query(pattern=TEXT_PATTERN, description="A state party to the treaty.", examples=["PRK"])
+    ] = None,
     in_force_on: Annotated[
         str | None,
         Query(
+            pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
             description="Only treaties in force on this day (YYYY-MM-DD): entered into force by then, not "
             "terminated, and not replaced by a treaty in force then.",
             examples=["2025-01-01"],

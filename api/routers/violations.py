@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import ViolationPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -19,10 +19,14 @@ router = APIRouter(prefix="/v1", tags=["violations"])
 def violations(
     service: ServiceDep,
     state: Annotated[
-        str | None, Query(description="An actor on either side of the breaching event.", examples=["RUS"])
+        str | None,
+        Query(pattern=TEXT_PATTERN, description="An actor on either side of the breaching event.", examples=["RUS"]),
     ] = None,
     measure: Annotated[
-        str | None, Query(description="The sanctions measure breached.", examples=["dprk-refined-petroleum-cap"])
+        str | None,
+        Query(
+            pattern=TEXT_PATTERN, description="The sanctions measure breached.", examples=["dprk-refined-petroleum-cap"]
+        ),
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
