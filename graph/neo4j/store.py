@@ -3,6 +3,11 @@
 One driver per process (the API creates it in its lifespan), reads in read transactions routed
 to readers (``execute_query(..., routing_=READ)``) on the configured database, every value a
 ``$parameter`` of a named constant in graph/neo4j/cypher/queries.py.
+
+Every read has a time limit (``neo4j.Query(timeout=MILCOOP_NEO4J_QUERY_TIMEOUT_SECONDS)``) and
+runs through the store's circuit breaker (graph/neo4j/breaker.py): a request waits at most the
+connect timeout plus the query timeout, and while Neo4j is down every read fails at once with
+"Neo4j is unavailable" until a background probe finds it back.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ import neo4j.exceptions
 from neo4j import Driver, RoutingControl
 
 from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.neo4j.breaker import Circuit
 from milcoop.graph.neo4j.cypher import queries as cq
 from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
-from milcoop.graph.neo4j.driver import create_driver, translated
+from milcoop.graph.neo4j.driver import QueryTimedOut, create_driver, translated
 from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus
 from milcoop.ontology.kinds import (
     COUNTED_LABELS,
@@ -64,36 +70,76 @@ class Neo4jGraphStore:
 
     backend: Backend = "neo4j"
 
-    def __init__(self, driver: Driver, database: str, uri: str = "") -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        uri: str = "",
+        *,
+        connect_timeout: float = 1.0,
+        query_timeout: float = 1.0,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.uri = uri
+        self.connect_timeout = connect_timeout
+        self.query_timeout = query_timeout
         self._version: tuple[float, str] | None = None
         self._lock = threading.Lock()
         self._degree_cache: dict[str, tuple[int, int]] = {}
         self._degree_version: str | None = None
+        self.circuit = Circuit(self._probe, connect_timeout + query_timeout)
 
     @classmethod
     def connect(cls, settings: Settings) -> Neo4jGraphStore:
         """A store over the configured Neo4j. The driver connects lazily: a server that is down
         now makes requests answer 503 until it is back, instead of stopping the API."""
-        return cls(create_driver(settings), settings.neo4j_database, settings.neo4j_uri.strip())
+        return cls(
+            create_driver(settings),
+            settings.neo4j_database,
+            settings.neo4j_uri.strip(),
+            connect_timeout=settings.neo4j_connect_timeout_seconds,
+            query_timeout=settings.neo4j_query_timeout_seconds,
+        )
 
     def close(self) -> None:
+        self.circuit.close()
         self.driver.close()
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why Neo4j is taken to be down (the circuit is open), or None; for logs and health."""
+        return self.circuit.reason
 
     # -- running queries ------------------------------------------------------------------------
 
+    def _probe(self) -> None:
+        """One ``RETURN 1`` on the configured database, for the circuit: raises unless it answers."""
+        with (
+            translated(self.uri, "probe", time_limit=self.query_timeout),
+            self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session,
+        ):
+            session.run(neo4j.Query("RETURN 1", timeout=self.query_timeout)).consume()
+
     def _read(self, query: LiteralString, *, retry: bool = True, **parameters: Any) -> list[neo4j.Record]:
-        with translated(self.uri, "answer"):
+        deadline = self.connect_timeout + self.query_timeout
+
+        def timed_out() -> QueryTimedOut:
+            return QueryTimedOut(self.query_timeout, f"Neo4j did not answer within {deadline:g} s")
+
+        return self.circuit.call(lambda: self._read_now(query, retry, parameters), deadline, timed_out)
+
+    def _read_now(self, query: LiteralString, retry: bool, parameters: dict[str, Any]) -> list[neo4j.Record]:
+        timed = neo4j.Query(query, timeout=self.query_timeout)
+        with translated(self.uri, "answer", time_limit=self.query_timeout):
             if retry:
                 records, _, _ = self.driver.execute_query(
-                    query, parameters, database_=self.database, routing_=RoutingControl.READ
+                    timed, parameters, database_=self.database, routing_=RoutingControl.READ
                 )
                 return records
             # One attempt, no retries: the health check must answer at once when Neo4j is down.
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                return list(session.run(query, parameters))
+                return list(session.run(timed, parameters))
 
     def _degrees(self, iri: str) -> tuple[int, int]:
         """(events from, events to) the actor, cached for the data version."""
