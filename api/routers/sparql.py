@@ -19,7 +19,6 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from milcoop.api.deps import HolderDep
 from milcoop.graph.embedded.sparql_endpoint import (
@@ -92,7 +91,9 @@ async def _run(
     endpoint = endpoint_for(
         settings.data_dir, settings.sparql_timeout_seconds, settings.sparql_max_results, settings.sparql_sandbox
     )
-    answer: SparqlAnswer = await run_in_threadpool(
+    # On SPARQL's own lane of threads (api/deps.py): never behind Neo4j reads of other routes.
+    answer: SparqlAnswer = await holder.run_in_lane(
+        "sparql",
         endpoint.run,
         queries[0],
         request.headers.get("accept"),
