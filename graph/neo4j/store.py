@@ -7,7 +7,8 @@ to readers (``execute_query(..., routing_=READ)``) on the configured database, e
 Every read has a time limit (``neo4j.Query(timeout=MILCOOP_NEO4J_QUERY_TIMEOUT_SECONDS)``) and
 runs through the store's circuit breaker (graph/neo4j/breaker.py): a request waits at most the
 connect timeout plus the query timeout, and while Neo4j is down every read fails at once with
-"Neo4j is unavailable" until a background probe finds it back.
+"Neo4j is unavailable" until a background probe finds it back. :meth:`Neo4jGraphStore.run_cypher`
+answers ``/v1/cypher`` through the same circuit (graph/neo4j/user_cypher.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from milcoop.graph.neo4j.breaker import Circuit
 from milcoop.graph.neo4j.cypher import queries as cq
 from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
 from milcoop.graph.neo4j.driver import QueryTimedOut, create_driver, translated
+from milcoop.graph.neo4j.user_cypher import CypherResult, run_cypher
 from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus
 from milcoop.ontology.kinds import (
     COUNTED_LABELS,
@@ -140,6 +142,22 @@ class Neo4jGraphStore:
             # One attempt, no retries: the health check must answer at once when Neo4j is down.
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
                 return list(session.run(timed, parameters))
+
+    def run_cypher(self, query: str, parameters: dict[str, Any], *, timeout: float, max_rows: int) -> CypherResult:
+        """A query posted to /v1/cypher, checked from its plan and run read-only (see
+        graph/neo4j/user_cypher.py), through the circuit: at most ``timeout`` plus the connect
+        timeout, and at once 503 while Neo4j is down."""
+        deadline = timeout + self.connect_timeout
+
+        def timed_out() -> QueryTimedOut:
+            return QueryTimedOut(timeout, f"no answer from Neo4j within {deadline:g} s")
+
+        def work() -> CypherResult:
+            return run_cypher(
+                self.driver, self.database, self.uri, query, parameters, timeout=timeout, max_rows=max_rows
+            )
+
+        return self.circuit.call(work, deadline, timed_out)
 
     def _degrees(self, iri: str) -> tuple[int, int]:
         """(events from, events to) the actor, cached for the data version."""
