@@ -11,9 +11,10 @@ Every read of the Neo4j reader (graph/neo4j/store.py) runs through :meth:`Circui
   (:class:`~milcoop.graph.neo4j.driver.Neo4jUnavailable`) opens the circuit. From then on every
   call fails at once with "Neo4j is unavailable" (HTTP 503) without touching the network, and
   the callers already waiting are released as well.
-* A call that passes its deadline asks for a probe: when Neo4j does not answer ``RETURN 1``
-  within the probe's time limit either, the circuit opens; when it does, the server is up and only
-  that query was slow, so the circuit stays closed.
+* A call that passes its deadline (or, when it is allowed a long one, a shorter ``suspect_after``)
+  asks for a probe: when Neo4j does not answer ``RETURN 1`` within the probe's time limit either,
+  the circuit opens and releases the callers waiting; when it does, the server is up and only that
+  query was slow, so the circuit stays closed.
 * While the circuit is open, one daemon thread probes Neo4j, first after
   :data:`PROBE_FIRST_SECONDS`, then backing off to at most :data:`PROBE_MAX_SECONDS` between
   attempts, and closes the circuit at the first probe that answers.
@@ -128,6 +129,13 @@ class Circuit:
         self._tripped: Future[None] = Future()  # done while the circuit is open
         self._prober: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """How many times the circuit has closed again: a new generation may face a new server
+        (a restarted Neo4j plans every query afresh)."""
+        return self._generation
 
     # -- state -------------------------------------------------------------------------------
 
@@ -151,12 +159,21 @@ class Circuit:
 
     # -- calls -------------------------------------------------------------------------------
 
-    def call(self, work: Callable[[], T], deadline: float, timed_out: Callable[[], StoreError]) -> T:
+    def call(
+        self,
+        work: Callable[[], T],
+        deadline: float,
+        timed_out: Callable[[], StoreError],
+        *,
+        suspect_after: float | None = None,
+    ) -> T:
         """``work()``'s result, waiting for it at most ``deadline`` seconds.
 
         Raises :class:`Neo4jUnavailable` at once while the circuit is open, and when ``work`` finds
-        Neo4j unreachable (which opens the circuit); ``timed_out()`` when the deadline passes
-        (after asking for a probe); whatever else ``work`` raises.
+        Neo4j unreachable (which opens the circuit); ``timed_out()`` when the deadline passes (after
+        asking for a probe); whatever else ``work`` raises. A call still waiting after
+        ``suspect_after`` seconds asks for a probe then: a call allowed a long deadline (a query
+        Neo4j has yet to plan) still finds out about a hung server as soon as a short one would.
         """
         with self._lock:
             tripped = None if self._opened_at is not None else self._tripped
@@ -167,14 +184,18 @@ class Circuit:
         except RuntimeError:
             raise Neo4jUnavailable("the Neo4j store is closed", logged=True) from None
         either: list[Future[Any]] = [future, tripped]
-        wait(either, timeout=deadline, return_when=FIRST_COMPLETED)
+        first = deadline if suspect_after is None else min(suspect_after, deadline)
+        wait(either, timeout=first, return_when=FIRST_COMPLETED)
+        if not (future.done() or tripped.done()) and first < deadline:
+            self._suspect()
+            wait(either, timeout=deadline - first, return_when=FIRST_COMPLETED)
         if future.done():
             try:
                 return future.result()
             except Neo4jUnavailable as exc:
                 self._trip(str(exc))
                 raise self._open_error() from exc
-        if tripped.done():  # another call found Neo4j down meanwhile: this one would fail too
+        if tripped.done():  # Neo4j was found down meanwhile: this call would fail too
             future.cancel()
             raise self._open_error()
         if future.cancel():  # still queued: every worker was busy the whole time
@@ -259,6 +280,7 @@ class Circuit:
             self._opened_at = None
             self._reason = ""
             self._tripped = Future()
+            self._generation += 1
         log.info("Neo4j answers again after %.1f s: closing the circuit", down)
 
     def close(self) -> None:

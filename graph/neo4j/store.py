@@ -4,11 +4,14 @@ One driver per process (the API creates it in its lifespan), reads in read trans
 to readers (``execute_query(..., routing_=READ)``) on the configured database, every value a
 ``$parameter`` of a named constant in graph/neo4j/cypher/queries.py.
 
-Every read has a time limit (``neo4j.Query(timeout=MILCOOP_NEO4J_QUERY_TIMEOUT_SECONDS)``) and
-runs through the store's circuit breaker (graph/neo4j/breaker.py): a request waits at most the
-connect timeout plus the query timeout, and while Neo4j is down every read fails at once with
-"Neo4j is unavailable" until a background probe finds it back. :meth:`Neo4jGraphStore.run_cypher`
-answers ``/v1/cypher`` through the same circuit (graph/neo4j/user_cypher.py).
+Every read has a time limit (``neo4j.Query(timeout=MILCOOP_NEO4J_QUERY_TIMEOUT_SECONDS)``; the
+first run of a query since the store opened or Neo4j came back gets :data:`COLD_QUERY_SECONDS`,
+since Neo4j plans it then) and runs through the store's circuit breaker (graph/neo4j/breaker.py):
+a read waits at most the connect timeout plus its time limit, a read still waiting after the
+connect plus the query timeout has a probe check that Neo4j is not hung, and while Neo4j is down
+every read fails at once with "Neo4j is unavailable" until a background probe finds it back.
+:meth:`Neo4jGraphStore.run_cypher` answers ``/v1/cypher`` through the same circuit
+(graph/neo4j/user_cypher.py).
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ from milcoop.settings import Backend, Settings
 
 #: How long the data version read from the graph is trusted before it is read again.
 VERSION_TTL_SECONDS = 2.0
+
+#: Time limit of a query's first run (per parameter types) since the store opened or Neo4j came
+#: back: it includes Neo4j planning the query, which took 0.3-3.3 s per query on a cold server of
+#: the shared 2-core CI machine, against 10-70 ms for a planned one. Later runs get the query timeout.
+COLD_QUERY_SECONDS = 10.0
 
 
 def _native(value: Any) -> Any:
@@ -91,6 +99,9 @@ class Neo4jGraphStore:
         self._degree_cache: dict[str, tuple[int, int]] = {}
         self._degree_version: str | None = None
         self.circuit = Circuit(self._probe, connect_timeout + query_timeout)
+        # (query, parameter types) that ran once in this circuit generation: Neo4j has planned them.
+        self._planned: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        self._planned_generation = 0
 
     @classmethod
     def connect(cls, settings: Settings) -> Neo4jGraphStore:
@@ -124,16 +135,36 @@ class Neo4jGraphStore:
             session.run(neo4j.Query("RETURN 1", timeout=self.query_timeout)).consume()
 
     def _read(self, query: LiteralString, *, retry: bool = True, **parameters: Any) -> list[neo4j.Record]:
-        deadline = self.connect_timeout + self.query_timeout
+        # Neo4j caches plans by query text and parameter types.
+        key = (str(query), tuple(sorted((name, type(value).__name__) for name, value in parameters.items())))
+        generation = self.circuit.generation
+        with self._lock:
+            if self._planned_generation != generation:
+                self._planned, self._planned_generation = set(), generation
+            planned = key in self._planned
+        limit = self.query_timeout if planned else max(self.query_timeout, COLD_QUERY_SECONDS)
+        deadline = self.connect_timeout + limit
 
         def timed_out() -> QueryTimedOut:
-            return QueryTimedOut(self.query_timeout, f"Neo4j did not answer within {deadline:g} s")
+            return QueryTimedOut(limit, f"Neo4j did not answer within {deadline:g} s")
 
-        return self.circuit.call(lambda: self._read_now(query, retry, parameters), deadline, timed_out)
+        records = self.circuit.call(
+            lambda: self._read_now(query, retry, parameters, limit),
+            deadline,
+            timed_out,
+            suspect_after=self.connect_timeout + self.query_timeout,
+        )
+        if not planned:
+            with self._lock:
+                if self._planned_generation == generation:
+                    self._planned.add(key)
+        return records
 
-    def _read_now(self, query: LiteralString, retry: bool, parameters: dict[str, Any]) -> list[neo4j.Record]:
-        timed = neo4j.Query(query, timeout=self.query_timeout)
-        with translated(self.uri, "answer", time_limit=self.query_timeout):
+    def _read_now(
+        self, query: LiteralString, retry: bool, parameters: dict[str, Any], limit: float
+    ) -> list[neo4j.Record]:
+        timed = neo4j.Query(query, timeout=limit)
+        with translated(self.uri, "answer", time_limit=limit):
             if retry:
                 records, _, _ = self.driver.execute_query(
                     timed, parameters, database_=self.database, routing_=RoutingControl.READ
@@ -157,7 +188,7 @@ class Neo4jGraphStore:
                 self.driver, self.database, self.uri, query, parameters, timeout=timeout, max_rows=max_rows
             )
 
-        return self.circuit.call(work, deadline, timed_out)
+        return self.circuit.call(work, deadline, timed_out, suspect_after=self.connect_timeout + self.query_timeout)
 
     def _degrees(self, iri: str) -> tuple[int, int]:
         """(events from, events to) the actor, cached for the data version."""

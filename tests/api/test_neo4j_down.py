@@ -214,7 +214,9 @@ def test_api_with_neo4j_down_killed_and_hung_fails_fast_and_recovers(tmp_path: P
             assert len(results) == 48 and {status for status, _ in results} == {503}
             timings["slowest of 48 requests on a hung Neo4j"] = round(max(seconds for _, seconds in results), 3)
             assert timings["sparql while 48 requests wait on a hung Neo4j"] < 1.5
-            assert timings["slowest of 48 requests on a hung Neo4j"] < 5.0
+            # Each waits at most its deadline (2 s) or until a probe (at most 2 s more) finds the
+            # hang, plus its turn for a thread: never the server's two-minute read timeout.
+            assert timings["slowest of 48 requests on a hung Neo4j"] < 10.0
             hung = timed(http, "503 once the hang is known", "/v1/treaties")
             assert hung.status_code == 503 and timings["503 once the hang is known"] < 0.5
             assert timed(http, "healthz, hung", "/healthz").json()["status"] == "degraded"

@@ -173,3 +173,17 @@ def test_breaker_threads_are_daemons_and_close_stops_probing(fake: FakeNeo4j) ->
     _wait_for(lambda: not any(t.name == "milcoop-neo4j-prober" and t.is_alive() for t in threading.enumerate()))
     with pytest.raises(Neo4jUnavailable):
         made.call(lambda: 1, 1.0, _timed_out)
+
+
+def test_breaker_probes_early_for_a_call_with_a_long_deadline(circuit: Circuit, fake: FakeNeo4j) -> None:
+    fake.hanging = True
+    stuck = threading.Event()
+    started = time.monotonic()
+    with pytest.raises(Neo4jUnavailable):  # released when the probe fails, long before 10 s
+        circuit.call(lambda: stuck.wait(10), 10.0, _timed_out, suspect_after=0.2)
+    assert time.monotonic() - started < 0.2 + 0.3 + 0.5
+    fake.hanging = False
+    fake.released.set()
+    stuck.set()
+    _wait_for(lambda: circuit.state == "closed", 3.0)
+    assert circuit.generation == 1  # closed again once: a new server may have to plan afresh
