@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from milcoop.api.deps import HolderDep, StoreHolder
 from milcoop.graph.errors import StoreUnavailable
@@ -53,6 +53,22 @@ class CypherRequest(BaseModel):
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="Values of the query's $parameters.", examples=[{"iso": "PRK"}]
     )
+
+    @field_validator("parameters")
+    @classmethod
+    def _integers_fit(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # Bolt carries 64-bit integers: the driver would fail on a larger one while packing the
+        # request, half-way through writing it to a pooled connection.
+        pending: list[Any] = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, dict):
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, int) and not isinstance(item, bool) and not -(2**63) <= item < 2**63:
+                raise ValueError(f"the integer {item} does not fit in 64 bits, as Neo4j's integers must")
+        return value
 
 
 class CypherAnswer(BaseModel):

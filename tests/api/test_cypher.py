@@ -211,6 +211,9 @@ def test_cypher_errors_of_the_query_and_of_the_request(client: TestClient) -> No
     assert client.post("/v1/cypher", json={"parameters": {}}).status_code == 422
     assert client.post("/v1/cypher", json={"query": ""}).status_code == 422
     assert _post(client, "RETURN $missing AS m").status_code == 400
+    too_big = _post(client, "RETURN $n AS n", {"n": [1, {"deep": 2**64}]})
+    assert too_big.status_code == 422 and "64 bits" in too_big.json()["message"]
+    assert _post(client, "RETURN $n AS n", {"n": 2**63 - 1}).json()["rows"] == [[2**63 - 1]]
 
 
 def test_cypher_is_documented_with_its_scope(client: TestClient) -> None:
