@@ -63,8 +63,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     # Neo4j's errors carry a public message ("Neo4j is unavailable"): the detail names the
-    # server's internal address, so it goes to the log (once, unless logged already) and not to
-    # the answer.
+    # server's internal address, so it goes to the log (unless the circuit breaker logged it
+    # when it opened) and not to the answer.
     public = getattr(exc, "public", None)
     if public is not None and not getattr(exc, "logged", False):
         log.warning("store unavailable on %s: %s", request.url.path, exc)
