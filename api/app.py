@@ -36,7 +36,7 @@ parameter at fault; an unknown entity answers 404 with close matches.
 
 #: Routers other modules contribute when present: RDF export and SPARQL (api/routers/export.py
 #: and api/routers/sparql.py, each exposing ``router``).
-OPTIONAL_ROUTERS = ("milcoop.api.routers.export", "milcoop.api.routers.sparql")
+OPTIONAL_ROUTERS = ("milcoop.api.routers.export", "milcoop.api.routers.sparql", "milcoop.api.routers.cypher")
 
 
 def _optional_routers() -> list[APIRouter]:

@@ -1,14 +1,17 @@
-"""Typed dependencies of the routers: the query service and the shared query parameters."""
+"""Typed dependencies of the routers: the query service, the lanes of threads and the shared query
+parameters."""
 
 from __future__ import annotations
 
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, StringConstraints
@@ -23,6 +26,14 @@ from milcoop.settings import Settings
 #: How often the embedded store checks whether a load has switched it to a new store folder.
 RECHECK_SECONDS = 1.0
 
+T = TypeVar("T")
+
+Lane = Literal["sparql", "health", "cypher"]
+
+#: Threads each lane may use at once (see :meth:`StoreHolder.run_in_lane`). SPARQL's are bounded
+#: again by its worker processes; /v1/cypher's keep posted queries from crowding out the rest.
+LANE_THREADS: dict[Lane, int] = {"sparql": 16, "health": 2, "cypher": 4}
+
 
 class StoreHolder:
     """The process's one store (one Neo4j driver, or one open embedded store) and its service.
@@ -31,6 +42,9 @@ class StoreHolder:
     embedded store never loaded), requests answer 503 and every later request tries again. The
     embedded store is reopened when ``milcoop load`` has switched it to a new folder, so a
     running server serves the new data within a second.
+
+    It also holds the lanes of threads (:meth:`run_in_lane`) of the routes that must not wait
+    behind Neo4j.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -40,6 +54,21 @@ class StoreHolder:
         self._checked = 0.0
         self._error = "the store has not been opened"
         self._lock = threading.Lock()
+        self._lanes: dict[Lane, anyio.CapacityLimiter] = {}
+
+    async def run_in_lane(self, lane: Lane, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` on a thread of ``lane`` rather than of the pool plain routes share.
+
+        FastAPI runs every ``def`` route on one shared pool of 40 threads. When Neo4j is slow or
+        hung, each of them may be waiting for it (at most the read's deadline: the connect plus
+        the query timeout). SPARQL (answered by the embedded copy), /healthz and /v1/cypher take
+        their threads from limiters of their own, so none of them waits for a thread behind a
+        Neo4j read of another route.
+        """
+        limiter = self._lanes.get(lane)
+        if limiter is None:  # created on first use, inside the app's event loop
+            limiter = self._lanes[lane] = anyio.CapacityLimiter(LANE_THREADS[lane])
+        return await anyio.to_thread.run_sync(work, *args, limiter=limiter)
 
     def open(self) -> None:
         with self._lock:
@@ -96,7 +125,9 @@ def json_answer(model: BaseModel) -> Response:
     return Response(content=model.model_dump_json(), media_type="application/json")
 
 
-def get_holder(request: Request) -> StoreHolder:
+async def get_holder(request: Request) -> StoreHolder:
+    # async: FastAPI would run a plain function on the shared thread pool, and the routes of
+    # their own lanes (SPARQL, /healthz) would then wait for a thread of it after all.
     holder: StoreHolder = request.app.state.store_holder
     return holder
 

@@ -4,7 +4,8 @@
   each naming the parameter (and close matches for an unknown entity);
 * FastAPI's own validation errors (a limit that is not a number, a missing required parameter)
   -> 422 in the same shape;
-* :class:`graph.errors.StoreUnavailable` -> 503 (the store is down or empty);
+* :class:`graph.errors.StoreUnavailable` -> 503 (the store is down or empty, or a query ran past
+  its time limit), with the error's public message when it has one (Neo4j's: no internal address);
 * any other :class:`graph.errors.StoreError` -> 500: the store failed on a valid request;
 * RDF export and SPARQL: :class:`graph.export.ExportError` -> 406 for an Accept header that admits
   no RDF format, else 422; :class:`milcoop.graph.embedded.sparql_endpoint.SparqlError` -> its ``status`` (400 for
@@ -86,7 +87,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-    return _body(503, ErrorBody(error="unavailable", message=str(exc)))
+    # Neo4j's errors carry a public message ("Neo4j is unavailable"): the detail names the
+    # server's internal address, so it goes to the log (unless the circuit breaker logged it
+    # when it opened) and not to the answer.
+    public = getattr(exc, "public", None)
+    if public is not None and not getattr(exc, "logged", False):
+        log.warning("store unavailable on %s: %s", request.url.path, exc)
+    return _body(503, ErrorBody(error="unavailable", message=public or str(exc)))
 
 
 async def _store_error(request: Request, exc: Exception) -> JSONResponse:

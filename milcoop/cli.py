@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
@@ -45,10 +46,6 @@ PathsArgument = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _facts_named(settings: Settings) -> str:
-    return "the bundled facts" if settings.facts_dir is None else f"the facts in {settings.facts_dir}"
 
 
 def _fact_paths(paths: list[Path] | None, settings: Settings) -> list[Path] | None:
@@ -148,7 +145,7 @@ def _neo4j_data_version(settings: Settings, wait_seconds: float) -> str | None:
 
     from milcoop.graph.errors import StoreUnavailable
     from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
-    from milcoop.graph.neo4j.driver import open_driver
+    from milcoop.graph.neo4j.driver import open_driver, translated
 
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -161,15 +158,23 @@ def _neo4j_data_version(settings: Settings, wait_seconds: float) -> str | None:
             err.print(f"waiting for Neo4j: {exc}", highlight=False)
             time.sleep(2.0)
     try:
-        with driver.session(database=settings.neo4j_database) as session:
+        with translated(settings, "read the data version"), driver.session(database=settings.neo4j_database) as session:
             record = session.run(READ_DATASET, name=DATASET_NAME).single()
     finally:
         driver.close()
     return None if record is None else str(record["version"])
 
 
+def _facts_named(settings: Settings) -> str:
+    """How messages name the facts a first start loads."""
+    return "the bundled facts" if settings.facts_dir is None else f"the curated facts in {settings.facts_dir}"
+
+
 def _load_bundled_if_empty(settings: Settings, neo4j_wait_seconds: float) -> None:
-    """First start: fill an empty store with the bundled facts, saying so."""
+    """First start: fill an empty store with the bundled facts, saying so.
+
+    Raises StoreUnavailable when Neo4j does not answer within ``neo4j_wait_seconds``.
+    """
     from milcoop.graph.embedded.files import EmbeddedStore
     from milcoop.loaders.load import load_compiled
 
@@ -194,23 +199,96 @@ def _load_bundled_if_empty(settings: Settings, neo4j_wait_seconds: float) -> Non
             out.print(EmbeddedStore.replace_contents(settings.data_dir, compiled).describe(), highlight=False)
 
 
+#: The longest wait between two attempts of a first start that waits for Neo4j in the background.
+FIRST_START_RETRY_MAX_SECONDS = 10.0
+
+
+def _first_start(
+    settings: Settings, neo4j_wait_seconds: float, stop: threading.Event | None = None
+) -> threading.Thread | None:
+    """The first-start check of ``serve``, which never keeps the API from starting.
+
+    With the embedded store, or Neo4j answering within ``neo4j_wait_seconds``, the check runs now
+    (an empty store gets the bundled facts before the API serves). With Neo4j down, it says so
+    and returns the daemon thread that runs the check as soon as Neo4j answers (trying again
+    every few seconds, at most :data:`FIRST_START_RETRY_MAX_SECONDS` apart, until ``stop`` is
+    set); the API serves meanwhile: SPARQL and /healthz answer from the embedded copy, the rest
+    answers 503.
+    """
+    from milcoop.graph.errors import StoreUnavailable
+
+    try:
+        _load_bundled_if_empty(settings, neo4j_wait_seconds)
+        return None
+    except StoreUnavailable as exc:
+        if settings.backend != "neo4j":
+            raise
+        err.print(
+            f"Neo4j does not answer ({exc}). Serving without it: SPARQL and /healthz answer from the embedded copy, "
+            "the other endpoints answer 503 until Neo4j is back. The first-start check (loading "
+            f"{_facts_named(settings)} into an empty Neo4j) runs when Neo4j comes up.",
+            highlight=False,
+        )
+
+    stopping = stop or threading.Event()
+
+    def when_neo4j_answers() -> None:
+        delay = 1.0
+        while not stopping.wait(delay):
+            try:
+                _load_bundled_if_empty(settings, 0)
+            except StoreUnavailable:
+                delay = min(delay * 2, FIRST_START_RETRY_MAX_SECONDS)
+                continue
+            except CurationError as exc:
+                _report_problems(exc)
+            except StoreError as exc:
+                err.print(f"[red]first-start load failed[/red]: {exc}", highlight=False)
+            else:
+                out.print("Neo4j answers: the first-start check is done.")
+            return
+
+    thread = threading.Thread(target=when_neo4j_answers, name="milcoop-first-start", daemon=True)
+    thread.start()
+    return thread
+
+
+def _log_to_terminal() -> None:
+    """milcoop's own log lines (Neo4j down or back, the reason a request failed) on standard error,
+    next to uvicorn's."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    logger = logging.getLogger("milcoop")
+    if not logger.handlers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: MILCOOP_HOST or 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: MILCOOP_PORT or 8000).")] = None,
     neo4j_wait: Annotated[
-        float, typer.Option(help="Seconds to wait for Neo4j to come up before giving up.")
-    ] = 60.0,
+        float,
+        typer.Option(
+            help="Seconds to wait for Neo4j before serving without it (the first-start check then runs when "
+            "Neo4j comes up)."
+        ),
+    ] = 0.0,
 ) -> None:
     """Serve the HTTP API (docs at /docs). On first start with an empty store, the bundled facts
-    are loaded first."""
+    are loaded first; with Neo4j down, the API serves at once and the load runs when Neo4j comes up."""
     import uvicorn
 
     from milcoop.api.app import create_app
 
     settings = get_settings()
+    _log_to_terminal()
     try:
-        _load_bundled_if_empty(settings, neo4j_wait)
+        _first_start(settings, neo4j_wait)
     except CurationError as exc:
         _report_problems(exc)
         raise typer.Exit(1) from None

@@ -70,6 +70,29 @@ class Settings(BaseSettings):
         "with 503 at once (MILCOOP_SPARQL_QUEUE). Default: twice the workers.",
     )
     load_batch_size: int = Field(default=5_000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
+    neo4j_connect_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds to open a connection to Neo4j (TCP and Bolt handshake) or to get one from the pool; "
+        "a failed read is retried once, for half of it (MILCOOP_NEO4J_CONNECT_TIMEOUT_SECONDS).",
+    )
+    neo4j_query_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Time limit of one of the API's own queries to Neo4j; the API gives up on an answer after this "
+        "plus the connect timeout and answers 503 (MILCOOP_NEO4J_QUERY_TIMEOUT_SECONDS).",
+    )
+    cypher_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Time limit of one query posted to /v1/cypher (MILCOOP_CYPHER_TIMEOUT_SECONDS).",
+    )
+    cypher_max_rows: int = Field(
+        default=1_000,
+        ge=1,
+        description="Most rows one /v1/cypher answer holds; a longer answer is cut and says so "
+        "(MILCOOP_CYPHER_MAX_ROWS).",
+    )
 
     auth: AuthMode = Field(
         default="off",

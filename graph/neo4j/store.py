@@ -3,6 +3,15 @@
 One driver per process (the API creates it in its lifespan), reads in read transactions routed
 to readers (``execute_query(..., routing_=READ)``) on the configured database, every value a
 ``$parameter`` of a named constant in graph/neo4j/cypher/queries.py.
+
+Every read has a time limit (``neo4j.Query(timeout=MILCOOP_NEO4J_QUERY_TIMEOUT_SECONDS)``; the
+first run of a query since the store opened or Neo4j came back gets :data:`COLD_QUERY_SECONDS`,
+since Neo4j plans it then) and runs through the store's circuit breaker (graph/neo4j/breaker.py):
+a read waits at most the connect timeout plus its time limit, a read still waiting after the
+connect plus the query timeout has a probe check that Neo4j is not hung, and while Neo4j is down
+every read fails at once with "Neo4j is unavailable" until a background probe finds it back.
+:meth:`Neo4jGraphStore.run_cypher` answers ``/v1/cypher`` through the same circuit
+(graph/neo4j/user_cypher.py).
 """
 
 from __future__ import annotations
@@ -18,9 +27,11 @@ import neo4j.exceptions
 from neo4j import Driver, RoutingControl
 
 from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.neo4j.breaker import Circuit
 from milcoop.graph.neo4j.cypher import queries as cq
 from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
-from milcoop.graph.neo4j.driver import create_driver, translated
+from milcoop.graph.neo4j.driver import QueryTimedOut, create_driver, translated
+from milcoop.graph.neo4j.user_cypher import CypherResult, run_cypher
 from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus
 from milcoop.ontology.kinds import (
     COUNTED_LABELS,
@@ -36,6 +47,11 @@ from milcoop.settings import Backend, Settings
 
 #: How long the data version read from the graph is trusted before it is read again.
 VERSION_TTL_SECONDS = 2.0
+
+#: Time limit of a query's first run (per parameter types) since the store opened or Neo4j came
+#: back: it includes Neo4j planning the query, which took 0.3-3.3 s per query on a cold server of
+#: the shared 2-core CI machine, against 10-70 ms for a planned one. Later runs get the query timeout.
+COLD_QUERY_SECONDS = 10.0
 
 
 def _native(value: Any) -> Any:
@@ -64,36 +80,115 @@ class Neo4jGraphStore:
 
     backend: Backend = "neo4j"
 
-    def __init__(self, driver: Driver, database: str, uri: str = "") -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        uri: str = "",
+        *,
+        connect_timeout: float = 1.0,
+        query_timeout: float = 1.0,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.uri = uri
+        self.connect_timeout = connect_timeout
+        self.query_timeout = query_timeout
         self._version: tuple[float, str] | None = None
         self._lock = threading.Lock()
         self._degree_cache: dict[str, tuple[int, int]] = {}
         self._degree_version: str | None = None
+        self.circuit = Circuit(self._probe, connect_timeout + query_timeout)
+        # (query, parameter types) that ran once in this circuit generation: Neo4j has planned them.
+        self._planned: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        self._planned_generation = 0
 
     @classmethod
     def connect(cls, settings: Settings) -> Neo4jGraphStore:
         """A store over the configured Neo4j. The driver connects lazily: a server that is down
         now makes requests answer 503 until it is back, instead of stopping the API."""
-        return cls(create_driver(settings), settings.neo4j_database, settings.neo4j_uri.strip())
+        return cls(
+            create_driver(settings),
+            settings.neo4j_database,
+            settings.neo4j_uri.strip(),
+            connect_timeout=settings.neo4j_connect_timeout_seconds,
+            query_timeout=settings.neo4j_query_timeout_seconds,
+        )
 
     def close(self) -> None:
+        self.circuit.close()
         self.driver.close()
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why Neo4j is taken to be down (the circuit is open), or None; for logs and health."""
+        return self.circuit.reason
 
     # -- running queries ------------------------------------------------------------------------
 
+    def _probe(self) -> None:
+        """One ``RETURN 1`` on the configured database, for the circuit: raises unless it answers."""
+        with (
+            translated(self.uri, "probe", time_limit=self.query_timeout),
+            self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session,
+        ):
+            session.run(neo4j.Query("RETURN 1", timeout=self.query_timeout)).consume()
+
     def _read(self, query: LiteralString, *, retry: bool = True, **parameters: Any) -> list[neo4j.Record]:
-        with translated(self.uri, "answer"):
+        # Neo4j caches plans by query text and parameter types.
+        key = (str(query), tuple(sorted((name, type(value).__name__) for name, value in parameters.items())))
+        generation = self.circuit.generation
+        with self._lock:
+            if self._planned_generation != generation:
+                self._planned, self._planned_generation = set(), generation
+            planned = key in self._planned
+        limit = self.query_timeout if planned else max(self.query_timeout, COLD_QUERY_SECONDS)
+        deadline = self.connect_timeout + limit
+
+        def timed_out() -> QueryTimedOut:
+            return QueryTimedOut(limit, f"Neo4j did not answer within {deadline:g} s")
+
+        records = self.circuit.call(
+            lambda: self._read_now(query, retry, parameters, limit),
+            deadline,
+            timed_out,
+            suspect_after=self.connect_timeout + self.query_timeout,
+        )
+        if not planned:
+            with self._lock:
+                if self._planned_generation == generation:
+                    self._planned.add(key)
+        return records
+
+    def _read_now(
+        self, query: LiteralString, retry: bool, parameters: dict[str, Any], limit: float
+    ) -> list[neo4j.Record]:
+        timed = neo4j.Query(query, timeout=limit)
+        with translated(self.uri, "answer", time_limit=limit):
             if retry:
                 records, _, _ = self.driver.execute_query(
-                    query, parameters, database_=self.database, routing_=RoutingControl.READ
+                    timed, parameters, database_=self.database, routing_=RoutingControl.READ
                 )
                 return records
             # One attempt, no retries: the health check must answer at once when Neo4j is down.
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                return list(session.run(query, parameters))
+                return list(session.run(timed, parameters))
+
+    def run_cypher(self, query: str, parameters: dict[str, Any], *, timeout: float, max_rows: int) -> CypherResult:
+        """A query posted to /v1/cypher, checked from its plan and run read-only (see
+        graph/neo4j/user_cypher.py), through the circuit: at most ``timeout`` plus the connect
+        timeout, and at once 503 while Neo4j is down."""
+        deadline = timeout + self.connect_timeout
+
+        def timed_out() -> QueryTimedOut:
+            return QueryTimedOut(timeout, f"no answer from Neo4j within {deadline:g} s")
+
+        def work() -> CypherResult:
+            return run_cypher(
+                self.driver, self.database, self.uri, query, parameters, timeout=timeout, max_rows=max_rows
+            )
+
+        return self.circuit.call(work, deadline, timed_out, suspect_after=self.connect_timeout + self.query_timeout)
 
     def _degrees(self, iri: str) -> tuple[int, int]:
         """(events from, events to) the actor, cached for the data version."""

@@ -45,6 +45,8 @@ from typing import IO, Self
 import neo4j
 import neo4j.exceptions
 
+from milcoop.graph.neo4j.procedures import SERVER_ALLOWLIST, SERVER_UNRESTRICTED
+
 __all__ = [
     "JVM_FLAGS",
     "DevNeo4j",
@@ -407,6 +409,12 @@ class DevNeo4j:
             str(self.home),
             "--pagecache",
             self.pagecache,
+            # The procedure allow-list milcoop defines once (graph/neo4j/procedures.py): no
+            # plugin procedure or function outside it is loaded, none may leave the sandbox.
+            "--procedures-allowlist",
+            SERVER_ALLOWLIST,
+            "--procedures-unrestricted",
+            SERVER_UNRESTRICTED,
         ]
 
     def start(self, timeout: float = 180.0) -> None:

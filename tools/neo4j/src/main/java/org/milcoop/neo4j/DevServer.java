@@ -2,6 +2,8 @@ package org.milcoop.neo4j;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
@@ -21,7 +23,8 @@ import org.neo4j.io.ByteUnit;
  * driver in particular) then talk Bolt to it exactly as they would to a packaged server, with the
  * same storage engine, transaction log and recovery code.
  *
- * <p>Usage: {@code DevServer --port N --home DIR [--pagecache 256m]}
+ * <p>Usage: {@code DevServer --port N --home DIR [--pagecache 256m] [--procedures-allowlist LIST]
+ * [--procedures-unrestricted LIST]}
  *
  * <p>Authentication is disabled: this is for a loopback-only development or CI server, and it lets
  * any credentials through so tests need no secret.
@@ -37,12 +40,18 @@ public final class DevServer {
         int port = -1;
         Path home = null;
         String pagecache = "256m";
+        // Null: Neo4j's defaults. The launcher (tools/neo4j/neo4j_dev.py) always passes the
+        // lists milcoop defines once, in graph/neo4j/procedures.py.
+        List<String> allowlist = null;
+        List<String> unrestricted = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--port" -> port = parsePort(value(args, ++i, arg));
                 case "--home" -> home = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--pagecache" -> pagecache = value(args, ++i, arg);
+                case "--procedures-allowlist" -> allowlist = names(value(args, ++i, arg));
+                case "--procedures-unrestricted" -> unrestricted = names(value(args, ++i, arg));
                 case "-h", "--help" -> {
                     System.out.println(usage());
                     return;
@@ -66,11 +75,31 @@ public final class DevServer {
 
         DatabaseManagementService dbms;
         try {
-            dbms = new DatabaseManagementServiceBuilder(home)
+            DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home);
+            if (allowlist != null) {
+                // Only these procedures and user-defined functions are loaded at all: a plugin
+                // such as APOC cannot then offer apoc.load.* (files, URLs) to any query.
+                builder.setConfig(GraphDatabaseSettings.procedure_allowlist, allowlist);
+            }
+            if (unrestricted != null) {
+                // Procedures allowed to bypass the security sandbox: none, so none can reach
+                // the file system or the network through Neo4j's internals.
+                builder.setConfig(GraphDatabaseSettings.procedure_unrestricted, unrestricted);
+            }
+            dbms = builder
                     // Bolt on loopback only: auth is off, so it must never face a network.
                     .setConfig(BoltConnector.enabled, true)
                     .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                     .setConfig(GraphDatabaseSettings.auth_enabled, false)
+                    // LOAD CSV may not read the server's files (file:/// URLs): /v1/cypher refuses
+                    // LOAD CSV from the plan already, and the server need not offer it either.
+                    .setConfig(GraphDatabaseSettings.allow_file_urls, false)
+                    // Time limits (milcoop's queries have about a second, /v1/cypher's a few) are
+                    // checked every 2 s by default, so a runaway query would burn up to 2 s more
+                    // of a small CI machine after its limit; check ten times a second instead.
+                    .setConfig(
+                            GraphDatabaseSettings.transaction_monitor_check_interval,
+                            Duration.ofMillis(100))
                     // The embedded builder has no web server module anyway; say so explicitly
                     // so nothing tries to bind 7474/7473 next to another developer's instance.
                     .setConfig(HttpConnector.enabled, false)
@@ -139,6 +168,11 @@ public final class DevServer {
         return args[i];
     }
 
+    /** A comma-separated list of procedure names or globs; an empty string is the empty list. */
+    private static List<String> names(String text) {
+        return Arrays.stream(text.split(",")).map(String::strip).filter(name -> !name.isEmpty()).toList();
+    }
+
     private static int parsePort(String text) {
         try {
             int port = Integer.parseInt(text);
@@ -153,7 +187,8 @@ public final class DevServer {
     }
 
     private static String usage() {
-        return "usage: DevServer --port N --home DIR [--pagecache 256m]";
+        return "usage: DevServer --port N --home DIR [--pagecache 256m] [--procedures-allowlist a,b.*]"
+                + " [--procedures-unrestricted a,b]";
     }
 
     private static void fail(String message) {
