@@ -23,16 +23,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
+from milcoop.api.access.deps import RequireCypher
 from milcoop.api.deps import HolderDep, StoreHolder
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.models import ErrorBody
 
-router = APIRouter(prefix="/v1", tags=["cypher"])
-
-#: The API-key scope this route requires. API keys and scopes are being added in
-#: api/security.py; until they are wired, the route is open on the local default like the rest.
-#: Wiring it is one dependency on this router, e.g. ``dependencies=[Depends(require_scope(REQUIRED_SCOPE))]``.
+#: The API-key scope this route requires (checked for every route by api/access from one table;
+#: stated here too, and the app refuses to build if the two disagree). Open on the local default.
 REQUIRED_SCOPE = "cypher"
+
+router = APIRouter(prefix="/v1", tags=["cypher"], dependencies=[RequireCypher])
 
 #: Longest query text accepted, in characters.
 MAX_QUERY_CHARS = 20_000

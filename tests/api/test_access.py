@@ -191,7 +191,7 @@ def test_openapi_describes_both_ways_of_sending_a_key_when_keys_are_on(settings:
 
 
 def test_the_table_gives_every_route_its_scope(settings: Settings) -> None:
-    expected = {"/v1/export": "export", "/v1/sparql": "sparql", "/healthz": None}
+    expected = {"/v1/export": "export", "/v1/sparql": "sparql", "/v1/cypher": "cypher", "/healthz": None}
     app = create_app(settings)
     paths = {path for path, _ in effective_routes(app.routes)}
     assert {"/v1/export", "/v1/sparql", "/v1/flows", "/healthz", "/docs", "/openapi.json"} <= paths
