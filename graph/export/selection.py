@@ -1,10 +1,15 @@
-"""Which subjects an export holds: everything, or a filter's selection of events and their context."""
+"""Which subjects an export holds: everything, or a filter's selection of events and their context.
+
+:class:`ExportFilter` is what an export request asks for. Whether an event passes it is decided
+by the one event filter (:func:`milcoop.graph.event_filter.matches`, the rule the embedded store's
+event index uses too): the selection reads each event's kind, span, actors and claim gradings
+from its subject block into an :class:`~milcoop.graph.event_filter.EventFacts` and asks it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -12,8 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from milcoop.graph.rdf_source import RDF_TYPE, RdfSource, SubjectBlock
-from milcoop.ontology.kinds import EVENT_KINDS
+from milcoop.graph.event_filter import ClaimFacts, EventFacts, claim_matches, matches
+from milcoop.graph.rdf_source import RdfSource, SubjectBlock
+from milcoop.graph.store import EventFilter
+from milcoop.ontology.grading import parse_grading
+from milcoop.ontology.kinds import EVENT_KIND_LABELS, EVENT_KINDS, FROM_TYPES, TARGET_TYPES, TO_TYPES, time_key
 from milcoop.ontology.namespace import MC
 from milcoop.ontology.vocabulary import vocabulary
 
@@ -22,19 +30,6 @@ if TYPE_CHECKING:
 
 #: Subjects looked up per round trip by a filtered export.
 LOOKUP_BATCH = 500
-
-_GRADING = re.compile(r"^([A-F])([1-6])$")
-_INVOLVEMENT_TYPES = (
-    "REQUESTER",
-    "SENDING_STATE",
-    "STATED_BY",
-    "SUPPLIER",
-    "USED_BY",
-    "HOST_STATE",
-    "RECIPIENT",
-    "REQUESTED_FROM",
-    "TARGET_STATE",
-)
 
 
 @dataclass(frozen=True)
@@ -78,6 +73,24 @@ class ExportFilter:
     @property
     def filters_claims(self) -> bool:
         return bool(self.min_grading or self.statuses)
+
+    def event_filter(self) -> EventFilter:
+        """The same filter as the one event filter takes it (raises ValueError for a bad grading)."""
+        grading = None
+        if self.min_grading:
+            grading = parse_grading(self.min_grading)
+            if grading is None:
+                raise ValueError(f"min_grading {self.min_grading!r} is not an Admiralty grading such as B2")
+        return EventFilter(
+            labels=frozenset(EVENT_KIND_LABELS[kind] for kind in self.kinds),
+            since=self.since,
+            until=self.until,
+            include_undated=self.include_undated,
+            max_reliability=grading[0] if grading else None,
+            max_credibility=grading[1] if grading else None,
+            involving=frozenset(self.actors),
+            statuses=frozenset(self.statuses),
+        )
 
     def describe(self) -> str:
         """The filter in words, for the export's description."""
@@ -148,6 +161,25 @@ def _date(literal: Any) -> dt.date | None:
     return None
 
 
+def _first_text(block: SubjectBlock, predicate: ox.NamedNode) -> str | None:
+    found = [o.value for o in block.objects(predicate) if isinstance(o, ox.Literal)]
+    return found[0] if found else None
+
+
+def _side(block: SubjectBlock, relationships: dict[ox.NamedNode, str]) -> tuple[tuple[str, str], ...]:
+    """(relationship type, actor IRI) for each of the block's links through ``relationships``."""
+    return tuple(
+        (relationships[q.predicate], q.object.value)
+        for q in block.quads
+        if q.predicate in relationships and isinstance(q.object, ox.NamedNode)
+    )
+
+
+def _relationship_iris(types: Iterable[str]) -> dict[ox.NamedNode, str]:
+    vocab = vocabulary()
+    return {ox.NamedNode(str(vocab.relationship_for_type(t).iri)): t for t in types}
+
+
 class _Selection:
     """A filtered export's subjects, streamed: matching events first, then what they reference.
 
@@ -159,12 +191,15 @@ class _Selection:
         vocab = vocabulary()
         self.source = source
         self.flt = flt
-        self.kind_classes = {ox.NamedNode(str(EVENT_KINDS[k][0])) for k in flt.kinds}
-        self.event_classes = {ox.NamedNode(str(cls)) for cls, _, _ in EVENT_KINDS.values()}
-        self.actors = {ox.NamedNode(a) for a in flt.actors}
-        self.involvement = {ox.NamedNode(str(vocab.relationship_for_type(t).iri)) for t in _INVOLVEMENT_TYPES}
-        self.statuses = {ox.NamedNode(str(vocab.enum_properties[MC.status].codes[s])) for s in flt.statuses}
-        self.grading = _GRADING.match(flt.min_grading) if flt.min_grading else None
+        self.rule = flt.event_filter()
+        self.labels = {ox.NamedNode(str(cls)): vocab.labels[cls] for cls, _, _ in EVENT_KINDS.values()}
+        # The two sides as the event index reads them: the flow's from-side, and its to-side
+        # with a weapons use's target (every actor that "takes part", together).
+        self.from_side = _relationship_iris(FROM_TYPES)
+        self.to_side = _relationship_iris((*TO_TYPES, *TARGET_TYPES))
+        self.status_codes = {
+            ox.NamedNode(str(iri)): code for code, iri in vocab.enum_properties[MC.status].codes.items()
+        }
         self.asserts = ox.NamedNode(str(MC.asserts))
         self.claimed_quantity = ox.NamedNode(str(MC.claimedQuantity))
         self.breaching_event = ox.NamedNode(str(MC.breachingEvent))
@@ -183,50 +218,43 @@ class _Selection:
         self.seen: set[str] = set()
         self.pending: list[ox.NamedNode] = []
 
-    # -- tests on one block ----------------------------------------------------------------------
+    # -- what the event filter reads from a block ------------------------------------------------
 
-    def is_event(self, block: SubjectBlock) -> bool:
-        return any(q.predicate == RDF_TYPE and q.object in self.event_classes for q in block.quads)
+    def label_of(self, block: SubjectBlock) -> str | None:
+        """The event kind's node label, or None when the block is not an event."""
+        return next((self.labels[o] for o in block.types if o in self.labels), None)
 
-    def event_matches(self, block: SubjectBlock) -> bool:
-        """Kind, actors and window (the claim filters need the claims, see :meth:`claim_passes`)."""
-        if self.kind_classes and not any(
-            q.predicate == RDF_TYPE and q.object in self.kind_classes for q in block.quads
-        ):
-            return False
-        if self.actors:
-            involved = {q.object for q in block.quads if q.predicate in self.involvement}
-            if not self.actors <= involved:
-                return False
-        starts = block.objects(self.span_start)
-        if not starts:
-            # Undated (the sources give no time): as in the API, kept unless excluded.
-            return self.flt.include_undated
-        if self.flt.since or self.flt.until:
-            start = _date(starts[0])
-            ends = block.objects(self.span_end)
-            end = _date(ends[0]) if ends else None
-            if self.flt.until and start is not None and start > self.flt.until:
-                return False
-            if self.flt.since and end is not None and end < self.flt.since:
-                return False
-        return True
+    def claim_facts(self, claim: SubjectBlock) -> ClaimFacts:
+        statuses = [self.status_codes.get(o, "") for o in claim.objects(self.status)]
+        reliability = _first_text(claim, self.reliability)
+        credibility = _first_text(claim, self.credibility)
+        # A claim lacking a grading (the shapes forbid it) counts as F6, as in the event index.
+        return (
+            statuses[0] if statuses else "",
+            reliability if reliability is not None else "F",
+            int(credibility) if credibility is not None and credibility.isdigit() else 6,
+        )
+
+    def event_facts(self, block: SubjectBlock, claims: Sequence[SubjectBlock] = ()) -> EventFacts:
+        starts, ends = block.objects(self.span_start), block.objects(self.span_end)
+        start = _date(starts[0]) if starts else None
+        return EventFacts(
+            iri=block.subject.value,
+            key=time_key(start, block.subject.value),
+            label=self.label_of(block) or "",
+            start=start,
+            end=_date(ends[0]) if ends else None,
+            sources=_side(block, self.from_side),
+            to=_side(block, self.to_side),
+            claims=tuple(self.claim_facts(c) for c in claims),
+        )
 
     def claim_passes(self, claim: SubjectBlock) -> bool:
-        if self.statuses and not any(q.predicate == self.status and q.object in self.statuses for q in claim.quads):
-            return False
-        if self.grading:
-            letters = [o.value for o in claim.objects(self.reliability) if isinstance(o, ox.Literal)]
-            numbers = [o.value for o in claim.objects(self.credibility) if isinstance(o, ox.Literal)]
-            if not letters or not numbers:
-                return False
-            try:
-                credibility = int(numbers[0])
-            except ValueError:
-                return False
-            if letters[0] > self.grading.group(1) or credibility > int(self.grading.group(2)):
-                return False
-        return True
+        return claim_matches(self.claim_facts(claim), self.rule)
+
+    def is_selected(self, block: SubjectBlock, claims: Sequence[SubjectBlock]) -> bool:
+        """Whether ``block`` is an event that the filter keeps, given every claim asserting it."""
+        return self.label_of(block) is not None and matches(self.event_facts(block, claims), self.rule)
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -275,15 +303,17 @@ class _Selection:
 
     def run(self) -> Iterator[SubjectBlock]:
         for batch in _chunked(self.source.event_blocks(), LOOKUP_BATCH):
-            candidates = [b for b in batch if self.event_matches(b)]
+            # The claim conditions need the claims: they are looked up only for the events that
+            # pass the rest of the filter.
+            candidates = [b for b in batch if matches(self.event_facts(b), self.rule, check_claims=False)]
             claims = self.claims_of([b.subject for b in candidates])  # type: ignore[misc]
             matched = []
             for event in candidates:
-                passing = [c for c in claims.get(event.subject.value, []) if self.claim_passes(c[0])]
-                if self.flt.filters_claims and not passing:
+                found = claims.get(event.subject.value, [])
+                if not matches(self.event_facts(event, [c for c, _ in found]), self.rule):
                     continue
                 matched.append(event.subject)
-                yield from self.emit(event, passing)
+                yield from self.emit(event, [c for c in found if self.claim_passes(c[0])])
             yield from self._breaches(matched)  # type: ignore[arg-type]
         while self.pending:
             batch_iris, self.pending = self.pending[:LOOKUP_BATCH], self.pending[LOOKUP_BATCH:]
@@ -291,16 +321,11 @@ class _Selection:
             claims = self.claims_of([b.subject for b in blocks])  # type: ignore[misc]
             for block in blocks:
                 found = claims.get(block.subject.value, [])
-                if self.is_event(block) and self._is_selected_event(block, found):
+                if self.is_selected(block, [c for c, _ in found]):
                     continue  # a matching event, exported above with its passing claims
                 # A referenced resource goes out whole, with all its claims: it is context for
                 # the selection, not part of what the claim filters choose.
                 yield from self.emit(block, found)
-
-    def _is_selected_event(self, block: SubjectBlock, claims: list[tuple[SubjectBlock, list[SubjectBlock]]]) -> bool:
-        if not self.event_matches(block):
-            return False
-        return not self.flt.filters_claims or any(self.claim_passes(c) for c, _ in claims)
 
     def _breaches(self, events: list[ox.NamedNode]) -> Iterator[SubjectBlock]:
         if not events:
@@ -310,7 +335,7 @@ class _Selection:
         claims = self.claims_of([b.subject for b in breaches])  # type: ignore[misc]
         for breach in breaches:
             passing = [c for c in claims.get(breach.subject.value, []) if self.claim_passes(c[0])]
-            if self.flt.filters_claims and not passing:
+            if self.rule.filters_claims and not passing:
                 continue
             yield from self.emit(breach, passing)
 
@@ -326,4 +351,3 @@ def select_blocks(source: RdfSource, flt: ExportFilter | None = None) -> Iterato
     if flt is None or flt.is_empty:
         return source.blocks()
     return _Selection(source, flt).run()
-
