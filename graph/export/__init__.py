@@ -7,7 +7,8 @@ subjects (a few thousand triples) at a time, whatever the size of the graph. The
 * :mod:`.context`: the prefixes and the JSON-LD ``@context`` (``ontology/context.jsonld``);
 * :mod:`.selection`: :class:`ExportFilter` and the subjects a filtered export holds;
 * :mod:`.description`: the VoID/DCAT triples that end every export;
-* :mod:`.writers`: the six serializers and :func:`serialize_blocks`;
+* :mod:`.writers`: the six serializers and :func:`serialize_blocks` (with :mod:`.pipe`, which
+  turns a pyoxigraph ``serialize`` call into an iterator of chunks);
 * :mod:`.snapshots`: whole exports of an immutable store folder, kept and replayed.
 
 Named graphs (TriG, N-Quads): a claim and the quantity it states go in the graph of the source
@@ -25,7 +26,7 @@ a function of the data version and the load day only, so two exports of the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pyoxigraph as ox
 
@@ -50,17 +51,7 @@ from milcoop.graph.export.description import (
 from milcoop.graph.export.formats import FORMATS, ExportError, RdfFormat, format_for, format_named, negotiate
 from milcoop.graph.export.selection import LOOKUP_BATCH, ExportFilter, select_blocks
 from milcoop.graph.export.snapshots import Snapshots
-from milcoop.graph.export.writers import (
-    _WRITERS,
-    CHUNK_TRIPLES,
-    ExportStats,
-    _body,
-    _counted,
-    _tail,
-    blocks_of,
-    graph_of,
-    serialize_blocks,
-)
+from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, graph_of, serialize_blocks
 from milcoop.graph.rdf_source import RdfSource
 
 __all__ = [
@@ -116,28 +107,10 @@ def export(
     def description(s: ExportStats) -> list[ox.Triple]:
         return description_triples(source.data_version, source.issued, s.triples, flt)
 
+    def from_store() -> Iterator[bytes]:
+        return serialize_blocks(select_blocks(source, flt), fmt, stats, description)
+
     whole = flt is None or flt.is_empty
     if not (snapshots and whole and source.snapshot_key and source.snapshot_root):
-        return serialize_blocks(select_blocks(source, flt), fmt, stats, description)
-    kept = Snapshots(source.snapshot_root, source.snapshot_key)
-    return _from_snapshots(kept, source, fmt, stats, description)
-
-
-def _from_snapshots(
-    kept: Snapshots,
-    source: RdfSource,
-    fmt: RdfFormat,
-    stats: ExportStats,
-    description: Callable[[ExportStats], list[ox.Triple]],
-) -> Iterator[bytes]:
-    writer = _WRITERS[fmt.name]()
-    found = kept.find(fmt)
-    if found is not None:
-        body, recorded = found
-        stats.triples, stats.subjects, stats.origin = recorded.triples, recorded.subjects, recorded.origin
-        writer.has_data = recorded.subjects > 0
-        yield from _counted(kept.replay(body), stats)
-    else:
-        yield from _counted(kept.record(fmt, _body(source.blocks(), writer, stats), stats), stats)
-    yield from _counted(_tail(writer, stats, description(stats)), stats)
-    stats.done = True
+        return from_store()
+    return Snapshots(source.snapshot_root, source.snapshot_key).export(fmt, stats, from_store)

@@ -1,8 +1,11 @@
 """The six serializers, and :func:`serialize_blocks`, which streams subject blocks in one of them.
 
-N-Triples, N-Quads, Turtle, TriG and RDF/XML chunks are written by pyoxigraph's serializers (Rust),
-one call per chunk, with the prefix declarations written once at the top; JSON-LD is written node
-by node here, compacted with the published ``@context`` (``ontology/context.jsonld``).
+N-Triples, N-Quads, Turtle, TriG and RDF/XML are written by pyoxigraph (Rust), one ``serialize``
+call per document over a generator of all its triples: pyoxigraph writes the prefixes (or the
+RDF/XML root) once and the document as it reads, so nothing here splices its output. JSON-LD is
+written node by node here, compacted with the published ``@context`` (``ontology/context.jsonld``).
+Either way the writer runs behind a :mod:`~milcoop.graph.export.pipe`, which hands its bytes out
+every :data:`CHUNK_TRIPLES` triples.
 
 Named graphs (TriG, N-Quads): a claim and the quantity it states go in the graph of the source
 document the analyst read, ``https://w3id.org/milcoop/graph/{source id}``; everything else is in
@@ -14,18 +17,18 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 from rdflib import RDF, XSD
-from rdflib.namespace import VOID
 
 from milcoop.graph.export.context import TURTLE_PREFIXES, VOCABULARY_PREFIXES, compact, local_name, published_context
 from milcoop.graph.export.formats import RdfFormat
-from milcoop.graph.rdf_source import RDF_TYPE, SubjectBlock
-from milcoop.ontology.namespace import DATASET_IRI, GRAPH
+from milcoop.graph.export.pipe import Pipe, pulled
+from milcoop.graph.rdf_source import SubjectBlock
+from milcoop.ontology.namespace import GRAPH
 
 _DEFAULT = ox.DefaultGraph()
 _XSD_STRING = str(XSD.string)
@@ -33,7 +36,7 @@ _XSD_INTEGER = str(XSD.integer)
 _XSD_BOOLEAN = str(XSD.boolean)
 _RDF_TYPE = str(RDF.type)
 
-#: Subjects' triples per serializer call: large enough to amortise the call, small enough that a
+#: Triples per chunk handed out: large enough to amortise the hand-over, small enough that a
 #: client sees its first bytes at once and memory stays flat.
 CHUNK_TRIPLES = 4_096
 
@@ -66,122 +69,73 @@ def graph_of(block: SubjectBlock) -> ox.NamedNode | ox.DefaultGraph:
     return ox.NamedNode(f"{GRAPH}{local_name(block.source.value)}")
 
 
-def _regraphed(blocks: Sequence[SubjectBlock]) -> list[ox.Quad]:
-    quads: list[ox.Quad] = []
+# ------------------------------------------------------------------------------------------------
+# pyoxigraph's serializers: one call per document
+# ------------------------------------------------------------------------------------------------
+
+
+def _quads(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Quad]:
+    for block in blocks:
+        yield from block.quads
+
+
+def _regraphed(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Quad]:
     for block in blocks:
         graph = graph_of(block)
         if isinstance(graph, ox.DefaultGraph):
-            quads += block.quads
+            yield from block.quads
         else:
-            quads += [ox.Quad(q.subject, q.predicate, q.object, graph) for q in block.quads]
-    return quads
+            for q in block.quads:
+                yield ox.Quad(q.subject, q.predicate, q.object, graph)
 
 
-def _serialize(items: Sequence[ox.Triple] | Sequence[ox.Quad], fmt: ox.RdfFormat, **options: Any) -> bytes:
-    data = ox.serialize(items, format=fmt, **options)
-    assert data is not None  # no output given: pyoxigraph returns the bytes
-    return data
+def _triples(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Triple]:
+    for block in blocks:
+        for q in block.quads:
+            yield q.triple
 
 
-def _strip_prefixes(data: bytes) -> bytes:
-    # pyoxigraph starts every Turtle/TriG output with the prefix declarations; they are written
-    # once, in the header.
-    while data.startswith(b"@prefix "):
-        data = data[data.index(b"\n") + 1 :]
-    return data
+def _serialize(
+    items: Iterator[ox.Quad] | Iterator[ox.Triple], out: Pipe, fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None
+) -> None:
+    # pyoxigraph calls only ``write`` and ``flush`` on its output.
+    ox.serialize(items, cast(IO[bytes], out), fmt, prefixes=prefixes)
 
 
-def _prefix_header(prefixes: dict[str, str]) -> bytes:
-    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes.items()).encode()
+def _write_ntriples(blocks: Iterable[SubjectBlock], out: Pipe) -> None:
+    # Default-graph quads serialize as N-Triples lines.
+    _serialize(_quads(blocks), out, ox.RdfFormat.N_QUADS)
 
 
-class _Writer:
-    def __init__(self) -> None:
-        #: Whether a chunk with data has been written (JSON-LD needs it for its separators).
-        self.has_data = False
-
-    def header(self) -> bytes:
-        return b""
-
-    def chunk(self, blocks: Sequence[SubjectBlock]) -> bytes:
-        raise NotImplementedError
-
-    def footer(self) -> bytes:
-        return b""
+def _write_nquads(blocks: Iterable[SubjectBlock], out: Pipe) -> None:
+    _serialize(_regraphed(blocks), out, ox.RdfFormat.N_QUADS)
 
 
-class _NTriples(_Writer):
-    def chunk(self, blocks: Sequence[SubjectBlock]) -> bytes:
-        # Default-graph quads serialize as N-Triples lines.
-        return _serialize([q for b in blocks for q in b.quads], ox.RdfFormat.N_QUADS)
+def _write_turtle(blocks: Iterable[SubjectBlock], out: Pipe) -> None:
+    _serialize(_triples(blocks), out, ox.RdfFormat.TURTLE, TURTLE_PREFIXES)
 
 
-class _NQuads(_Writer):
-    def chunk(self, blocks: Sequence[SubjectBlock]) -> bytes:
-        return _serialize(_regraphed(blocks), ox.RdfFormat.N_QUADS)
+def _write_trig(blocks: Iterable[SubjectBlock], out: Pipe) -> None:
+    _serialize(_regraphed(blocks), out, ox.RdfFormat.TRIG, TURTLE_PREFIXES)
 
 
-class _Turtle(_Writer):
-    def header(self) -> bytes:
-        return _prefix_header(TURTLE_PREFIXES) + b"\n"
-
-    def chunk(self, blocks: Sequence[SubjectBlock]) -> bytes:
-        # TriG of default-graph quads is Turtle: one block per subject, predicates with ';'.
-        data = _serialize([q for b in blocks for q in b.quads], ox.RdfFormat.TRIG, prefixes=TURTLE_PREFIXES)
-        return _strip_prefixes(data) + b"\n"
+def _write_rdfxml(blocks: Iterable[SubjectBlock], out: Pipe) -> None:
+    # Predicates outside these namespaces get their namespace declared on their own element.
+    _serialize(_triples(blocks), out, ox.RdfFormat.RDF_XML, VOCABULARY_PREFIXES)
+    out.write(b"\n")  # pyoxigraph ends the document at ``</rdf:RDF>``; a text file ends with a newline
 
 
-class _TriG(_Writer):
-    def header(self) -> bytes:
-        return _prefix_header(TURTLE_PREFIXES) + b"\n"
-
-    def chunk(self, blocks: Sequence[SubjectBlock]) -> bytes:
-        data = _serialize(_regraphed(blocks), ox.RdfFormat.TRIG, prefixes=TURTLE_PREFIXES)
-        return _strip_prefixes(data) + b"\n"
-
-
-_XML_START = re.compile(rb"<rdf:RDF\b[^>]*>\n?")
-_XML_END = b"</rdf:RDF>"
-
-
-class _RdfXml(_Writer):
-    def __init__(self) -> None:
-        super().__init__()
-        # The root element pyoxigraph writes for these namespaces (predicates elsewhere get their
-        # namespace declared on their own element, so every chunk fits under this root).
-        probe = _serialize(
-            [ox.Triple(ox.NamedNode(str(DATASET_IRI)), RDF_TYPE, ox.NamedNode(str(VOID.Dataset)))],
-            ox.RdfFormat.RDF_XML,
-            prefixes=VOCABULARY_PREFIXES,
-        )
-        match = _XML_START.search(probe)
-        assert match is not None
-        self._header = probe[: match.end()]
-
-    def header(self) -> bytes:
-        return self._header
-
-    def chunk(self, blocks: Sequence[SubjectBlock]) -> bytes:
-        triples = [q.triple for b in blocks for q in b.quads]
-        data = _serialize(triples, ox.RdfFormat.RDF_XML, prefixes=VOCABULARY_PREFIXES)
-        match = _XML_START.search(data)
-        end = data.rfind(_XML_END)
-        if match is None or end < 0:
-            raise RuntimeError("unexpected RDF/XML from pyoxigraph")
-        return data[match.end() : end]
-
-    def footer(self) -> bytes:
-        return _XML_END + b"\n"
-
+# ------------------------------------------------------------------------------------------------
+# JSON-LD: compacted with the published context, one node object per subject
+# ------------------------------------------------------------------------------------------------
 
 _CANONICAL_INTEGER = re.compile(r"^(0|-?[1-9][0-9]{0,14})$")
 
 
-class _JsonLd(_Writer):
+class _JsonLd:
     """Compacted JSON-LD, one node object per subject, in one top-level ``@graph``."""
 
     def __init__(self) -> None:
-        super().__init__()
         context = published_context()["@context"]
         self._context = context
         self._prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("#", "/"))}
@@ -254,67 +208,55 @@ class _JsonLd(_Writer):
             node[term] = found if many[term] or len(found) > 1 else found[0]
         return node
 
-    def header(self) -> bytes:
-        return b'{\n"@context": ' + json.dumps(self._context, ensure_ascii=False).encode() + b',\n"@graph": [\n'
-
-    def chunk(self, blocks: Sequence[SubjectBlock]) -> bytes:
-        if not blocks:
-            return b""
-        text = ",\n".join(json.dumps(self.node(b), ensure_ascii=False, separators=(",", ":")) for b in blocks)
-        if not self.has_data:
-            self.has_data = True
-            return text.encode()
-        return b",\n" + text.encode()
-
-    def footer(self) -> bytes:
-        return b"\n]\n}\n"
+    def write(self, blocks: Iterable[SubjectBlock], out: Pipe) -> None:
+        out.write(b'{\n"@context": ' + json.dumps(self._context, ensure_ascii=False).encode() + b',\n"@graph": [\n')
+        separator = b""
+        for block in blocks:
+            out.write(separator + json.dumps(self.node(block), ensure_ascii=False, separators=(",", ":")).encode())
+            separator = b",\n"
+        out.write(b"\n]\n}\n")
 
 
-_WRITERS: dict[str, Callable[[], _Writer]] = {
-    "ntriples": _NTriples,
-    "nquads": _NQuads,
-    "turtle": _Turtle,
-    "trig": _TriG,
-    "rdfxml": _RdfXml,
-    "jsonld": _JsonLd,
+def _write_jsonld(blocks: Iterable[SubjectBlock], out: Pipe) -> None:
+    _JsonLd().write(blocks, out)
+
+
+_WRITERS: dict[str, Callable[[Iterable[SubjectBlock], Pipe], None]] = {
+    "ntriples": _write_ntriples,
+    "nquads": _write_nquads,
+    "turtle": _write_turtle,
+    "trig": _write_trig,
+    "rdfxml": _write_rdfxml,
+    "jsonld": _write_jsonld,
 }
 
 
+# ------------------------------------------------------------------------------------------------
+# Streaming a document
+# ------------------------------------------------------------------------------------------------
 
-def _body(blocks: Iterable[SubjectBlock], writer: _Writer, stats: ExportStats) -> Iterator[bytes]:
-    """The header and the data, one chunk per :data:`CHUNK_TRIPLES` triples or so."""
-    header = writer.header()
-    if header:
-        yield header
-    buffer: list[SubjectBlock] = []
+
+def _paced(
+    blocks: Iterable[SubjectBlock],
+    pipe: Pipe,
+    stats: ExportStats,
+    tail: Callable[[ExportStats], list[ox.Triple]] | None,
+) -> Iterator[SubjectBlock]:
+    """What a writer reads: the blocks, counted, with a hand-over every :data:`CHUNK_TRIPLES`
+    triples; then the tail's triples, worked out once the count is known."""
     pending = 0
     for block in blocks:
-        buffer.append(block)
-        pending += len(block.quads)
         stats.subjects += 1
+        stats.triples += len(block.quads)
+        pending += len(block.quads)
+        yield block
+        # The writer is back for the next block: it has taken this one.
         if pending >= CHUNK_TRIPLES:
-            stats.triples += pending
-            yield writer.chunk(buffer)
-            buffer, pending = [], 0
-    if buffer:
-        stats.triples += pending
-        yield writer.chunk(buffer)
-
-
-def _tail(writer: _Writer, stats: ExportStats, extra: list[ox.Triple]) -> Iterator[bytes]:
+            pipe.hand_over()
+            pending = 0
+    extra = tail(stats) if tail is not None else []
     stats.description_triples = len(extra)
-    if extra:
-        yield writer.chunk(blocks_of(extra))
-    footer = writer.footer()
-    if footer:
-        yield footer
-
-
-def _counted(chunks: Iterable[bytes], stats: ExportStats) -> Iterator[bytes]:
-    for chunk in chunks:
-        if chunk:
-            stats.bytes += len(chunk)
-            yield chunk
+    yield from blocks_of(extra)
 
 
 def serialize_blocks(
@@ -323,10 +265,27 @@ def serialize_blocks(
     stats: ExportStats | None = None,
     tail: Callable[[ExportStats], list[ox.Triple]] | None = None,
 ) -> Iterator[bytes]:
-    """Serialize ``blocks`` in ``fmt``, chunk by chunk; ``tail`` adds triples once the count is known."""
-    stats = stats if stats is not None else ExportStats()
-    writer = _WRITERS[fmt.name]()
-    yield from _counted(_body(blocks, writer, stats), stats)
-    yield from _counted(_tail(writer, stats, tail(stats) if tail is not None else []), stats)
-    stats.done = True
+    """Serialize ``blocks`` in ``fmt`` as one document, chunk by chunk; ``tail`` adds triples at
+    the end once the count is known (the export's description).
 
+    ``blocks`` are read as the chunks are taken (in the writer's thread, see
+    :mod:`~milcoop.graph.export.pipe`); ``stats`` is complete once the iterator is exhausted.
+    """
+    stats = stats if stats is not None else ExportStats()
+    write = _WRITERS[fmt.name]
+
+    def document(pipe: Pipe) -> None:
+        try:
+            write(_paced(blocks, pipe, stats, tail), pipe)
+        finally:
+            # What ``blocks`` holds must go in this thread, however the writer ended: pyoxigraph's
+            # store iterators may not be dropped by another (the consumer, which still holds
+            # ``blocks``, would otherwise finalize it when a client goes away).
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
+
+    for chunk in pulled(document):
+        stats.bytes += len(chunk)
+        yield chunk
+    stats.done = True
