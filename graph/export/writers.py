@@ -14,11 +14,13 @@ the default graph.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import IO, Any, cast
 
 import pyoxigraph as ox
@@ -35,6 +37,7 @@ _XSD_STRING = str(XSD.string)
 _XSD_INTEGER = str(XSD.integer)
 _XSD_BOOLEAN = str(XSD.boolean)
 _RDF_TYPE = str(RDF.type)
+_TRIPLE_OF = attrgetter("triple")
 
 #: Triples per chunk handed out: large enough to amortise the hand-over, small enough that a
 #: client sees its first bytes at once and memory stays flat.
@@ -74,25 +77,27 @@ def graph_of(block: SubjectBlock) -> ox.NamedNode | ox.DefaultGraph:
 # ------------------------------------------------------------------------------------------------
 
 
+# What the serializers read, one quad or triple at a time; chain and map keep the per-triple
+# steps in C (only each block resumes Python), which the serializers' speed depends on.
+
+
 def _quads(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Quad]:
-    for block in blocks:
-        yield from block.quads
+    return itertools.chain.from_iterable(block.quads for block in blocks)
+
+
+def _in_graph(block: SubjectBlock) -> list[ox.Quad]:
+    graph = graph_of(block)
+    if isinstance(graph, ox.DefaultGraph):
+        return block.quads
+    return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in block.quads]
 
 
 def _regraphed(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Quad]:
-    for block in blocks:
-        graph = graph_of(block)
-        if isinstance(graph, ox.DefaultGraph):
-            yield from block.quads
-        else:
-            for q in block.quads:
-                yield ox.Quad(q.subject, q.predicate, q.object, graph)
+    return itertools.chain.from_iterable(map(_in_graph, blocks))
 
 
 def _triples(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Triple]:
-    for block in blocks:
-        for q in block.quads:
-            yield q.triple
+    return map(_TRIPLE_OF, _quads(blocks))
 
 
 def _serialize(
