@@ -93,10 +93,16 @@ class EventFilter:
     #: Admiralty grading bounds: reliability at most this letter, credibility at most this number.
     max_reliability: str | None = None
     max_credibility: int | None = None
+    #: Actors that must every one take part in the event, on either side (from, to or target):
+    #: the export's ``actor`` filter.
+    involving: frozenset[str] = frozenset()
+    #: Keep events asserted by a claim with one of these statuses (the export takes several; with
+    #: ``status`` as well, a claim must meet both).
+    statuses: frozenset[str] = frozenset()
 
     @property
     def filters_claims(self) -> bool:
-        return self.status is not None or self.max_reliability is not None
+        return self.status is not None or bool(self.statuses) or self.max_reliability is not None
 
 
 Keyed = tuple[str, str]

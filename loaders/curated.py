@@ -26,6 +26,7 @@ from milcoop.loaders.problems import CurationError, Problem, display_path
 from milcoop.loaders.yamlio import LocatedDict, LocatedList, OversizedInteger, read_yaml
 from milcoop.ontology import materiel_graph
 from milcoop.ontology.dates import PartialDate
+from milcoop.ontology.grading import GRADING
 from milcoop.ontology.kinds import EVENT_KINDS, SECTIONS
 from milcoop.ontology.namespace import ID, MC
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
@@ -49,7 +50,6 @@ def bundled_facts_dir() -> Path:
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_GRADING = re.compile(r"^([A-F])([1-6])$")
 
 #: The whole numbers both stores hold: Neo4j's integers are signed 64-bit, and the embedded store
 #: (xsd:integer, unbounded) must give the same answers, so a number outside is refused here.
@@ -875,7 +875,7 @@ class _Compiler:
             self.add(iri, MC.status, cf.enum("status", MC.status, required=True))
             grading = cf.text("grading", required=True)
             if grading is not None:
-                match = _GRADING.match(grading)
+                match = GRADING.match(grading)
                 if not match:
                     cf.problem(
                         "grading",

@@ -10,7 +10,6 @@ the sub-properties of ``mc:fromActor`` and ``mc:toActor``; labels come from the 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import cache
 from typing import Literal
 
@@ -182,13 +181,10 @@ PATH_TYPES: tuple[str, ...] = (
 #: The statuses a claim can have (the codes of mc:status), sorted.
 CLAIM_STATUSES: tuple[str, ...] = tuple(sorted(vocabulary().enum_properties[MC.status].codes))
 
-#: The Admiralty scale, best first: a source's reliability (A completely reliable .. F cannot be
-#: judged) and the information's credibility (1 confirmed .. 6 cannot be judged).
-RELIABILITIES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
-CREDIBILITIES: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
-#: A grading as written: a reliability then a credibility, such as ``B2`` (upper case).
-GRADING = re.compile(f"^([{RELIABILITIES[0]}-{RELIABILITIES[-1]}])([{CREDIBILITIES[0]}-{CREDIBILITIES[-1]}])$")
-
+# The Admiralty scale is defined in ontology/grading.py; named here too for the lists' readers.
+from milcoop.ontology.grading import CREDIBILITIES as CREDIBILITIES  # noqa: E402
+from milcoop.ontology.grading import GRADING as GRADING  # noqa: E402
+from milcoop.ontology.grading import RELIABILITIES as RELIABILITIES  # noqa: E402
 
 # ------------------------------------------------------------------------------------------------
 # Health

@@ -54,7 +54,8 @@ import pyoxigraph as ox
 
 from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.embedded.sparql_guard import isolate_network, vet_query
-from milcoop.graph.export import FORMATS, _blocks_of, negotiate, serialize_blocks
+from milcoop.graph.export import FORMATS, negotiate, serialize_blocks
+from milcoop.graph.export import blocks_of as _blocks_of
 
 logger = logging.getLogger(__name__)
 

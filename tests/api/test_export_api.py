@@ -187,8 +187,7 @@ def test_a_client_gets_the_first_bytes_before_the_export_is_complete(
 
     def held_back(*args: Any, **kwargs: Any) -> Iterator[bytes]:
         chunks = real_export(*args, **kwargs)
-        yield next(chunks)  # the prefixes
-        yield next(chunks)  # the first subjects
+        yield next(chunks)  # the prefixes and the first subjects (a chunk of them, here all)
         assert release.wait(20), "the client never saw the first bytes"
         yield from chunks
         finished.set()

@@ -4,6 +4,7 @@ streaming and snapshots."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import subprocess
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, VOID, XSD
 
 from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.embedded.rdf_source import EmbeddedSource
+from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.export import (
     CHUNK_TRIPLES,
     CONTEXT_FILE,
@@ -182,7 +184,7 @@ def test_json_ld_uses_the_published_context_and_its_terms(bundled: CompiledFacts
 
 def test_the_shipped_context_is_the_one_derived_from_the_ontology() -> None:
     assert json.loads(CONTEXT_FILE.read_text(encoding="utf-8")) == build_context(), (
-        "ontology/context.jsonld is out of step with the ontology: run `python -m graph.export --write-context`"
+        "ontology/context.jsonld is out of step with the ontology: run `python -m milcoop.graph.export --write-context`"
     )
 
 
@@ -431,6 +433,71 @@ def test_the_first_bytes_leave_before_the_source_is_read_through(fmt: str) -> No
     assert source.taken == source.total
     quads = ox.parse(b"".join(received), format=OX_FORMATS[fmt])
     assert sum(1 for q in quads if q.subject.value.startswith("https://w3id.org/milcoop/id/claim/")) == source.total
+
+
+class _FailingSource(EmbeddedSource):
+    """The embedded store, failing part-way through."""
+
+    def blocks(self) -> Iterator[SubjectBlock]:
+        for n, block in enumerate(super().blocks()):
+            if n == 30:
+                raise StoreUnavailable("the store went away")
+            yield block
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "jsonld"])
+def test_an_export_stopped_or_failing_part_way_ends_its_writer_cleanly(
+    fmt: str, embedded_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import sys
+    import threading
+
+    from milcoop.graph.export import writers
+
+    released_elsewhere: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: released_elsewhere.append(unraisable.exc_value))
+    monkeypatch.setattr(writers, "CHUNK_TRIPLES", 100)  # several chunks from the bundled facts
+    with EmbeddedSource.open(embedded_dir) as source:
+        chunks = export(source, FORMATS[fmt], snapshots=False)
+        next(chunks)
+        chunks.close()  # the client went away
+        with pytest.raises(StoreUnavailable, match="went away"):
+            b"".join(export(_FailingSource(EmbeddedStore.open(embedded_dir)), FORMATS[fmt], snapshots=False))
+    gc.collect()
+    # pyoxigraph's store iterators are released by the writer's thread, which made them (another
+    # thread may not drop them), and no writer thread is left behind.
+    assert released_elsewhere == []
+    assert not [t for t in threading.enumerate() if t.name == "milcoop-export-writer"]
+
+
+def test_the_chunks_may_be_pulled_from_one_thread_after_another(
+    embedded_dir: Path, monkeypatch: pytest.MonkeyPatch, bundled: CompiledFacts
+) -> None:
+    # The API's streaming response takes each chunk in whichever worker thread its pool offers;
+    # pyoxigraph's store iterators must stay in one thread (another's use aborts the process).
+    import threading
+
+    from milcoop.graph.export import writers
+
+    monkeypatch.setattr(writers, "CHUNK_TRIPLES", 100)
+    received: list[bytes] = []
+    with EmbeddedSource.open(embedded_dir) as source:
+        chunks = export(source, FORMATS["ntriples"], snapshots=False)
+
+        def take() -> None:
+            received.extend(itertools.islice(chunks, 1))
+
+        while True:
+            before = len(received)
+            taker = threading.Thread(target=take)
+            taker.start()
+            taker.join()
+            if len(received) == before:
+                break
+    assert len(received) > 3
+    data, _ = split_description(Graph().parse(data=b"".join(received), format="nt"))
+    assert isomorphic(data, bundled.graph)
 
 
 # -- snapshots of whole exports ------------------------------------------------------------------------------

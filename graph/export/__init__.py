@@ -1,0 +1,116 @@
+"""The RDF export: six formats, streamed subject by subject, with filters and a dataset description.
+
+``export(source, fmt, flt)`` yields bytes as it reads: the exporting process holds one chunk of
+subjects (a few thousand triples) at a time, whatever the size of the graph. The package, by job:
+
+* :mod:`.formats`: the formats (:data:`FORMATS`) and content negotiation (:func:`format_for`);
+* :mod:`.context`: the prefixes and the JSON-LD ``@context`` (``ontology/context.jsonld``);
+* :mod:`.selection`: :class:`ExportFilter` and the subjects a filtered export holds;
+* :mod:`.description`: the VoID/DCAT triples that end every export;
+* :mod:`.writers`: the six serializers and :func:`serialize_blocks` (with :mod:`.pipe`, which
+  turns a pyoxigraph ``serialize`` call into an iterator of chunks);
+* :mod:`.snapshots`: whole exports of an immutable store folder, kept and replayed.
+
+Named graphs (TriG, N-Quads): a claim and the quantity it states go in the graph of the source
+document the analyst read, ``https://w3id.org/milcoop/graph/{source id}``; everything else (facts,
+reference data, the taxonomy, the dataset description) is in the default graph. See docs/rdf.md.
+
+Filters (:class:`ExportFilter`) select events and the claims behind them; the export then holds
+the matching events with every property, their claims that pass the claim filters, those claims'
+quantities, the breaches of the events, and every resource they reference, each whole.
+
+The last triples describe the export (VoID and DCAT): title, data version, licence, the day the
+data was loaded, the triple count and the ontology it conforms to, with its version IRI. They are
+a function of the data version and the load day only, so two exports of the same load agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+
+from milcoop.graph.export.context import (
+    CONTEXT_FILE,
+    CONTEXT_PATH,
+    ENTITY_KINDS,
+    JSONLD_PREFIXES,
+    TURTLE_PREFIXES,
+    VOCABULARY_PREFIXES,
+    build_context,
+    published_context,
+    write_context,
+)
+from milcoop.graph.export.description import (
+    DATASET_DESCRIPTION,
+    DATASET_TITLE,
+    DCAT_VERSION,
+    data_licence,
+    description_triples,
+)
+from milcoop.graph.export.formats import FORMATS, ExportError, RdfFormat, format_for, format_named, negotiate
+from milcoop.graph.export.selection import LOOKUP_BATCH, ExportFilter, select_blocks
+from milcoop.graph.export.snapshots import Snapshots
+from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, graph_of, serialize_blocks
+from milcoop.graph.rdf_source import RdfSource
+
+__all__ = [
+    "CHUNK_TRIPLES",
+    "CONTEXT_FILE",
+    "CONTEXT_PATH",
+    "DATASET_DESCRIPTION",
+    "DATASET_TITLE",
+    "DCAT_VERSION",
+    "ENTITY_KINDS",
+    "FORMATS",
+    "JSONLD_PREFIXES",
+    "LOOKUP_BATCH",
+    "TURTLE_PREFIXES",
+    "VOCABULARY_PREFIXES",
+    "ExportError",
+    "ExportFilter",
+    "ExportStats",
+    "RdfFormat",
+    "Snapshots",
+    "blocks_of",
+    "build_context",
+    "data_licence",
+    "description_triples",
+    "export",
+    "format_for",
+    "format_named",
+    "graph_of",
+    "negotiate",
+    "published_context",
+    "select_blocks",
+    "serialize_blocks",
+    "write_context",
+]
+
+
+def export(
+    source: RdfSource,
+    fmt: RdfFormat,
+    flt: ExportFilter | None = None,
+    stats: ExportStats | None = None,
+    *,
+    snapshots: bool = True,
+) -> Iterator[bytes]:
+    """Stream ``source`` (or a filter's selection of it) as ``fmt``, ending with the description.
+
+    An unfiltered export of a source that allows it (the embedded store) is kept as a snapshot
+    and later replayed from disk (see :class:`Snapshots`); ``snapshots=False`` always reads the
+    store.
+    """
+    stats = stats if stats is not None else ExportStats()
+
+    def description(s: ExportStats) -> list[ox.Triple]:
+        return description_triples(source.data_version, source.issued, s.triples, flt)
+
+    def from_store() -> Iterator[bytes]:
+        return serialize_blocks(select_blocks(source, flt), fmt, stats, description)
+
+    whole = flt is None or flt.is_empty
+    if not (snapshots and whole and source.snapshot_key and source.snapshot_root):
+        return from_store()
+    return Snapshots(source.snapshot_root, source.snapshot_key).export(fmt, stats, from_store)
