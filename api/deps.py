@@ -3,10 +3,9 @@ parameters."""
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -20,7 +19,8 @@ from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.service import DEFAULT_LIMIT, MAX_LIMIT, QueryService
 from milcoop.graph.store import GraphStore, open_store
-from milcoop.ontology.kinds import CLAIM_STATUSES, EVENT_KINDS, GRADING
+from milcoop.ontology.grading import CREDIBILITIES, RELIABILITIES
+from milcoop.ontology.kinds import CLAIM_STATUSES, EVENT_KINDS
 from milcoop.settings import Settings
 
 #: How often the embedded store checks whether a load has switched it to a new store folder.
@@ -149,18 +149,12 @@ TEXT_PATTERN = r"^[^\u0000-\u001f\u007f]+$"
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 
 
-def one_of(values: Iterable[str]) -> str:
-    """A pattern matching exactly one of ``values`` (a closed list)."""
-    return "^(" + "|".join(re.escape(v) for v in values) + ")$"
-
-
-def comma_list_of(values: Iterable[str]) -> str:
-    """A pattern matching one or more of ``values`` separated by commas."""
-    choice = "(" + "|".join(re.escape(v) for v in values) + ")"
-    return f"^{choice}(,{choice})*$"
-
-
 Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+
+#: A grading in either case (``b2`` is ``B2``), as the service reads it.
+GRADING_ANY_CASE = (
+    f"^([{''.join(RELIABILITIES)}{''.join(RELIABILITIES).lower()}])([{''.join(map(str, CREDIBILITIES))}])$"
+)
 
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (1-{MAX_LIMIT}).")
@@ -197,7 +191,7 @@ Status = Annotated[
     Query(
         description=f"Keep events asserted by a claim with this status: {', '.join(CLAIM_STATUSES)}.",
         examples=["reported"],
-        pattern=one_of(CLAIM_STATUSES),
+        pattern=TEXT_PATTERN,
     ),
 ]
 MinGrade = Annotated[
@@ -206,11 +200,11 @@ MinGrade = Annotated[
         description="Keep events with a claim graded at least this (Admiralty: B2 means reliability A-B and "
         "credibility 1-2), and list only such claims.",
         examples=["B2"],
-        pattern=GRADING.pattern,
+        pattern=GRADING_ANY_CASE,
     ),
 ]
 Kinds = Annotated[
-    list[Annotated[str, StringConstraints(pattern=comma_list_of(EVENT_KINDS))]] | None,
+    list[Text] | None,
     Query(
         alias="kind",
         description=f"Event kinds, repeated or comma-separated: {', '.join(EVENT_KINDS)}.",

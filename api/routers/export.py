@@ -9,9 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import StringConstraints
 
-from milcoop.api.deps import Kinds, MinGrade, ServiceDep, Since, Text, Undated, Until, one_of
+from milcoop.api.deps import TEXT_PATTERN, Kinds, MinGrade, ServiceDep, Since, Text, Undated, Until
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.export import (
     CONTEXT_PATH,
@@ -26,7 +25,6 @@ from milcoop.graph.export import (
 from milcoop.graph.rdf_source import GraphSource, RdfSource
 from milcoop.graph.store import source_for_store
 from milcoop.ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
-from milcoop.ontology.kinds import CLAIM_STATUSES
 
 router = APIRouter(prefix="/v1", tags=["rdf"])
 
@@ -38,7 +36,7 @@ FormatParam = Annotated[
         alias="format",
         description=f"{', '.join(FORMATS)}. Wins over the Accept header ({_MEDIA_TYPES}).",
         examples=["turtle"],
-        pattern=one_of(FORMATS),
+        pattern=TEXT_PATTERN,
     ),
 ]
 Actors = Annotated[
@@ -51,7 +49,7 @@ Actors = Annotated[
     ),
 ]
 Statuses = Annotated[
-    list[Annotated[str, StringConstraints(pattern=one_of(CLAIM_STATUSES))]] | None,
+    list[Text] | None,
     Query(
         alias="status",
         description="Keep events asserted by a claim with one of these statuses, and only such claims "

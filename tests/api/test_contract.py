@@ -10,7 +10,7 @@ One check is left out: that every schema-valid request is accepted. Some paramet
 only by meaning, which no schema states: a cursor this API gave out, a date that exists
 (``2023-02-30`` matches the date pattern), an IRI, a SPARQL query that parses. Those answer 400 or
 422 with the parameter named, as documented. What that check found and the schema can state, it
-now states (no empty values, no control characters, closed lists as patterns), and
+now states (no empty values, no control characters, gradings and dates as patterns), and
 :func:`test_no_text_parameter_admits_an_empty_value` keeps it so.
 """
 
@@ -45,6 +45,8 @@ def test_every_operation_keeps_its_schema(live_server: str, tmp_path: Path) -> N
             command, "run", f"{live_server}/openapi.json",
             "--checks", "all",
             "--exclude-checks", "positive_data_acceptance",
+            # Cypher needs Neo4j: on this embedded store it answers 501 by design (tests/api/test_cypher*.py).
+            "--exclude-path", "/v1/cypher",
             "--max-examples", str(EXAMPLES),
             "--seed", "1",
             "--no-color",
