@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, field_validator
 from milcoop.api.access.deps import RequireCypher
 from milcoop.api.deps import HolderDep, StoreHolder
 from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.export import negotiate
 from milcoop.graph.models import ErrorBody
 
 #: The API-key scope this route requires (checked for every route by api/access from one table;
@@ -105,25 +106,8 @@ def _error(status: int, message: str, error: Literal["invalid_parameter", "unava
 
 
 def _media_type(accept: str | None) -> str | None:
-    """JSON or CSV, whichever the Accept header prefers (JSON when it names neither but allows any)."""
-    if not accept:
-        return _JSON
-    best: tuple[float, int, str | None] = (0.0, 0, None)
-    for position, part in enumerate(accept.split(",")):
-        kind, *options = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for option in options:
-            name, _, value = option.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        kind = kind.lower()
-        chosen = {_CSV: _CSV, _JSON: _JSON, "application/*": _JSON, "text/*": _CSV, "*/*": _JSON}.get(kind)
-        if chosen is not None and quality > 0 and (quality, -position) > best[:2]:
-            best = (quality, -position, chosen)
-    return best[2]
+    """JSON or CSV, whichever the Accept header prefers (JSON without a header or on a tie)."""
+    return negotiate(accept, (_JSON, _CSV))
 
 
 def _csv_cell(value: Any) -> str:
