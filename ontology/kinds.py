@@ -16,6 +16,9 @@ from typing import Literal
 from rdflib import RDFS, URIRef
 
 from milcoop.ontology import ontology_graph
+from milcoop.ontology.grading import CREDIBILITIES as CREDIBILITIES
+from milcoop.ontology.grading import GRADING as GRADING
+from milcoop.ontology.grading import RELIABILITIES as RELIABILITIES
 from milcoop.ontology.namespace import MC
 from milcoop.ontology.vocabulary import relationship_type_for, vocabulary
 
@@ -181,10 +184,8 @@ PATH_TYPES: tuple[str, ...] = (
 #: The statuses a claim can have (the codes of mc:status), sorted.
 CLAIM_STATUSES: tuple[str, ...] = tuple(sorted(vocabulary().enum_properties[MC.status].codes))
 
-# The Admiralty scale is defined in ontology/grading.py; named here too for the lists' readers.
-from milcoop.ontology.grading import CREDIBILITIES as CREDIBILITIES  # noqa: E402
-from milcoop.ontology.grading import GRADING as GRADING  # noqa: E402
-from milcoop.ontology.grading import RELIABILITIES as RELIABILITIES  # noqa: E402
+# The Admiralty scale (RELIABILITIES, CREDIBILITIES, GRADING) is defined in ontology/grading.py
+# and re-exported at the top of this module for the lists' readers.
 
 # ------------------------------------------------------------------------------------------------
 # Health

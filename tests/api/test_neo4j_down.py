@@ -7,25 +7,21 @@ never the session's. Everything stays on loopback, and every wait is bounded.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from milcoop.api.app import create_app
 from milcoop.cli import _first_start
 from milcoop.loaders.curated import CompiledFacts
 from milcoop.loaders.load import load_compiled
 from milcoop.settings import Settings
-from tests.api.stores import client_for
+from tests.api.stores import client_for, serving
 from tools.neo4j.neo4j_dev import free_port
 
 ASK = "ASK { ?s ?p ?o }"
@@ -103,24 +99,6 @@ def test_first_start_with_neo4j_down_serves_at_once_and_waits_in_the_background(
 # -- a private Neo4j, killed and hung ------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _serving(settings: Settings) -> Iterator[str]:
-    """The API over ``settings``, served by uvicorn on a free loopback port."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-
-
 def _until_ok(http: httpx.Client, path: str, seconds: float) -> float:
     """Seconds until ``path`` answers 200 (polled every 0.1 s), failing after ``seconds``."""
     started = time.monotonic()
@@ -156,7 +134,7 @@ def test_api_with_neo4j_down_killed_and_hung_fails_fast_and_recovers(tmp_path: P
         # -- serve while Neo4j has never started: the first-start check waits in the background
         waiting = _first_start(settings, 0, stop)
         assert waiting is not None
-        with _serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
+        with serving(settings, startup_seconds=30) as base, httpx.Client(base_url=base, timeout=30) as http:
             assert timed(http, "503, never started", "/v1/treaties").status_code == 503
             assert timed(http, "503 again, never started", "/v1/treaties").status_code == 503
             assert timed(http, "healthz, never started", "/healthz").json()["status"] == "degraded"

@@ -76,7 +76,7 @@ def parse_rdflib(data: bytes, fmt: str) -> Dataset:
 
 
 def parse_oxigraph(data: bytes, fmt: str) -> Graph:
-    from milcoop.graph.embedded.files import to_rdflib
+    from milcoop.graph.terms import to_rdflib
 
     graph = Graph()
     for quad in ox.parse(data, format=OX_FORMATS[fmt]):
