@@ -810,12 +810,15 @@ class _Compiler:
             start = end = f.date("date")
         elif period is not None:
             if not isinstance(period, LocatedDict):
-                f.problem("period", "period must be a mapping with start and, unless open-ended, end")
+                f.problem("period", "period must be a mapping with start, end or both")
                 return
             pf = _Fields(self, f.file, f.subject, period)
             pf.check_keys({"start", "end"})
-            start = f.date("start", required=True, record=period)
+            start = f.date("start", record=period)
             end = f.date("end", record=period)
+            if period.get("start") in (None, "") and period.get("end") in (None, ""):
+                f.problem("period", "period needs a start, an end or both (an unknown start: give end only)")
+                return
             if start and end and end.last_day < start.first_day:
                 f.problem("period", f"end {end} is before start {start}", line=period.line_of("end"))
                 return
