@@ -81,7 +81,10 @@ def to_property_graph(
         assert isinstance(predicate, URIRef)
         if predicate in vocab.node_properties:
             prop = vocab.node_properties[predicate]
-            if not isinstance(obj, Literal):
+            if prop.iri_valued:
+                if not isinstance(obj, URIRef):
+                    raise MappingError(f"{subject} {predicate}: expected an IRI, got {obj}")
+            elif not isinstance(obj, Literal):
                 raise MappingError(f"{subject} {predicate}: expected a literal, got {obj}")
             value = property_value(prop, str(obj))
             if prop.many:
@@ -112,7 +115,9 @@ def to_property_graph(
     return [nodes[s] for s in sorted(nodes)], sorted(relationships)
 
 
-def _to_literal(prop: NodeProperty, value: Any, properties: Mapping[str, Any]) -> Literal:
+def _to_literal(prop: NodeProperty, value: Any, properties: Mapping[str, Any]) -> Literal | URIRef:
+    if prop.iri_valued:
+        return URIRef(str(value))
     if prop.partial_date:
         return PartialDate.from_date(_as_date(value), str(properties[prop.precision_key])).to_literal()
     if prop.datatype == XSD.date:

@@ -34,6 +34,8 @@ def property_value(prop: NodeProperty, lexical: str) -> Any:
             return dt.date.fromisoformat(lexical)
         if prop.datatype == XSD.integer:
             return int(lexical)
+        if prop.datatype == XSD.decimal:
+            return float(lexical)
         if prop.datatype == XSD.boolean:
             return lexical.strip() in ("true", "1")
     except ValueError as exc:

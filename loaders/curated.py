@@ -9,8 +9,10 @@ there is none, so invalid input never reaches a store.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
+import math
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -19,16 +21,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import OWL, RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from milcoop.loaders.format import RECORDS, Record
+from milcoop.loaders.format import Field as FormatField
 from milcoop.loaders.problems import CurationError, Problem, display_path
 from milcoop.loaders.yamlio import LocatedDict, LocatedList, OversizedInteger, read_yaml
 from milcoop.ontology import materiel_graph
 from milcoop.ontology.dates import PartialDate
 from milcoop.ontology.grading import GRADING
-from milcoop.ontology.kinds import EVENT_KINDS, SECTIONS
-from milcoop.ontology.namespace import ID, MC
+from milcoop.ontology.kinds import EVENT_KINDS, PARTICIPANT_KINDS, SECTIONS
+from milcoop.ontology.namespace import ID, MC, WIKIDATA
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 
 #: The bundled curated facts.
@@ -48,6 +52,11 @@ def bundled_facts_dir() -> Path:
 
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+#: A former state that only the Correlates of War list has (no ISO 3166 code): cow-<ccode>.
+_COW_ONLY = re.compile(r"^cow-[1-9][0-9]{0,3}$")
+_ALPHA2 = re.compile(r"^[A-Z]{2}$")
+_ALPHA4 = re.compile(r"^[A-Z]{4}$")
+_NUMERIC = re.compile(r"^[0-9]{3}$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -90,9 +99,6 @@ class CompiledFacts:
 # Sections: which top-level keys a file may hold, what each item compiles to
 # --------------------------------------------------------------------------------------------
 
-#: Event kinds that must name what moved.
-_KINDS_WITH_ITEMS = {"materiel-transfer", "technology-transfer", "weapons-use", "support-request"}
-
 _PLACE_FIELDS: dict[str, URIRef] = {
     "loading_ports": MC.loadingPort,
     "discharge_ports": MC.dischargePort,
@@ -101,8 +107,22 @@ _PLACE_FIELDS: dict[str, URIRef] = {
     "targets": MC.targetPlace,
 }
 
-_CLAIM_FIELDS = {"id", "source", "cites", "attribution", "locator", "quote", "status", "grading", "quantity", "note"}
-_QUANTITY_FIELDS = {"value", "unit", "qualifier"}
+#: Event fields that name other facts, and the property each becomes (where the kind has the field).
+_EVENT_REFS: dict[str, URIRef] = {
+    "against": MC.targetState,
+    "uses": MC.usesMaterielFrom,
+    "in_exchange_for": MC.inExchangeFor,
+}
+#: Event fields that take codes of an enumeration, and their property.
+_EVENT_ENUMS: dict[str, URIRef] = {
+    "transfer_status": MC.transferStatus,
+    "terms": MC.transferTerms,
+    "condition": MC.materielCondition,
+    "production": MC.productionArrangement,
+    "access": MC.accessKind,
+    "forms": MC.industrialForm,
+    "form": MC.financingForm,
+}
 
 
 def entity_iri(kind: str, ident: str) -> URIRef:
@@ -141,11 +161,14 @@ class _Index:
 class _Fields:
     """Reads one record's fields, reporting each problem with the line of its key."""
 
-    def __init__(self, compiler: _Compiler, file: str, subject: str, record: LocatedDict) -> None:
+    def __init__(self, compiler: _Compiler, file: str, subject: str, record: LocatedDict, fmt: Record) -> None:
         self.c = compiler
         self.file = file
         self.subject = subject
         self.record = record
+        #: The record's fields (loaders/format.py): only these may be read, and each is required
+        #: exactly where the table says.
+        self.fmt = fmt
         #: What ``from`` and ``to`` mean for this event kind, so messages use the analyst's word.
         self.roles: dict[str, str] = {}
 
@@ -157,14 +180,27 @@ class _Fields:
         at = line if line is not None else (self.record.line_of(key) if key else self.record.line)
         self.c.problems.append(Problem(self.file, at, self.subject, message))
 
-    def check_keys(self, allowed: Iterable[str]) -> None:
-        allowed = set(allowed)
+    def spec(self, key: str) -> FormatField:
+        """The declared field; reading an undeclared one is a bug here (the format table is the
+        one list of fields, and the JSON Schema is generated from it)."""
+        try:
+            return self.fmt[key]
+        except KeyError:
+            raise KeyError(f"field '{key}' is not declared in loaders/format.py") from None
+
+    def check_keys(self, allowed: Iterable[str] | None = None) -> None:
+        allowed = set(self.fmt if allowed is None else allowed)
         for key in self.record:
             if key not in allowed:
                 hint = _did_you_mean(str(key), allowed)
                 self.problem(str(key), f"unknown field '{key}'{hint}")
 
-    def raw(self, key: str, required: bool = False) -> Any:
+    def raw(self, key: str, required: bool | None = None) -> Any:
+        spec = self.spec(key)
+        if required is None:
+            required = spec.required
+        elif required and not spec.required and spec.required_when is None:
+            raise AssertionError(f"'{key}' is optional in loaders/format.py but the validator requires it")
         value = self.record.get(key)
         if value is None or value == "" or value == []:
             if required:
@@ -172,7 +208,7 @@ class _Fields:
             return None
         return value
 
-    def text(self, key: str, required: bool = False) -> str | None:
+    def text(self, key: str, required: bool | None = None) -> str | None:
         value = self.raw(key, required)
         if value is None:
             return None
@@ -195,10 +231,7 @@ class _Fields:
             out.append(str(item).strip())
         return out
 
-    def integer(self, key: str, required: bool = False, minimum: int = 0) -> int | None:
-        value = self.raw(key, required)
-        if value is None:
-            return None
+    def _whole(self, key: str, value: Any, minimum: int | None) -> int | None:
         if isinstance(value, OversizedInteger) or (
             isinstance(value, int) and not isinstance(value, bool) and not MIN_INTEGER <= value <= MAX_INTEGER
         ):
@@ -212,10 +245,44 @@ class _Fields:
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(key, f"{key} must be a whole number, not '{value}'")
             return None
-        if value < minimum:
+        if minimum is not None and value < minimum:
             self.problem(key, f"{key} must be at least {minimum}, not {value}")
             return None
         return value
+
+    def integer(self, key: str, required: bool | None = None) -> int | None:
+        value = self.raw(key, required)
+        if value is None:
+            return None
+        return self._whole(key, value, self.spec(key).minimum)
+
+    def integers(self, key: str) -> list[int]:
+        value = self.raw(key)
+        if value is None:
+            return []
+        values = value if isinstance(value, list) else [value]
+        out = []
+        for item in values:
+            number = self._whole(key, item, self.spec(key).minimum)
+            if number is None:
+                return []
+            out.append(number)
+        return out
+
+    def number(self, key: str) -> float | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, OversizedInteger)):
+            self.problem(key, f"{key} must be a number, not '{value}'")
+            return None
+        if isinstance(value, OversizedInteger) or not math.isfinite(float(value)) or abs(float(value)) > 1e15:
+            self.problem(key, f"{key} is out of range: at most 10^15 in size")
+            return None
+        if value < 0:
+            self.problem(key, f"{key} must not be negative, not {value}")
+            return None
+        return float(value)
 
     def boolean(self, key: str) -> bool | None:
         value = self.raw(key)
@@ -226,42 +293,48 @@ class _Fields:
             return None
         return value
 
-    def date(self, key: str, required: bool = False, record: LocatedDict | None = None) -> PartialDate | None:
-        source = record if record is not None else self.record
-        value = source.get(key)
-        if value is None or value == "":
-            if required:
-                self.problem(None, f"{key} is required")
+    def date(self, key: str, required: bool | None = None) -> PartialDate | None:
+        value = self.raw(key, required)
+        if value is None:
+            return None
+        if self.spec(key).type == "date-or-unknown" and value == "unknown":
             return None
         try:
             return PartialDate.parse(value)
         except ValueError as exc:
-            self.problem(key, f"{key}: {exc}", line=source.line_of(key))
+            self.problem(key, f"{key}: {exc}")
             return None
 
-    def enum(self, key: str, prop: URIRef, required: bool = False) -> URIRef | None:
+    def _enum_codes(self, key: str, prop: URIRef | None) -> dict[str, URIRef]:
+        prop = prop or self.spec(key).enum
+        assert prop is not None, f"'{key}' names no enumeration in loaders/format.py"
+        return self.c.vocab.enum_properties[prop].codes
+
+    def _unknown_code(self, key: str, value: str, codes: Iterable[str]) -> None:
+        self.problem(key, f"{key} '{value}' is not one of {', '.join(sorted(codes))}{_did_you_mean(value, codes)}")
+
+    def enum(self, key: str, prop: URIRef | None = None, required: bool | None = None) -> URIRef | None:
         value = self.text(key, required)
         if value is None:
             return None
-        codes = self.c.vocab.enum_properties[prop].codes
+        codes = self._enum_codes(key, prop)
         if value not in codes:
-            self.problem(key, f"{key} '{value}' is not one of {', '.join(sorted(codes))}{_did_you_mean(value, codes)}")
+            self._unknown_code(key, value, codes)
             return None
         return codes[value]
 
-    def enums(self, key: str, prop: URIRef) -> list[URIRef]:
-        codes = self.c.vocab.enum_properties[prop].codes
+    def enums(self, key: str, prop: URIRef | None = None) -> list[URIRef]:
+        codes = self._enum_codes(key, prop)
         out = []
         for value in self.texts(key):
             if value not in codes:
-                self.problem(
-                    key, f"{key} '{value}' is not one of {', '.join(sorted(codes))}{_did_you_mean(value, codes)}"
-                )
+                self._unknown_code(key, value, codes)
             else:
                 out.append(codes[value])
         return out
 
-    def ref(self, key: str, kinds: tuple[str, ...], required: bool = False) -> URIRef | None:
+    def ref(self, key: str, kinds: tuple[str, ...] | None = None, required: bool | None = None) -> URIRef | None:
+        kinds = kinds or self.spec(key).refs
         value = self.raw(key, required)
         if value is None:
             return None
@@ -270,7 +343,8 @@ class _Fields:
             return None
         return self.c.resolve(self, key, str(value).strip(), kinds)
 
-    def refs(self, key: str, kinds: tuple[str, ...], required: bool = False) -> list[URIRef]:
+    def refs(self, key: str, kinds: tuple[str, ...] | None = None, required: bool | None = None) -> list[URIRef]:
+        kinds = kinds or self.spec(key).refs
         value = self.raw(key, required)
         if value is None:
             return []
@@ -286,7 +360,23 @@ class _Fields:
                 out.append(iri)
         return out
 
-    def records(self, key: str, required: bool = False) -> list[tuple[int, LocatedDict]]:
+    def record_of(self, key: str, subject: str | None = None) -> _Fields | None:
+        """A nested mapping (``period``, ``quantity``) as fields of its own declared format."""
+        value = self.raw(key)
+        if value is None:
+            return None
+        name = self.spec(key).record
+        assert name is not None, f"'{key}' names no record format in loaders/format.py"
+        if not isinstance(value, LocatedDict):
+            fields = ", ".join(k for k, v in RECORDS[name].items() if v.required) or ", ".join(RECORDS[name])
+            self.problem(key, f"{key} must be a mapping with {fields}")
+            return None
+        nested = _Fields(self.c, self.file, subject or self.subject, value, RECORDS[name])
+        nested.roles = self.roles
+        nested.check_keys()
+        return nested
+
+    def records(self, key: str, required: bool | None = None) -> list[tuple[int, LocatedDict]]:
         value = self.raw(key, required)
         if value is None:
             return []
@@ -408,10 +498,14 @@ class _Compiler:
             self.problems.append(Problem(file, item.line, f"{word} without id", "id is required"))
             return None
         ident = str(raw_id).strip()
-        if section == "states" and not _ISO3.match(ident):
+        if section == "states" and not (_ISO3.match(ident) or _COW_ONLY.match(ident)):
             self.problems.append(
                 Problem(
-                    file, item.line_of("id"), f"state '{ident}'", "id must be the ISO 3166-1 alpha-3 code, such as PRK"
+                    file,
+                    item.line_of("id"),
+                    f"state '{ident}'",
+                    "id must be the ISO 3166 alpha-3 code, such as PRK (or cow-<number> for a former state only "
+                    "the Correlates of War list has)",
                 )
             )
             return None
@@ -447,7 +541,14 @@ class _Compiler:
             # One alias may be given without a list, as _Fields.texts reads it (iterating a
             # string would register each letter; iterating a number raised TypeError).
             aliases = [aliases]
-        names = [entity.ident, record.get("qid"), record.get("name"), *aliases]
+        names = [
+            entity.ident,
+            record.get("qid"),
+            record.get("name"),
+            record.get("official_name"),
+            record.get("alpha2"),
+            *aliases,
+        ]
         self.index.state_codes.append(entity.ident)
         for name in names:
             if isinstance(name, str) and name.strip():
@@ -478,6 +579,11 @@ class _Compiler:
                     return iri
                 if hinting:
                     candidates += self.index.state_codes
+            elif kind == "concept":
+                if value in self.index.materiel:
+                    return self.index.materiel[value]
+                if hinting:
+                    candidates += list(self.index.materiel)
             elif kind == "materiel":
                 if value in self.index.materiel:
                     return self.index.materiel[value]
@@ -491,7 +597,7 @@ class _Compiler:
                     return known[value].iri
                 if hinting:
                     candidates += list(known)
-        words = ["materiel concept or system" if k == "materiel" else k for k in kinds]
+        words = [{"materiel": "materiel concept or system", "concept": "materiel concept"}.get(k, k) for k in kinds]
         what = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
         label = fields.role(key)
         fields.problem(key, f"{label} '{value}' is not a known {what}{_did_you_mean(value, candidates)}")
@@ -500,7 +606,11 @@ class _Compiler:
     # -- pass 2: facts ------------------------------------------------------------------------
 
     def compile(self, entity: _Entity) -> None:
-        fields = _Fields(self, entity.file, entity.subject, entity.record)
+        fmt = RECORDS[entity.section]
+        if entity.section == "events":
+            kind = entity.record.get("kind")
+            fmt = RECORDS.get(f"event:{kind}", fmt) if isinstance(kind, str) else fmt
+        fields = _Fields(self, entity.file, entity.subject, entity.record, fmt)
         self.locate(entity.iri, entity.file, entity.record.line, entity.subject)
         emit: Callable[[_Entity, _Fields], None] = getattr(self, f"_emit_{entity.section}")
         try:
@@ -516,20 +626,21 @@ class _Compiler:
         self.problems.append(Problem(file, line, subject, message))
 
     def _names(self, entity: _Entity, fields: _Fields) -> None:
-        self.add_text(entity.iri, SKOS.prefLabel, fields.text("name", required=True))
-        for alias in fields.texts("aliases"):
-            self.add_text(entity.iri, SKOS.altLabel, alias)
+        self.add_text(entity.iri, SKOS.prefLabel, fields.text("name"))
+        if "aliases" in fields.fmt:
+            for alias in fields.texts("aliases"):
+                self.add_text(entity.iri, SKOS.altLabel, alias)
         self.add_text(entity.iri, DCTERMS.description, fields.text("description"))
 
     def _emit_sources(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "title", "publisher", "issued", "url", "kind", "number", "briefed", "description"})
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.SourceDocument)
         self._names(e, f)
         self.add_text(e.iri, DCTERMS.title, f.text("title"))
-        self.add_text(e.iri, DCTERMS.publisher, f.text("publisher", required=True))
+        self.add_text(e.iri, DCTERMS.publisher, f.text("publisher"))
         self.add_date(e.iri, DCTERMS.issued, f.date("issued"))
         self.add_date(e.iri, MC.briefedOn, f.date("briefed"))
-        self.add(e.iri, MC.sourceKind, f.enum("kind", MC.sourceKind, required=True))
+        self.add(e.iri, MC.sourceKind, f.enum("kind"))
         self.add_text(e.iri, MC.documentNumber, f.text("number"))
         for url in f.texts("url"):
             if not re.match(r"^https?://\S+$", url):
@@ -538,10 +649,42 @@ class _Compiler:
                 self.add(e.iri, MC.url, Literal(url, datatype=XSD.anyURI))
 
     def _emit_states(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "aliases", "qid", "description"})
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.State)
         self._names(e, f)
-        self.add_text(e.iri, MC.isoCode, e.ident)
+        if _ISO3.match(e.ident):
+            self.add_text(e.iri, MC.isoCode, e.ident)
+        self.add_text(e.iri, MC.officialName, f.text("official_name"))
+        alpha2 = f.text("alpha2")
+        if alpha2 is not None and not _ALPHA2.match(alpha2):
+            f.problem("alpha2", f"alpha2 '{alpha2}' is not two capital letters")
+        else:
+            self.add_text(e.iri, MC.isoAlpha2, alpha2)
+        numeric = f.text("numeric")
+        if numeric is not None and not _NUMERIC.match(numeric):
+            f.problem("numeric", f"numeric '{numeric}' is not three digits (quote it: \"076\")")
+        else:
+            self.add_text(e.iri, MC.isoNumeric, numeric)
+        self.add_int(e.iri, MC.cowCode, f.integer("cow_code"))
+        self.add_text(e.iri, MC.cowAbbreviation, f.text("cow_abbreviation"))
+        former = f.boolean("former")
+        if former is not None:
+            self.add(e.iri, MC.formerState, Literal(former))
+        alpha4 = f.text("alpha4")
+        if alpha4 is not None and not _ALPHA4.match(alpha4):
+            f.problem("alpha4", f"alpha4 '{alpha4}' is not four capital letters")
+        else:
+            self.add_text(e.iri, MC.isoAlpha4, alpha4)
+        self.add_date(e.iri, MC.isoCodeWithdrawn, f.date("iso_withdrawn"))
+        successors = f.refs("successors")
+        if successors and not former:
+            f.problem("successors", "only a former state (former: true) has successors")
+        for successor in successors:
+            if successor == e.iri:
+                f.problem("successors", "a state cannot be its own successor")
+            self.add(e.iri, MC.successor, successor)
+        if not former and (alpha4 or f.raw("iso_withdrawn") is not None):
+            f.problem("former", "alpha4 and iso_withdrawn belong to a former state: add former: true")
         self._qid(e, f)
 
     def _qid(self, e: _Entity, f: _Fields) -> None:
@@ -551,35 +694,22 @@ class _Compiler:
                 f.problem("qid", f"qid '{qid}' is not a Wikidata QID (Q followed by digits)")
             else:
                 self.add_text(e.iri, MC.wikidataId, qid)
+                self.add(e.iri, OWL.sameAs, WIKIDATA[qid])
 
     def _emit_organisations(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys(
-            {
-                "id",
-                "name",
-                "aliases",
-                "qid",
-                "members",
-                "part_of",
-                "established",
-                "mandate_ended",
-                "replaces",
-                "description",
-                "claims",
-            }
-        )
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.InternationalOrganisation)
         self._names(e, f)
         self._qid(e, f)
-        members = f.refs("members", ("state",))
+        members = f.refs("members")
         for member in members:
             self.add(e.iri, MC.memberState, member)
-        self.add(e.iri, MC.partOf, f.ref("part_of", ("organisation",)))
+        self.add(e.iri, MC.partOf, f.ref("part_of"))
         established = f.date("established")
         ended = f.date("mandate_ended")
         self.add_date(e.iri, MC.established, established)
         self.add_date(e.iri, MC.mandateEnded, ended)
-        self.add(e.iri, MC.replaces, f.ref("replaces", ("organisation",)))
+        self.add(e.iri, MC.replaces, f.ref("replaces"))
         if established and ended and ended.last_day < established.first_day:
             f.problem("mandate_ended", f"mandate_ended {ended} is before established {established}")
         # Membership and dates are facts and need a source; a bare name does not.
@@ -587,87 +717,130 @@ class _Compiler:
         self._claims(e, f, required=needs_claims)
 
     def _emit_persons(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "aliases", "qid", "leader_of", "role", "description", "claims"})
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.Person)
         self._names(e, f)
         self._qid(e, f)
-        self.add(e.iri, MC.leaderOf, f.ref("leader_of", ("state",)))
+        leader_of = f.ref("leader_of")
+        self.add(e.iri, MC.leaderOf, leader_of)
         self.add_text(e.iri, MC.role, f.text("role"))
-        self._claims(e, f, required=False)
+        for position, item in f.records("offices"):
+            self._office(e, position, item)
+        self._claims(e, f, required=leader_of is not None)
+
+    def _office(self, e: _Entity, position: int, item: LocatedDict) -> None:
+        subject = f"{e.subject} office {position}"
+        f = _Fields(self, e.file, subject, item, RECORDS["office"])
+        f.check_keys()
+        iri = entity_iri("office", f"{e.ident}-office-{position}")
+        self.locate(iri, e.file, item.line, subject)
+        self.add(e.iri, MC.holdsOffice, iri)
+        self.add(iri, RDF.type, MC.OfficeHolding)
+        self.add(iri, MC.officeKind, f.enum("kind"))
+        self.add(iri, MC.officeState, f.ref("state"))
+        title = f.text("title")
+        self.add_text(iri, MC.officeTitle, title)
+        held_from, held_until = f.date("from"), f.date("until")
+        if held_from and held_until and held_until.last_day < held_from.first_day:
+            f.problem("until", f"until {held_until} is before from {held_from}")
+        self.add_date(iri, MC.heldFrom, held_from)
+        self.add_date(iri, MC.heldUntil, held_until)
+        self.add_text(iri, SKOS.prefLabel, title or f"Office {position} of {e.ident}")
+        part = _Entity("persons", "office", "office", f"{e.ident}-office-{position}", iri, e.file, item)
+        self._claims(part, f, required=True)
 
     def _emit_places(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "aliases", "qid", "kind", "in", "description"})
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.Place)
         self._names(e, f)
         self._qid(e, f)
-        self.add(e.iri, MC.placeKind, f.enum("kind", MC.placeKind, required=True))
-        self.add(e.iri, MC.locatedIn, f.ref("in", ("state",), required=True))
+        self.add(e.iri, MC.placeKind, f.enum("kind"))
+        container = f.ref("in")
+        if container is None:
+            return
+        if (container, RDF.type, MC.State) in self.graph or "/state/" in str(container):
+            self.add(e.iri, MC.locatedIn, container)
+            return
+        # A place inside a place: record the enclosing place, and the state the outermost one lies
+        # in (derived here so that every place answers "which state?" in one hop).
+        self.add(e.iri, MC.withinPlace, container)
+        seen = {e.iri}
+        current: URIRef | None = container
+        while current is not None and "/place/" in str(current):
+            if current in seen:
+                f.problem("in", f"places lie inside each other in a circle: {e.ident} is inside itself")
+                return
+            seen.add(current)
+            record = self.index.ids("place").get(str(current).rsplit("/", 1)[-1])
+            if record is None:
+                return
+            outer = record.record.get("in")
+            if outer is None or isinstance(outer, (dict, list)):
+                return  # that place's own problem is reported where it is
+            current = self._quiet_resolve(str(outer).strip(), ("state", "place"))
+        if current is not None:
+            self.add(e.iri, MC.locatedIn, current)
+
+    def _quiet_resolve(self, value: str, kinds: tuple[str, ...]) -> URIRef | None:
+        """Resolve without reporting a problem (the referring record reports its own)."""
+        for kind in kinds:
+            if kind == "state":
+                iri = self.index.state_names.get(value.casefold())
+                if iri is not None:
+                    return iri
+            elif value in self.index.ids(kind):
+                return self.index.ids(kind)[value].iri
+        return None
 
     def _emit_systems(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "aliases", "category", "origin", "description", "claims"})
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.WeaponSystem)
         self._names(e, f)
-        category = f.text("category", required=True)
-        if category is not None:
-            if category not in self.index.materiel:
-                hint = _did_you_mean(category, self.index.materiel)
-                f.problem("category", f"category '{category}' is not a known materiel concept{hint}")
-            else:
-                self.add(e.iri, MC.category, self.index.materiel[category])
-        self.add(e.iri, MC.originState, f.ref("origin", ("state",)))
+        self.add(e.iri, MC.category, f.ref("category"))
+        self.add(e.iri, MC.originState, f.ref("origin"))
         self._claims(e, f, required=False)
 
     def _emit_resolutions(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "number", "adopted", "by", "description", "claims"})
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.Resolution)
         self._names(e, f)
-        self.add_int(e.iri, MC.resolutionNumber, f.integer("number", required=True, minimum=1))
-        self.add_date(e.iri, MC.adoptedOn, f.date("adopted", required=True))
-        self.add(e.iri, MC.adoptedBy, f.ref("by", ("organisation",), required=True))
+        self.add_int(e.iri, MC.resolutionNumber, f.integer("number"))
+        self.add_date(e.iri, MC.adoptedOn, f.date("adopted"))
+        self.add(e.iri, MC.adoptedBy, f.ref("by"))
         self._claims(e, f, required=True)
 
     def _emit_measures(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "kind", "target", "imposed_by", "covers", "cap", "description", "claims"})
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.SanctionsMeasure)
         self._names(e, f)
-        self.add(e.iri, MC.measureKind, f.enum("kind", MC.measureKind, required=True))
-        self.add(e.iri, MC.targetState, f.ref("target", ("state",), required=True))
-        for resolution in f.refs("imposed_by", ("resolution",), required=True):
+        self.add(e.iri, MC.measureKind, f.enum("kind"))
+        self.add(e.iri, MC.targetState, f.ref("target"))
+        for resolution in f.refs("imposed_by"):
             self.add(e.iri, MC.imposedBy, resolution)
-        for concept in f.refs("covers", ("materiel",)):
+        for concept in f.refs("covers"):
             self.add(e.iri, MC.coversMateriel, concept)
-        cap = f.raw("cap")
+        cap = f.record_of("cap")
         if cap is not None:
-            quantity = self._quantity(f, "cap", cap, entity_iri("quantity", f"{e.ident}-cap"))
-            self.add(e.iri, MC.cap, quantity)
+            self.add(e.iri, MC.cap, self._quantity(cap, entity_iri("quantity", f"{e.ident}-cap")))
+        in_force = f.date("in_force")
+        self.add_date(e.iri, MC.inForceFrom, in_force)
+        ended = f.record_of("ended")
+        if ended is not None:
+            until = ended.date("date")
+            if until and in_force and until.last_day < in_force.first_day:
+                ended.problem("date", f"ended {until} is before in_force {in_force}")
+            self.add_date(e.iri, MC.inForceUntil, until)
+            self.add(e.iri, MC.measureEnd, ended.enum("how"))
+            for resolution in ended.refs("by"):
+                self.add(e.iri, MC.endedBy, resolution)
         self._claims(e, f, required=True)
 
     def _emit_treaties(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys(
-            {
-                "id",
-                "name",
-                "title",
-                "aliases",
-                "parties",
-                "signed",
-                "signed_at",
-                "signatories",
-                "articles",
-                "open_ended",
-                "in_force",
-                "terminated",
-                "replaces",
-                "provisions",
-                "ratifications",
-                "description",
-                "claims",
-            }
-        )
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.Treaty)
         self._names(e, f)
         self.add_text(e.iri, DCTERMS.title, f.text("title"))
-        parties = f.refs("parties", ("state",), required=True)
+        parties = f.refs("parties")
         if len(parties) == 1:
             f.problem("parties", "a treaty needs at least two parties")
         for party in parties:
@@ -676,32 +849,42 @@ class _Compiler:
         in_force = f.date("in_force")
         terminated = f.date("terminated")
         self.add_date(e.iri, MC.signedOn, signed)
-        self.add(e.iri, MC.signedAt, f.ref("signed_at", ("place",)))
-        for person in f.refs("signatories", ("person",)):
+        self.add(e.iri, MC.signedAt, f.ref("signed_at"))
+        for person in f.refs("signatories"):
             self.add(e.iri, MC.signatory, person)
-        self.add_int(e.iri, MC.articleCount, f.integer("articles", minimum=1))
+        self.add_int(e.iri, MC.articleCount, f.integer("articles"))
         open_ended = f.boolean("open_ended")
         if open_ended is not None:
             self.add(e.iri, MC.openEnded, Literal(open_ended))
+        if e.record.get("in_force") == "unknown":
+            self.add(e.iri, MC.entryIntoForceUnknown, Literal(True))
         self.add_date(e.iri, MC.entryIntoForce, in_force)
         self.add_date(e.iri, MC.terminatedOn, terminated)
+        term = f.integer("term_years")
+        self.add_int(e.iri, MC.termYears, term)
+        self.add_int(e.iri, MC.renewalYears, f.integer("renewal_years"))
+        automatic = f.boolean("automatic_renewal")
+        if automatic is not None:
+            self.add(e.iri, MC.automaticRenewal, Literal(automatic))
+        if open_ended and term is not None:
+            f.problem("term_years", "a treaty marked open_ended has no term: give one or the other")
         if signed and in_force and in_force.last_day < signed.first_day:
             f.problem("in_force", f"in_force {in_force} is before signed {signed}")
         if terminated and in_force and terminated.last_day < in_force.first_day:
             f.problem("terminated", f"terminated {terminated} is before in_force {in_force}")
         if open_ended and terminated:
             f.problem("terminated", "a treaty marked open_ended cannot also have a terminated date")
-        self.add(e.iri, MC.replaces, f.ref("replaces", ("treaty",)))
+        self.add(e.iri, MC.replaces, f.ref("replaces"))
         for position, item in f.records("provisions"):
-            self._provision(e, f, position, item)
+            self._provision(e, position, item)
         for position, item in f.records("ratifications"):
-            self._ratification(e, f, position, item, parties)
+            self._ratification(e, position, item, parties)
         self._claims(e, f, required=True)
 
-    def _provision(self, e: _Entity, parent: _Fields, position: int, item: LocatedDict) -> None:
-        f = _Fields(self, e.file, f"{e.subject} provision {position}", item)
-        f.check_keys({"article", "kind", "name", "summary"})
-        article = f.integer("article", required=True, minimum=1)
+    def _provision(self, e: _Entity, position: int, item: LocatedDict) -> None:
+        f = _Fields(self, e.file, f"{e.subject} provision {position}", item, RECORDS["provision"])
+        f.check_keys()
+        article = f.integer("article")
         if article is None:
             return
         iri = entity_iri("provision", f"{e.ident}-art{article}")
@@ -713,17 +896,15 @@ class _Compiler:
         self.add(iri, RDF.type, MC.Provision)
         self.add_int(iri, MC.articleNumber, article)
         self.add_text(iri, SKOS.prefLabel, f.text("name") or f"Article {article}")
-        self.add(iri, MC.provisionKind, f.enum("kind", MC.provisionKind))
-        self.add_text(iri, DCTERMS.description, f.text("summary", required=True))
+        self.add(iri, MC.provisionKind, f.enum("kind"))
+        self.add_text(iri, DCTERMS.description, f.text("summary"))
 
-    def _ratification(
-        self, e: _Entity, parent: _Fields, position: int, item: LocatedDict, parties: list[URIRef]
-    ) -> None:
-        f = _Fields(self, e.file, f"{e.subject} ratification {position}", item)
-        f.check_keys({"state", "date", "step"})
-        state = f.ref("state", ("state",), required=True)
-        date = f.date("date", required=True)
-        step = f.text("step", required=True)
+    def _ratification(self, e: _Entity, position: int, item: LocatedDict, parties: list[URIRef]) -> None:
+        f = _Fields(self, e.file, f"{e.subject} ratification {position}", item, RECORDS["ratification"])
+        f.check_keys()
+        state = f.ref("state")
+        date = f.date("date")
+        step = f.text("step")
         if state is not None and parties and state not in parties:
             f.problem("state", "the ratifying state is not a party to the treaty")
         if state is None or date is None:
@@ -740,7 +921,7 @@ class _Compiler:
         self.add_text(iri, SKOS.prefLabel, step)
 
     def _emit_events(self, e: _Entity, f: _Fields) -> None:
-        kind = f.text("kind", required=True)
+        kind = f.text("kind")
         if kind is None:
             return
         if kind not in EVENT_KINDS:
@@ -748,56 +929,63 @@ class _Compiler:
             return
         cls, from_prop, to_prop = EVENT_KINDS[kind]
         f.roles = {"from": _role_word(from_prop), "to": _role_word(to_prop) if to_prop else "to"}
-        allowed = {
-            "id",
-            "kind",
-            "name",
-            "description",
-            "from",
-            "items",
-            "period",
-            "date",
-            "transport",
-            "vessels",
-            *_PLACE_FIELDS,
-            "claims",
-        }
-        if to_prop is not None:
-            allowed.add("to")
-        if kind == "weapons-use":
-            allowed |= {"against", "uses"}
-        if kind == "support-request":
-            allowed.add("in_exchange_for")
-        if kind == "official-statement":
-            allowed |= {"stance", "concerns"}
-        f.check_keys(allowed)
+        f.check_keys()
         self.add(e.iri, RDF.type, cls)
         self._names(e, f)
-        actors = ("state", "organisation", "person")
-        self.add(e.iri, from_prop, f.ref("from", actors, required=True))
+        if kind in PARTICIPANT_KINDS:
+            participants = f.refs("participants")
+            if len(participants) == 1:
+                f.problem("participants", "a joint exercise needs at least two participants")
+            for actor in participants:
+                self.add(e.iri, from_prop, actor)
+        else:
+            self.add(e.iri, from_prop, f.ref("from"))
         if to_prop is not None:
-            self.add(e.iri, to_prop, f.ref("to", actors, required=True))
-        for item in f.refs("items", ("materiel",), required=kind in _KINDS_WITH_ITEMS):
+            self.add(e.iri, to_prop, f.ref("to"))
+        for item in f.refs("items"):
             self.add(e.iri, MC.item, item)
         self._period(e, f)
-        for mode in f.enums("transport", MC.transportMode):
+        for mode in f.enums("transport"):
             self.add(e.iri, MC.transportMode, mode)
         for vessel in f.texts("vessels"):
             self.add_text(e.iri, MC.vesselName, vessel)
         for key, prop in _PLACE_FIELDS.items():
-            for place in f.refs(key, ("place",)):
+            for place in f.refs(key):
                 self.add(e.iri, prop, place)
-        for state in f.refs("against", ("state",)):
-            self.add(e.iri, MC.targetState, state)
-        for event in f.refs("uses", ("event",)):
-            self.add(e.iri, MC.usesMaterielFrom, event)
-        for event in f.refs("in_exchange_for", ("event",)):
-            self.add(e.iri, MC.inExchangeFor, event)
+        for key, prop in _EVENT_REFS.items():
+            if key in f.fmt:
+                for target in f.refs(key):
+                    self.add(e.iri, prop, target)
+        for key, prop in _EVENT_ENUMS.items():
+            if key in f.fmt:
+                if f.spec(key).type == "enums":
+                    for code in f.enums(key):
+                        self.add(e.iri, prop, code)
+                else:
+                    self.add(e.iri, prop, f.enum(key))
+        if "ordered" in f.fmt:
+            ordered = f.date("ordered")
+            self.add_date(e.iri, MC.orderDate, ordered)
+            self._flag(e.iri, MC.orderDateUncertain, f.boolean("ordered_uncertain"))
+            years = f.integers("delivery_years")
+            for year in sorted(set(years)):
+                self.add_int(e.iri, MC.deliveryYear, year)
+            self._flag(e.iri, MC.deliveryYearsUncertain, f.boolean("delivery_years_uncertain"))
+            if ordered and years and min(years) < ordered.first_day.year:
+                f.problem("delivery_years", f"a delivery in {min(years)} is before the order ({ordered})")
+            status = e.record.get("transfer_status")
+            if years and status in ("planned", "ordered", "in-production"):
+                f.problem("transfer_status", f"transfer_status '{status}' but delivery_years are given")
         if kind == "official-statement":
-            self.add(e.iri, MC.stance, f.enum("stance", MC.stance, required=True))
-            for target in f.refs("concerns", ("event", "organisation", "source", "treaty"), required=True):
+            self.add(e.iri, MC.stance, f.enum("stance"))
+            for target in f.refs("concerns"):
                 self.add(e.iri, MC.concerns, target)
+            self.add(e.iri, MC.onBehalfOf, f.ref("on_behalf_of"))
         self._claims(e, f, required=True)
+
+    def _flag(self, subject: URIRef, predicate: URIRef, value: bool | None) -> None:
+        if value is not None:
+            self.add(subject, predicate, Literal(value))
 
     def _period(self, e: _Entity, f: _Fields) -> None:
         period = f.raw("period")
@@ -809,18 +997,16 @@ class _Compiler:
         if point is not None:
             start = end = f.date("date")
         elif period is not None:
-            if not isinstance(period, LocatedDict):
-                f.problem("period", "period must be a mapping with start, end or both")
+            pf = f.record_of("period")
+            if pf is None:
                 return
-            pf = _Fields(self, f.file, f.subject, period)
-            pf.check_keys({"start", "end"})
-            start = f.date("start", record=period)
-            end = f.date("end", record=period)
-            if period.get("start") in (None, "") and period.get("end") in (None, ""):
+            start = pf.date("start")
+            end = pf.date("end")
+            if pf.raw("start") is None and pf.raw("end") is None:
                 f.problem("period", "period needs a start, an end or both (an unknown start: give end only)")
                 return
             if start and end and end.last_day < start.first_day:
-                f.problem("period", f"end {end} is before start {start}", line=period.line_of("end"))
+                pf.problem("end", f"end {end} is before start {start}")
                 return
         self.add_date(e.iri, MC.startDate, start)
         self.add_date(e.iri, MC.endDate, end)
@@ -830,87 +1016,206 @@ class _Compiler:
             self.add(e.iri, MC.spanEnd, Literal(end.last_day, datatype=XSD.date))
 
     def _emit_breaches(self, e: _Entity, f: _Fields) -> None:
-        f.check_keys({"id", "name", "event", "measure", "description", "claims"})
+        f.check_keys()
         self.add(e.iri, RDF.type, MC.Breach)
         self._names(e, f)
-        self.add(e.iri, MC.breachingEvent, f.ref("event", ("event",), required=True))
-        self.add(e.iri, MC.breachedMeasure, f.ref("measure", ("measure",), required=True))
+        self.add(e.iri, MC.breachingEvent, f.ref("event"))
+        self.add(e.iri, MC.breachedMeasure, f.ref("measure"))
         self._claims(e, f, required=True)
+
+    # -- checks across facts (after every fact is compiled) -----------------------------------
+
+    def check_across(self) -> None:
+        """Rules that need two facts: a breach's measure in force on its event's dates, and a
+        statement on behalf of a state by a person holding an office for it."""
+        g = self.graph
+        for breach in g.subjects(RDF.type, MC.Breach):
+            assert isinstance(breach, URIRef)
+            event = g.value(breach, MC.breachingEvent)
+            measure = g.value(breach, MC.breachedMeasure)
+            if not isinstance(event, URIRef) or not isinstance(measure, URIRef):
+                continue
+            first, last = _span(g, event)
+            if first is None and last is None:
+                continue  # an undated event cannot be checked against the measure's lifetime
+            begins = _date_of(g, measure, MC.inForceFrom, first=True)
+            if begins is None:
+                adopted = [
+                    d for r in g.objects(measure, MC.imposedBy) if (d := _date_of(g, r, MC.adoptedOn, first=True))
+                ]
+                begins = min(adopted) if adopted else None
+            ends = _date_of(g, measure, MC.inForceUntil, first=False)
+            where = self.locations.get(breach)
+            if where is None:
+                continue
+            measure_id = str(measure).rsplit("/", 1)[-1]
+            if begins is not None and last is not None and last < begins:
+                self.problems.append(
+                    Problem(
+                        where.file,
+                        where.line,
+                        where.subject,
+                        f"measure '{measure_id}' was not yet in force on the event's dates "
+                        f"(it took effect on {begins}; the event ended by {last})",
+                    )
+                )
+            elif ends is not None and first is not None and first > ends:
+                self.problems.append(
+                    Problem(
+                        where.file,
+                        where.line,
+                        where.subject,
+                        f"measure '{measure_id}' was no longer in force on the event's dates "
+                        f"(in force until {ends}; the event began on {first})",
+                    )
+                )
+        for statement, actor in g.subject_objects(MC.onBehalfOf):
+            assert isinstance(statement, URIRef)
+            speaker = g.value(statement, MC.statedBy)
+            where = self.locations.get(statement)
+            if where is None or not isinstance(speaker, URIRef) or "/person/" not in str(speaker):
+                continue
+            first, last = _span(g, statement)
+            for office in g.objects(speaker, MC.holdsOffice):
+                if g.value(office, MC.officeState) != actor:
+                    continue
+                held_from = _date_of(g, office, MC.heldFrom, first=True)
+                held_until = _date_of(g, office, MC.heldUntil, first=False)
+                if (held_from is None or last is None or held_from <= last) and (
+                    held_until is None or first is None or first <= held_until
+                ):
+                    break
+            else:
+                actor_id = str(actor).rsplit("/", 1)[-1]
+                speaker_id = str(speaker).rsplit("/", 1)[-1]
+                self.problems.append(
+                    Problem(
+                        where.file,
+                        where.line,
+                        where.subject,
+                        f"on_behalf_of '{actor_id}': person '{speaker_id}' holds no office for it on the "
+                        "statement's date (add the office under the person's offices)",
+                    )
+                )
 
     # -- claims and quantities ----------------------------------------------------------------
 
     def _claims(self, e: _Entity, f: _Fields, required: bool) -> None:
         seen: dict[str, int] = {}
         for position, item in f.records("claims", required=required):
-            cf = _Fields(self, e.file, f"{e.subject} claim {position}", item)
-            cf.check_keys(_CLAIM_FIELDS)
-            source = cf.ref("source", ("source",), required=True)
-            if source is None:
-                continue
+            cf = _Fields(self, e.file, f"{e.subject} claim {position}", item, RECORDS["claim"])
+            cf.check_keys()
+            source = cf.ref("source")
             explicit = cf.text("id")
-            claim_id = explicit or f"{e.ident}--{str(source).rsplit('/', 1)[-1]}"
-            if claim_id in seen:
+            # A claim whose source is unknown is still checked field by field (and emits nothing).
+            claim_id = explicit or (f"{e.ident}--{str(source).rsplit('/', 1)[-1]}" if source else None)
+            iri = entity_iri("claim", claim_id) if claim_id else None
+            if claim_id is not None and claim_id in seen:
                 cf.problem(
                     "id" if explicit else "source",
                     f"claim id '{claim_id}' is already used by claim {seen[claim_id]}; "
                     "give each claim from the same source its own id",
                 )
-                continue
-            if not _ID.match(claim_id):
+                iri = None
+            elif claim_id is not None and not _ID.match(claim_id):
                 cf.problem("id", "id may hold only letters, digits, '.', '_' and '-'")
-                continue
-            seen[claim_id] = position
-            iri = entity_iri("claim", claim_id)
-            if iri in self.locations:
+                iri = None
+            elif iri is not None and iri in self.locations:
                 where = self.locations[iri]
                 cf.problem("id", f"claim id '{claim_id}' is already used at {where.file}:{where.line}")
+                iri = None
+            if claim_id is not None:
+                seen.setdefault(claim_id, position)
+            if iri is None or source is None:
+                self._claim_fields(cf, None, claim_id or f"{e.ident}--{position}")
                 continue
             self.locate(iri, e.file, item.line, cf.subject)
             self.add(iri, RDF.type, MC.Claim)
             self.add(iri, MC.asserts, e.iri)
             self.add(iri, MC.source, source)
-            for cited in cf.refs("cites", ("source",)):
-                self.add(iri, MC.cites, cited)
-            self.add_text(iri, MC.attribution, cf.text("attribution"))
-            self.add_text(iri, MC.locator, cf.text("locator"))
-            self.add_text(iri, MC.quote, cf.text("quote"))
-            self.add_text(iri, MC.analystNote, cf.text("note"))
-            self.add(iri, MC.status, cf.enum("status", MC.status, required=True))
-            grading = cf.text("grading", required=True)
-            if grading is not None:
-                match = GRADING.match(grading)
-                if not match:
-                    cf.problem(
-                        "grading",
-                        f"grading '{grading}' is not on the Admiralty scale: "
-                        "a reliability A-F then a credibility 1-6, such as B2",
-                    )
-                else:
-                    self.add_text(iri, MC.sourceReliability, match.group(1))
-                    self.add_int(iri, MC.informationCredibility, int(match.group(2)))
-            quantity = cf.raw("quantity")
-            if quantity is not None:
-                self.add(
-                    iri, MC.claimedQuantity, self._quantity(cf, "quantity", quantity, entity_iri("quantity", claim_id))
-                )
+            self._claim_fields(cf, iri, claim_id or "")
 
-    def _quantity(self, f: _Fields, key: str, value: Any, iri: URIRef) -> URIRef | None:
-        if not isinstance(value, LocatedDict):
-            f.problem(key, f"{key} must be a mapping with value, unit and qualifier")
+    def _claim_fields(self, cf: _Fields, iri: URIRef | None, claim_id: str) -> None:
+        """Check a claim's fields, and emit them when the claim has an IRI (``None``: check only)."""
+        sink = iri if iri is not None else entity_iri("claim", "-unchecked-")
+        emit = iri is not None
+        cites = cf.refs("cites")
+        values: list[tuple[URIRef, URIRef | Literal | None]] = [(MC.cites, c) for c in cites]
+        for key, prop in (
+            ("attribution", MC.attribution),
+            ("locator", MC.locator),
+            ("quote", MC.quote),
+            ("note", MC.analystNote),
+        ):
+            text = cf.text(key)
+            values.append((prop, Literal(text) if text else None))
+        values.append((MC.status, cf.enum("status")))
+        grading = cf.text("grading")
+        if grading is not None:
+            match = GRADING.match(grading)
+            if not match:
+                cf.problem(
+                    "grading",
+                    f"grading '{grading}' is not on the Admiralty scale: "
+                    "a reliability A-F then a credibility 1-6, such as B2",
+                )
+            else:
+                values.append((MC.sourceReliability, Literal(match.group(1))))
+                values.append((MC.informationCredibility, Literal(int(match.group(2)), datatype=XSD.integer)))
+        for key, prop, suffix in (
+            ("quantity", MC.claimedQuantity, ""),
+            ("ordered", MC.orderedQuantity, "-ordered"),
+            ("value", MC.dealValue, "-value"),
+        ):
+            qf = cf.record_of(key)
+            if qf is not None:
+                values.append((prop, self._quantity(qf, entity_iri("quantity", claim_id + suffix), emit=emit)))
+        tiv = cf.record_of("tiv")
+        if tiv is not None:
+            for key, prop in (("per_unit", MC.tivPerUnit), ("order", MC.tivOfOrder), ("delivered", MC.tivDelivered)):
+                number = tiv.number(key)
+                if number is not None:
+                    values.append((prop, Literal(number, datatype=XSD.decimal)))
+        if emit:
+            for prop, value in values:
+                self.add(sink, prop, value)
+
+    def _quantity(self, qf: _Fields, iri: URIRef, emit: bool = True) -> URIRef | None:
+        number = qf.integer("value")
+        unit = qf.enum("unit")
+        qualifier = qf.enum("qualifier")
+        uncertain = qf.boolean("uncertain")
+        if number is None or unit is None or qualifier is None or not emit:
             return None
-        qf = _Fields(self, f.file, f.subject, value)
-        qf.check_keys(_QUANTITY_FIELDS)
-        number = qf.integer("value", required=True, minimum=0)
-        unit = qf.enum("unit", MC.unit, required=True)
-        qualifier = qf.enum("qualifier", MC.qualifier, required=True)
-        if number is None or unit is None or qualifier is None:
-            return None
-        self.locate(iri, f.file, value.line, f.subject)
+        self.locate(iri, qf.file, qf.record.line, qf.subject)
         self.add(iri, RDF.type, MC.Quantity)
         self.add_int(iri, MC.value, number)
         self.add(iri, MC.unit, unit)
         self.add(iri, MC.qualifier, qualifier)
+        self._flag(iri, MC.uncertain, uncertain)
         return iri
+
+
+def _span(g: Graph, event: URIRef) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day an event may cover (None where unknown or open)."""
+    first = g.value(event, MC.spanStart)
+    last = g.value(event, MC.spanEnd)
+    return (
+        first.toPython() if isinstance(first, Literal) else None,
+        last.toPython() if isinstance(last, Literal) else None,
+    )
+
+
+def _date_of(g: Graph, subject: Any, prop: URIRef, *, first: bool) -> dt.date | None:
+    """A partial date of ``subject`` as its first (or last) day."""
+    value = g.value(subject, prop)
+    if not isinstance(value, Literal):
+        return None
+    try:
+        parsed = PartialDate.parse(str(value))
+    except ValueError:
+        return None
+    return parsed.first_day if first else parsed.last_day
 
 
 def fact_files(paths: Iterable[Path] | None = None) -> list[Path]:
@@ -955,6 +1260,8 @@ def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True) ->
         entities += compiler.collect(path)
     for entity in entities:
         compiler.compile(entity)
+    if not compiler.problems:
+        compiler.check_across()
     if compiler.problems:
         raise CurationError(compiler.problems)
     for triple in materiel_graph():

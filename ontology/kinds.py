@@ -49,10 +49,20 @@ EVENT_KINDS: dict[str, tuple[URIRef, URIRef, URIRef | None]] = {
     "weapons-use": (MC.WeaponsUse, MC.usedBy, None),
     "support-request": (MC.SupportRequest, MC.requester, MC.requestedFrom),
     "official-statement": (MC.OfficialStatement, MC.statedBy, None),
+    # An exercise has participants, not a direction: mc:participant is a sub-property of both
+    # mc:fromActor and mc:toActor, so each participant is on both sides of every query.
+    "exercise": (MC.JointExercise, MC.participant, None),
+    "training": (MC.TrainingSupport, MC.trainer, MC.trainee),
+    "basing-access": (MC.BasingAccess, MC.accessProvider, MC.accessUser),
+    "industrial-cooperation": (MC.IndustrialCooperation, MC.contributingPartner, MC.producingPartner),
+    "financing": (MC.MilitaryFinancing, MC.funder, MC.fundingRecipient),
 }
 
+#: Event kinds whose ``from`` is a list of participants rather than one actor.
+PARTICIPANT_KINDS: frozenset[str] = frozenset({"exercise"})
+
 #: Kinds of identifiers that are not a section's: the parts of facts that get IRIs of their own.
-PART_ID_KINDS: tuple[str, ...] = ("claim", "quantity", "provision", "ratification")
+PART_ID_KINDS: tuple[str, ...] = ("claim", "quantity", "provision", "ratification", "office")
 #: Every kind that appears in ``https://w3id.org/milcoop/id/{kind}/{id}``, sorted.
 ID_KINDS: tuple[str, ...] = tuple(sorted({kind for kind, _ in SECTIONS.values()} | set(PART_ID_KINDS)))
 
@@ -94,7 +104,18 @@ EVENT_LABEL_KINDS: dict[str, str] = {label: kind for kind, label in EVENT_KIND_L
 #: The labels of event nodes, one per event kind.
 EVENT_LABELS: frozenset[str] = frozenset(EVENT_KIND_LABELS.values())
 #: The kinds a flow can have: something moves from one actor to another.
-FLOW_KINDS: tuple[str, ...] = ("materiel-transfer", "technology-transfer", "troop-deployment", "support-request")
+FLOW_KINDS: tuple[str, ...] = (
+    "materiel-transfer",
+    "technology-transfer",
+    "troop-deployment",
+    "support-request",
+    "training",
+    "basing-access",
+    "industrial-cooperation",
+    "financing",
+)
+#: Relationship types from a joint exercise to its participants (no direction).
+PARTICIPANT_TYPES: tuple[str, ...] = ("PARTICIPANT",)
 
 #: Relationship types from an event to a place -> the role the place plays in the event.
 PLACE_ROLES: dict[str, Literal["loading-port", "discharge-port", "border-crossing", "location", "target"]] = {
@@ -115,6 +136,7 @@ ENTITY_KINDS: dict[str, str] = {
     "Treaty": "treaty",
     "Provision": "provision",
     "Ratification": "ratification",
+    "OfficeHolding": "office",
     "Resolution": "resolution",
     "SanctionsMeasure": "measure",
     "Breach": "breach",
@@ -150,9 +172,14 @@ PATH_LABELS: frozenset[str] = frozenset(
 )
 #: The relationships path search follows (in either direction) between those nodes.
 PATH_TYPES: tuple[str, ...] = (
+    "ACCESS_PROVIDER",
+    "ACCESS_USER",
     "BORDER_CROSSING",
     "CONCERNS",
+    "CONTRIBUTING_PARTNER",
     "DISCHARGE_PORT",
+    "FUNDER",
+    "FUNDING_RECIPIENT",
     "HOST_STATE",
     "IN_EXCHANGE_FOR",
     "LEADER_OF",
@@ -160,8 +187,11 @@ PATH_TYPES: tuple[str, ...] = (
     "LOCATED_IN",
     "LOCATION",
     "MEMBER_STATE",
+    "ON_BEHALF_OF",
+    "PARTICIPANT",
     "PARTY",
     "PART_OF",
+    "PRODUCING_PARTNER",
     "RECIPIENT",
     "REPLACES",
     "REQUESTED_FROM",
@@ -170,11 +200,15 @@ PATH_TYPES: tuple[str, ...] = (
     "SIGNATORY",
     "SIGNED_AT",
     "STATED_BY",
+    "SUCCESSOR",
     "SUPPLIER",
     "TARGET_PLACE",
     "TARGET_STATE",
+    "TRAINEE",
+    "TRAINER",
     "USED_BY",
     "USES_MATERIEL_FROM",
+    "WITHIN_PLACE",
 )
 
 # ------------------------------------------------------------------------------------------------
@@ -205,4 +239,3 @@ COUNTED_LABELS: tuple[str, ...] = (
 def time_key(start: dt.date | None, iri: str) -> str:
     """The sort key of a dated thing: ``2023-09-01 <iri>``; undated things sort last."""
     return f"{start.isoformat() if start else UNDATED} {iri}"
-

@@ -41,6 +41,12 @@ PARTIAL_DATE_PROPERTIES: frozenset[URIRef] = frozenset(
         MC.established,
         MC.mandateEnded,
         MC.briefedOn,
+        MC.isoCodeWithdrawn,
+        MC.heldFrom,
+        MC.heldUntil,
+        MC.inForceFrom,
+        MC.inForceUntil,
+        MC.orderDate,
         DCTERMS.issued,
     }
 )
@@ -58,8 +64,15 @@ _EXTERNAL_DATATYPE_PROPERTIES: dict[URIRef, tuple[str, bool, URIRef | None]] = {
     DCTERMS.description: ("description", False, XSD.string),
     DCTERMS.issued: ("issued", False, None),
 }
+#: Properties whose value is an IRI outside the graph (no node of ours), stored as a list of IRI
+#: strings: ``owl:sameAs`` links an entity to its Wikidata item.
+_EXTERNAL_IRI_PROPERTIES: dict[URIRef, str] = {OWL.sameAs: "sameAs"}
 _EXTERNAL_RELATIONSHIPS: dict[URIRef, str] = {
     SKOS.broader: "BROADER",
+    SKOS.closeMatch: "CLOSE_MATCH",
+    SKOS.relatedMatch: "RELATED_MATCH",
+    SKOS.broadMatch: "BROAD_MATCH",
+    SKOS.narrowMatch: "NARROW_MATCH",
     SKOS.inScheme: "IN_SCHEME",
     SKOS.topConceptOf: "TOP_CONCEPT_OF",
     SKOS.hasTopConcept: "HAS_TOP_CONCEPT",
@@ -81,6 +94,8 @@ class NodeProperty:
     many: bool
     #: XSD datatype of the literal; ``None`` for a partial date (gYear, gYearMonth or date).
     datatype: URIRef | None
+    #: The value is an IRI (an external resource such as a Wikidata item), not a literal.
+    iri_valued: bool = False
 
     @property
     def partial_date(self) -> bool:
@@ -224,6 +239,8 @@ def build_vocabulary(onto: Graph) -> Vocabulary:
 
     for prop, (key, many, datatype) in _EXTERNAL_DATATYPE_PROPERTIES.items():
         node_properties[prop] = NodeProperty(prop, key, many, datatype)
+    for prop, key in _EXTERNAL_IRI_PROPERTIES.items():
+        node_properties[prop] = NodeProperty(prop, key, True, XSD.anyURI, iri_valued=True)
     for prop, rel_type in _EXTERNAL_RELATIONSHIPS.items():
         relationships[prop] = Relationship(prop, rel_type)
 

@@ -142,7 +142,9 @@ class EmbeddedGraphStore:
                 labels = shapes.labels.get(text(obj), ())
                 continue
             prop = shapes.node_properties.get(predicate)
-            if prop is not None and isinstance(obj, ox.Literal):
+            if prop is not None and (
+                isinstance(obj, ox.Literal) or (prop.iri_valued and isinstance(obj, ox.NamedNode))
+            ):
                 value = property_value(prop, obj.value)
                 if prop.many:
                     many[prop.key].append(value)

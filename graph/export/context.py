@@ -86,7 +86,7 @@ def compact(iri: str, prefixes: dict[str, str]) -> str:
             best = name
     if not best:
         return iri
-    return f"{best}:{iri[len(prefixes[best]):]}"
+    return f"{best}:{iri[len(prefixes[best]) :]}"
 
 
 def _functional(prop: URIRef) -> bool:
@@ -114,7 +114,9 @@ def build_context(vocab: Vocabulary | None = None) -> dict[str, Any]:
         add(label, compact(str(cls), JSONLD_PREFIXES))
     for prop in sorted(vocab.node_properties.values(), key=lambda p: p.key):
         definition: dict[str, Any] = {"@id": compact(str(prop.iri), JSONLD_PREFIXES)}
-        if prop.datatype is not None and str(prop.datatype) != _XSD_STRING:
+        if prop.iri_valued:
+            definition["@type"] = "@id"
+        elif prop.datatype is not None and str(prop.datatype) != _XSD_STRING:
             definition["@type"] = compact(str(prop.datatype), JSONLD_PREFIXES)
         if prop.many:
             definition["@container"] = "@set"

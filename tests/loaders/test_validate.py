@@ -474,7 +474,7 @@ def test_one_alias_given_without_a_list_names_the_state(tmp_path: Path) -> None:
     path.write_text(
         "# Fictional: XAA and XAB are ISO 3166 user-assigned codes.\nstates:\n"
         "  - {id: XAA, name: Fictional State A, aliases: 5}\n  - {id: XAB, name: Fictional State B, aliases: Bee}\n"
-        "persons:\n  - {id: fictional-person, name: Fictional Person, leader_of: bee}\n"
+        "places:\n  - {id: fictional-place, name: Fictional Place, kind: city, in: bee}\n"
     )
     compile_facts([path], shacl=False)
 
