@@ -546,7 +546,9 @@ class _Compiler:
             record.get("qid"),
             record.get("name"),
             record.get("official_name"),
-            record.get("alpha2"),
+            # A former state's alpha-2 code is history that ISO reuses (CS was Czechoslovakia's,
+            # then Serbia and Montenegro's): only a current state is named by it.
+            None if record.get("former") is True else record.get("alpha2"),
             *aliases,
         ]
         self.index.state_codes.append(entity.ident)
@@ -686,6 +688,7 @@ class _Compiler:
         if not former and (alpha4 or f.raw("iso_withdrawn") is not None):
             f.problem("former", "alpha4 and iso_withdrawn belong to a former state: add former: true")
         self._qid(e, f)
+        self._claims(e, f, required=bool(former))
 
     def _qid(self, e: _Entity, f: _Fields) -> None:
         qid = f.text("qid")
@@ -1218,9 +1221,23 @@ def _date_of(g: Graph, subject: Any, prop: URIRef, *, first: bool) -> dt.date | 
     return parsed.first_day if first else parsed.last_day
 
 
-def fact_files(paths: Iterable[Path] | None = None) -> list[Path]:
-    """The YAML files to read: each given file, and every ``*.yaml``/``*.yml`` under each folder."""
+def reference_dir() -> Path:
+    """The bundled reference data (every state, former states, the UN bodies), always in scope."""
+    return bundled_facts_dir() / "reference"
+
+
+def fact_files(paths: Iterable[Path] | None = None, *, reference: bool = True) -> list[Path]:
+    """The YAML files to read: each given file, and every ``*.yaml``/``*.yml`` under each folder.
+
+    With ``reference`` (the default) the bundled reference data is read too, unless a given folder
+    already holds it, so that a new case's file names RUS, Iran or the Security Council without
+    defining them. A file given twice (or inside two given folders) is read once.
+    """
     roots = list(paths) if paths else [bundled_facts_dir()]
+    if reference:
+        shipped = reference_dir()
+        if shipped.is_dir() and not any(_covers(root, shipped) for root in roots):
+            roots.append(shipped)
     files: list[Path] = []
     problems: list[Problem] = []
     for root in roots:
@@ -1232,9 +1249,20 @@ def fact_files(paths: Iterable[Path] | None = None) -> list[Path]:
             problems.append(Problem(display_path(root), 0, "", "no such file or folder"))
     if problems:
         raise CurationError(problems)
+    unique: dict[Path, Path] = {}
+    for path in files:
+        unique.setdefault(path.resolve(), path)
+    files = list(unique.values())
     if not files:
         raise CurationError([Problem(", ".join(display_path(r) for r in roots), 0, "", "no fact files (*.yaml) found")])
     return files
+
+
+def _covers(root: Path, folder: Path) -> bool:
+    try:
+        return root.is_dir() and folder.resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
 
 
 def _digest(files: list[Path]) -> str:
@@ -1245,14 +1273,15 @@ def _digest(files: list[Path]) -> str:
     return sha.hexdigest()[:16]
 
 
-def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True) -> CompiledFacts:
+def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True, reference: bool = True) -> CompiledFacts:
     """Validate the curated facts and compile them to one RDF graph.
 
-    ``paths`` are files or folders (default: the bundled ``data/``). Raises
+    ``paths`` are files or folders (default: the bundled ``data/``); the bundled reference data
+    is added unless ``reference`` is false (see :func:`fact_files`). Raises
     :class:`CurationError` listing every problem; returns only when there is none. With
     ``shacl`` (the default), the graph is also checked against the shipped SHACL shapes.
     """
-    files = fact_files(paths)
+    files = fact_files(paths, reference=reference)
     _hints_left.set(_HINT_BUDGET)
     compiler = _Compiler(vocabulary())
     entities: list[_Entity] = []

@@ -104,6 +104,12 @@ STATE: Record = {
     "iso_withdrawn": Field("date", "When ISO withdrew the code (not when the state ended)."),
     "successors": Field("refs", "The states that succeeded it, as ISO 3166-3 records them.", refs=("state",)),
     "description": _DESCRIPTION,
+    "claims": Field(
+        "records",
+        "The accounts of its facts (a former state's end of code and successors).",
+        required_when="for a former state",
+        record="claim",
+    ),
 }
 
 ORGANISATION: Record = {

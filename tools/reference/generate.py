@@ -70,7 +70,13 @@ FIELD_ORDER = (
     "iso_withdrawn",
     "successors",
     "qid",
+    "claims",
 )
+#: The source documents (data/reference/sources.yaml) that a former state's claim cites: what it
+#: says of a former state (that it is one, its withdrawn code, its successors) is a fact, and every
+#: fact needs a claim. ISO's own record of its codes is graded A1; the COW list's membership B2.
+ISO_3166_3_SOURCE = "iso-3166-3"
+COW_SOURCE = "cow-state-list"
 OVERRIDE_KEYS = {"id", "why", "name", "aliases", "qid"}
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 
@@ -116,6 +122,16 @@ class State:
             keys.append(self.alpha2)
         return keys
 
+    def claims(self) -> list[dict[str, str]]:
+        """A former state's facts come with the claim of the list they come from."""
+        if not self.former:
+            return []
+        if self.alpha4:
+            return [
+                {"source": ISO_3166_3_SOURCE, "locator": f"alpha-4 {self.alpha4}", "status": "confirmed", "grading": "A1"}
+            ]
+        return [{"source": COW_SOURCE, "locator": f"ccode {self.cow_code}", "status": "reported", "grading": "B2"}]
+
     def record(self) -> dict[str, Any]:
         """The record as written: fixed key order, fields without a value left out."""
         values: dict[str, Any] = {
@@ -132,6 +148,7 @@ class State:
             "iso_withdrawn": self.iso_withdrawn,
             "successors": self.successors,
             "qid": self.qid,
+            "claims": self.claims(),
         }
         return {key: values[key] for key in FIELD_ORDER if values[key] not in (None, [])}
 

@@ -123,10 +123,15 @@ ACTOR_DEGREES: LiteralString = (
 EVENTS_OF_LABEL: dict[str, LiteralString] = {
     label: f"MATCH (e:{label}) WHERE {_EVENT_CONDITIONS}{_EVENT_PAGE}"
     for label in (
+        "BasingAccess",
+        "IndustrialCooperation",
+        "JointExercise",
         "MaterielTransfer",
+        "MilitaryFinancing",
         "OfficialStatement",
         "SupportRequest",
         "TechnologyTransfer",
+        "TrainingSupport",
         "TroopDeployment",
         "WeaponsUse",
     )
