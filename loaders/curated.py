@@ -10,12 +10,10 @@ there is none, so invalid input never reaches a store.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import math
 import re
-from collections.abc import Callable, Iterable
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 from rdflib import OWL, RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from milcoop.loaders import hints
 from milcoop.loaders.format import RECORDS, Record
 from milcoop.loaders.format import Field as FormatField
 from milcoop.loaders.problems import CurationError, Problem, display_path
@@ -64,15 +63,6 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 #: (xsd:integer, unbounded) must give the same answers, so a number outside is refused here.
 MIN_INTEGER = -(2**63)
 MAX_INTEGER = 2**63 - 1
-
-#: "Did you mean" hints compare a misspelt value with every candidate, and difflib's cost grows
-#: with the product of their lengths: a 455 kB file with 8,000 place ids and 3,000 misspelt
-#: references kept validation busy for more than ten minutes. Each compilation may spend this
-#: many character pairs on hints (a second or two); problems found after that carry none.
-_HINT_BUDGET = 10_000_000
-#: No id is this long, so a longer value gets no hint.
-_HINT_MAX_CHARS = 100
-_hints_left: ContextVar[int] = ContextVar("milcoop_hints_left", default=_HINT_BUDGET)
 
 
 @dataclass(frozen=True)
@@ -398,21 +388,10 @@ def _role_word(prop: URIRef) -> str:
 
 
 def _did_you_mean(value: str, candidates: Iterable[str]) -> str:
-    candidates = list(candidates)
-    # Two passes (as written, then upper-case), each comparing value with every candidate.
-    cost = 2 * len(value) * sum(len(c) for c in candidates)
-    left = _hints_left.get()
-    if len(value) > _HINT_MAX_CHARS:
-        return ""
-    if cost > left:
-        # Spent: from here on no hints at all, so resolve() stops gathering candidates too.
-        _hints_left.set(0)
-        return ""
-    _hints_left.set(left - cost)
-    close = difflib.get_close_matches(value, candidates, n=1, cutoff=0.6)
-    if not close:
-        close = difflib.get_close_matches(value.upper(), [c.upper() for c in candidates], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
+    """``" (did you mean X?)"`` or ``""`` (:func:`milcoop.loaders.hints.did_you_mean`, which spends
+    the compilation's hint budget). Each candidate suggests itself: a dict gives its keys, never
+    its values (IRIs, tuples)."""
+    return hints.did_you_mean(value, candidates.keys() if isinstance(candidates, Mapping) else candidates)
 
 
 class _Compiler:
@@ -570,39 +549,47 @@ class _Compiler:
     # -- references -------------------------------------------------------------------------
 
     def resolve(self, fields: _Fields, key: str, value: str, kinds: tuple[str, ...]) -> URIRef | None:
-        candidates: list[str] = []
+        #: Each spelling a hint may match, to what the hint names.
+        candidates: dict[str, str] = {}
         # Once the hint budget is spent, copying every id for each unknown reference would
         # itself be quadratic, so candidates are only gathered while hints are still given.
-        hinting = _hints_left.get() > 0
+        hinting = hints.hinting()
         for kind in kinds:
             if kind == "state":
                 iri = self.index.state_names.get(value.casefold())
                 if iri is not None:
                     return iri
                 if hinting:
-                    candidates += self.index.state_codes
+                    # Names and aliases as well as codes ("Rusia" -> RUS), each naming the code;
+                    # not QIDs: a digit off is another entity, not a slip (Q195 is not Q159).
+                    for spelling, state in self.index.state_names.items():
+                        if not _QID.match(spelling.upper()):
+                            candidates.setdefault(spelling, str(state).rsplit("/", 1)[-1])
             elif kind == "concept":
                 if value in self.index.materiel:
                     return self.index.materiel[value]
                 if hinting:
-                    candidates += list(self.index.materiel)
+                    for ident in self.index.materiel:
+                        candidates.setdefault(ident, ident)
             elif kind == "materiel":
                 if value in self.index.materiel:
                     return self.index.materiel[value]
                 if value in self.index.ids("system"):
                     return self.index.ids("system")[value].iri
                 if hinting:
-                    candidates += list(self.index.materiel) + list(self.index.ids("system"))
+                    for ident in [*self.index.materiel, *self.index.ids("system")]:
+                        candidates.setdefault(ident, ident)
             else:
                 known = self.index.ids(kind)
                 if value in known:
                     return known[value].iri
                 if hinting:
-                    candidates += list(known)
+                    for ident in known:
+                        candidates.setdefault(ident, ident)
         words = [{"materiel": "materiel concept or system", "concept": "materiel concept"}.get(k, k) for k in kinds]
         what = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
         label = fields.role(key)
-        fields.problem(key, f"{label} '{value}' is not a known {what}{_did_you_mean(value, candidates)}")
+        fields.problem(key, f"{label} '{value}' is not a known {what}{hints.did_you_mean(value, candidates)}")
         return None
 
     # -- pass 2: facts ------------------------------------------------------------------------
@@ -1282,7 +1269,7 @@ def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True, re
     ``shacl`` (the default), the graph is also checked against the shipped SHACL shapes.
     """
     files = fact_files(paths, reference=reference)
-    _hints_left.set(_HINT_BUDGET)
+    hints.reset_budget()
     compiler = _Compiler(vocabulary())
     entities: list[_Entity] = []
     for path in files:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import subprocess
 import sys
@@ -10,14 +9,13 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rdflib import Literal
 from typer.testing import CliRunner
 
 from milcoop.cli import app
-from milcoop.loaders import curated, yamlio
+from milcoop.loaders import hints, yamlio
 from milcoop.loaders.curated import compile_facts
 from milcoop.loaders.problems import CurationError, display_path
 from milcoop.ontology.dates import PartialDate
@@ -442,16 +440,17 @@ def test_did_you_mean_hints_stop_at_their_budget(tmp_path: Path, monkeypatch: py
     """A 455 kB file with 8,000 place ids and 3,000 misspelt references once took more than ten
     minutes in difflib; the comparisons made for hints are now bounded."""
     pairs = 0
-    real = difflib.get_close_matches
+    real = hints._distance
 
-    def counting(word: str, possibilities: list[str], *args: Any, **kwargs: Any) -> list[str]:
+    def counting(a: str, b: str, bound: int) -> int:
         nonlocal pairs
-        pairs += len(word) * sum(len(p) for p in possibilities)
-        return real(word, possibilities, *args, **kwargs)
+        pairs += len(a) * len(b)
+        return real(a, b, bound)
 
-    monkeypatch.setattr(difflib, "get_close_matches", counting)
-    # Each hint here costs 2 passes x 20 characters x 300 ids of 19 characters: 228,000 pairs.
-    monkeypatch.setattr(curated, "_HINT_BUDGET", 1_000_000)
+    monkeypatch.setattr(hints, "_distance", counting)
+    # Each hint here is charged, for each of 300 ids of 19 characters, 19 (the scan) plus 32
+    # (setting up a comparison) plus 20 x 19 (comparing): 129,300 pairs, so 7 fit in 1,000,000.
+    monkeypatch.setattr(hints, "_HINT_BUDGET", 1_000_000)
     places = "".join(f"  - {{id: fictional-place-{i:03d}, name: p, kind: city, in: XAA}}\n" for i in range(300))
     misspelt = ", ".join(f"fictional-place-{i:03d}x" for i in range(300))
     path = tmp_path / "typos.yaml"
@@ -463,7 +462,7 @@ def test_did_you_mean_hints_stop_at_their_budget(tmp_path: Path, monkeypatch: py
     )
     problems = _refused(path)
     hinted = [p for p in problems if "(did you mean fictional-place-" in p]
-    assert len(hinted) == 4
+    assert len(hinted) == 7
     assert pairs <= 1_000_000
     assert sum("is not a known place" in p for p in problems) == 300
 
