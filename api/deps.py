@@ -177,7 +177,7 @@ Until = Annotated[
     str | None,
     Query(
         description="Keep events that started on or before this date: YYYY, YYYY-MM or YYYY-MM-DD (a year or "
-        "month means its last day).",
+        "month means its last day). Events whose start is not known (an end only) may have started before it.",
         examples=["2024-12-31"],
         pattern=DATE_PATTERN,
     ),

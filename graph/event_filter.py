@@ -41,6 +41,10 @@ class EventFacts:
 def matches(event: EventFacts, flt: EventFilter, *, check_source: bool = False, check_claims: bool = True) -> bool:
     """Whether ``event`` passes ``flt``.
 
+    An event is undated when it has neither a start nor an end (``include_undated`` decides it);
+    otherwise it is kept when its span may overlap the window: its start, if known, is on or
+    before ``until``, and its end, if known, on or after ``since``.
+
     The source actor is usually the anchor an index selected by, so it is checked only with
     ``check_source``. ``check_claims=False`` leaves the claim conditions out, for a caller that
     looks the claims up only for the events that pass the rest (the export's selection).
@@ -55,11 +59,13 @@ def matches(event: EventFacts, flt: EventFilter, *, check_source: bool = False, 
         return False
     if flt.involving and not flt.involving <= {actor for _, actor in (*event.sources, *event.to)}:
         return False
-    if event.start is None:
+    if event.start is None and event.end is None:
         if not flt.include_undated:
             return False
     else:
-        if flt.until is not None and event.start > flt.until:
+        # A missing start is unknown (it may lie any time before the end), a missing end open:
+        # each bound drops the event only on the date that is known.
+        if flt.until is not None and event.start is not None and event.start > flt.until:
             return False
         if flt.since is not None and event.end is not None and event.end < flt.since:
             return False

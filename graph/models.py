@@ -40,9 +40,13 @@ class DateValue(_Model):
 
 
 class Period(_Model):
-    """When an event happened. ``end: null`` with a start means open-ended."""
+    """When an event happened. ``end: null`` with a start means open-ended; ``start: null`` with
+    an end means the start is not known (the event may have begun any time before its end)."""
 
-    start: str | None = Field(examples=["2023-09"])
+    start: str | None = Field(
+        description="null with an end: the start is not known (it may lie any time before the end).",
+        examples=["2023-09"],
+    )
     start_precision: Precision | None = Field(examples=["month"])
     end: str | None = Field(examples=[None])
     end_precision: Precision | None = Field(examples=[None])
@@ -194,7 +198,10 @@ class RelationItem(_Model):
     """One entry of the timeline between two actors: an event or a treaty."""
 
     type: Literal["event", "treaty"]
-    start: str | None = Field(description="The first day the entry may denote (event start, treaty signature).")
+    start: str | None = Field(
+        description="The first day the entry may denote (event start, treaty signature); null when not known "
+        "(an undated event, or one known by its end only, which sorts by its end)."
+    )
     direction: Literal["a-to-b", "b-to-a"] | None = Field(
         default=None, description="For events flowing between the two actors."
     )

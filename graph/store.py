@@ -152,7 +152,8 @@ class GraphStore(Protocol):
         :data:`PATH_LABELS` label, in either direction, sorted."""
 
     def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
-        """Events matching ``flt``, sorted by :func:`time_key` of ``spanStart``, after ``after``."""
+        """Events matching ``flt``, sorted by :func:`time_key` of ``spanStart`` (else ``spanEnd``),
+        after ``after``."""
 
     def statements_between(self, a: str, b: str, after: str | None, limit: int) -> list[Keyed]:
         """Official statements about the two actors: concerning an event that flows between

@@ -236,6 +236,9 @@ COUNTED_LABELS: tuple[str, ...] = (
 )
 
 
-def time_key(start: dt.date | None, iri: str) -> str:
-    """The sort key of a dated thing: ``2023-09-01 <iri>``; undated things sort last."""
-    return f"{start.isoformat() if start else UNDATED} {iri}"
+def time_key(start: dt.date | None, iri: str, end: dt.date | None = None) -> str:
+    """The sort key of a dated thing: ``2023-09-01 <iri>``, by its start, else its end (an event
+    whose start is unknown); undated things (neither) sort last."""
+    day = start or end
+    return f"{day.isoformat() if day else UNDATED} {iri}"
+

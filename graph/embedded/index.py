@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from milcoop.graph.embedded.shapes import RDF_TYPE, Shapes, text
 from milcoop.graph.event_filter import EventFacts
-from milcoop.ontology.kinds import EVENT_KIND_LABELS, FROM_TYPES, TARGET_TYPES, TO_TYPES, UNDATED
+from milcoop.ontology.kinds import EVENT_KIND_LABELS, FROM_TYPES, TARGET_TYPES, TO_TYPES, time_key
 from milcoop.ontology.namespace import MC
 
 _DEFAULT = ox.DefaultGraph()
@@ -83,12 +83,14 @@ class EventIndex:
         by_pair: dict[str, list[EventFacts]] = defaultdict(list)
         by_label: dict[str, list[EventFacts]] = defaultdict(list)
         for iri, label, start, end, sources, to, claims in data["events"]:
+            first_day = dt.date.fromisoformat(start) if start else None
+            last_day = dt.date.fromisoformat(end) if end else None
             event = EventFacts(
                 iri=iri,
-                key=f"{start if start else UNDATED} {iri}",
+                key=time_key(first_day, iri, last_day),
                 label=label,
-                start=dt.date.fromisoformat(start) if start else None,
-                end=dt.date.fromisoformat(end) if end else None,
+                start=first_day,
+                end=last_day,
                 sources=tuple(sorted((t, a) for t, a in sources)),
                 to=tuple(sorted((t, a) for t, a in to)),
                 claims=tuple(sorted((s, r, int(c)) for s, r, c in claims)),
@@ -141,12 +143,18 @@ class SortedEvents:
     def __init__(self, events: list[EventFacts]) -> None:
         self.events = events
         self.keys = [e.key for e in events]
+        #: positions of the events with no known start: those known by their end only (sorted
+        #: among the dated ones by their end), then the undated ones (at the end)
+        self.no_start = [i for i, e in enumerate(events) if e.start is None]
 
     def after(self, key: str | None) -> int:
         return bisect.bisect_right(self.keys, key) if key else 0
 
-    def first_undated(self) -> int:
-        return bisect.bisect_left(self.keys, UNDATED)
+    def next_without_start(self, position: int) -> int:
+        """The first position at or after ``position`` of an event with no known start (the
+        length when there is none)."""
+        found = bisect.bisect_left(self.no_start, position)
+        return self.no_start[found] if found < len(self.no_start) else len(self.events)
 
 
 EMPTY = SortedEvents([])

@@ -8,7 +8,8 @@ always bound, and "no filter" is spelt with a flag (``?hasSince false``) or a se
 (``?target`` bound to :data:`NONE`, ``?kinds`` to the empty string).
 
 Ordering keys are the same strings the Neo4j store computes (``milcoop.ontology.kinds.time_key``):
-``"<first day or ~> <iri>"``. Each query returns at most :data:`MAX_ROWS` rows; callers slice.
+``"<day> <iri>"``, the day being an event's ``spanStart``, else its ``spanEnd`` (a start not
+known), else ``~`` (undated). Each query returns at most :data:`MAX_ROWS` rows; callers slice.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ _BREACH_CONDITIONS = f"""
   FILTER(!?hasMeasure || ?m = ?measure)
   FILTER(!?hasState || EXISTS {{ ?e ?side ?state . VALUES ?side {{ {_SIDE_PREDICATES} }} }})
   OPTIONAL {{ ?e mc:spanStart ?spanStart }}
-  BIND(CONCAT(IF(BOUND(?spanStart), STR(?spanStart), "~"), " ", STR(?breach)) AS ?key)
+  OPTIONAL {{ ?e mc:spanEnd ?spanEnd }}
+  BIND(CONCAT(COALESCE(STR(?spanStart), STR(?spanEnd), "~"), " ", STR(?breach)) AS ?key)
   FILTER(?key > ?after)
 """
 

@@ -321,8 +321,10 @@ class EmbeddedGraphStore:
         while position < len(events) and len(found) < limit:
             event = events[position]
             if flt.until is not None and event.start is not None and event.start > flt.until:
-                # Sorted by start: no later dated event can start before ``until`` either.
-                position = max(position + 1, candidates.first_undated())
+                # Events with a start sort by it: no later one can start before ``until`` either.
+                # Only those with no known start may still match: known by their end only (they
+                # sort by it, among the others) or undated.
+                position = candidates.next_without_start(position + 1)
                 continue
             if matches(event, flt):
                 found.append((event.iri, event.key))

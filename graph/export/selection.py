@@ -40,9 +40,10 @@ class ExportFilter:
       either side (supplier, recipient, sending or host state, requester, requested from, user,
       target state, author of a statement);
     * ``since``/``until``: the event's span overlaps the window: its ``spanEnd`` is absent (open)
-      or on or after ``since``, and its ``spanStart`` is on or before ``until``;
-    * ``include_undated``: whether events with no start (the sources give no time) are kept, with
-      or without a window (as the API's ``undated``);
+      or on or after ``since``, and its ``spanStart`` is absent (a start not known, so it may lie
+      any time before the end) or on or before ``until``;
+    * ``include_undated``: whether undated events (neither ``spanStart`` nor ``spanEnd``: the
+      sources give no time) are kept, with or without a window (as the API's ``undated``);
     * ``kinds``: event kind codes (``materiel-transfer``, ...);
     * ``min_grading`` (``B2``) and ``statuses``: a claim passes when its source reliability is at
       least the letter and its information credibility at least the number (A1 best), and its
@@ -238,12 +239,13 @@ class _Selection:
     def event_facts(self, block: SubjectBlock, claims: Sequence[SubjectBlock] = ()) -> EventFacts:
         starts, ends = block.objects(self.span_start), block.objects(self.span_end)
         start = _date(starts[0]) if starts else None
+        end = _date(ends[0]) if ends else None
         return EventFacts(
             iri=block.subject.value,
-            key=time_key(start, block.subject.value),
+            key=time_key(start, block.subject.value, end),
             label=self.label_of(block) or "",
             start=start,
-            end=_date(ends[0]) if ends else None,
+            end=end,
             sources=_side(block, self.from_side),
             to=_side(block, self.to_side),
             claims=tuple(self.claim_facts(c) for c in claims),

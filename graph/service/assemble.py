@@ -295,10 +295,10 @@ def _build_events(nodes: Nodes, iris: Sequence[str], grade: Grade | None) -> lis
         event_claims = claims(nodes, claims_by_event.get(view.iri, []), grade)
         start, end = partial(props, "startDate"), partial(props, "endDate")
         period = None
-        if start is not None:
+        if start is not None or end is not None:
             period = m.Period(
-                start=str(start),
-                start_precision=start.precision,
+                start=str(start) if start is not None else None,
+                start_precision=start.precision if start is not None else None,
                 end=str(end) if end else None,
                 end_precision=end.precision if end else None,
             )
@@ -386,6 +386,8 @@ def relation_items(nodes: Nodes, keyed: Sequence[tuple[str, str]], a: str, b: st
             items.append(m.RelationItem(type="treaty", start=start, treaty=by_treaty[iri]))
         elif iri in by_event:
             event = by_event[iri]
+            if event.period is None or event.period.start is None:
+                start = None  # the key's day is the event's end: its start is not known
             direction: Literal["a-to-b", "b-to-a"] | None = None
             if event.from_ is not None and event.kind != "official-statement":
                 direction = "a-to-b" if event.from_.iri == a else "b-to-a" if event.from_.iri == b else None

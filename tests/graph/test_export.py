@@ -290,11 +290,12 @@ def _expected_events(compiled: Graph, flt: ExportFilter) -> set[URIRef]:
             if not all(URIRef(a) in involved for a in flt.actors):
                 continue
             start, end = compiled.value(event, MC.spanStart), compiled.value(event, MC.spanEnd)
-            if start is None:
+            if start is None and end is None:
                 if not flt.include_undated:
                     continue
             else:
-                if flt.until and start.toPython() > flt.until:
+                # No start with an end: the start is unknown, so until cannot rule it out.
+                if flt.until and start is not None and start.toPython() > flt.until:
                     continue
                 if flt.since and end is not None and end.toPython() < flt.since:
                     continue

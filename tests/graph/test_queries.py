@@ -167,8 +167,9 @@ def test_relations_are_one_timeline_of_treaties_events_and_statements(service: Q
     assert ("event", "prk-acknowledges-deployment") in entries
     assert ("event", "putin-acknowledges-deployment") in entries
     assert ("event", "rus-prk-pantsir") in entries
-    starts = [i.start or "~" for i in page.items]
-    assert starts == sorted(starts)  # by start, undated last
+    # By start, undated last (an event known by its end only has no start and sorts by its end).
+    starts = [i.start or "~" for i in page.items if not (i.event and i.event.period and not i.event.period.start)]
+    assert starts == sorted(starts)
     directions = {(i.event.id, i.direction) for i in page.items if i.event}
     assert ("rus-prk-pantsir", "b-to-a") in directions
     assert ("prk-rus-munitions-containers", "a-to-b") in directions

@@ -7,7 +7,8 @@ node (the unique ``Resource.iri`` constraint) and expands from there, so none sc
 ``bench/bench_api.py`` prints the ``PROFILE`` of the flows query to show it.
 
 Ordering keys are the strings ``milcoop.ontology.kinds.time_key`` describes:
-``coalesce(toString(date), '~') + ' ' + iri``; Neo4j's ``toString`` of a date is its ISO form.
+``coalesce(toString(date), '~') + ' ' + iri``, an event's date being its ``spanStart``, else its
+``spanEnd`` (a start not known); Neo4j's ``toString`` of a date is its ISO form.
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ NEIGHBOURS: LiteralString = (
 #: so it is not filtered again; the target is filtered here only when it is not the anchor.
 _EVENT_FILTERS = (
     "($labels = [] OR any(label IN labels(e) WHERE label IN $labels)) "
-    "AND CASE WHEN e.spanStart IS NULL THEN $includeUndated "
-    "  ELSE ($until IS NULL OR e.spanStart <= $until) "
+    "AND CASE WHEN e.spanStart IS NULL AND e.spanEnd IS NULL THEN $includeUndated "
+    "  ELSE ($until IS NULL OR e.spanStart IS NULL OR e.spanStart <= $until) "
     "   AND ($since IS NULL OR e.spanEnd IS NULL OR e.spanEnd >= $since) END "
     "AND ($claimFilter = false OR EXISTS { "
     "  MATCH (c:Claim)-[:ASSERTS]->(e) "
@@ -87,7 +88,7 @@ _TARGET_FILTER = (
 )
 _EVENT_CONDITIONS = _TARGET_FILTER + _EVENT_FILTERS
 _EVENT_PAGE = (
-    "WITH e, coalesce(toString(e.spanStart), '~') + ' ' + e.iri AS key "
+    "WITH e, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + e.iri AS key "
     "WHERE $after IS NULL OR key > $after "
     "RETURN e.iri AS iri, key ORDER BY key LIMIT $limit"
 )
@@ -160,7 +161,7 @@ STATEMENTS_BETWEEN: LiteralString = (
     "  MATCH (:Resource {iri: $b})<-[:STATED_BY]-(s:OfficialStatement)-[:CONCERNS]->(a:Resource) "
     "  WHERE a.iri = $a RETURN s "
     "} "
-    "WITH s, coalesce(toString(s.spanStart), '~') + ' ' + s.iri AS key "
+    "WITH s, coalesce(toString(s.spanStart), toString(s.spanEnd), '~') + ' ' + s.iri AS key "
     "WHERE $after IS NULL OR key > $after "
     "RETURN s.iri AS iri, key ORDER BY key LIMIT $limit"
 )
@@ -185,7 +186,7 @@ _BREACH_CONDITIONS = (
     "AND ($state IS NULL OR EXISTS { "
     f"  MATCH (e)-[:{_SIDES}]->(x:Resource) WHERE x.iri = $state }}) "
     "WITH DISTINCT b, e "
-    "WITH b, coalesce(toString(e.spanStart), '~') + ' ' + b.iri AS key "
+    "WITH b, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + b.iri AS key "
     "WHERE $after IS NULL OR key > $after "
     "RETURN b.iri AS iri, key ORDER BY key LIMIT $limit"
 )
