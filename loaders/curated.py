@@ -1216,14 +1216,16 @@ def reference_dir() -> Path:
 def fact_files(paths: Iterable[Path] | None = None, *, reference: bool = True) -> list[Path]:
     """The YAML files to read: each given file, and every ``*.yaml``/``*.yml`` under each folder.
 
-    With ``reference`` (the default) the bundled reference data is read too, unless a given folder
-    already holds it, so that a new case's file names RUS, Iran or the Security Council without
-    defining them. A file given twice (or inside two given folders) is read once.
+    With ``reference`` (the default) the bundled reference data is read too, so that a new case's
+    file names RUS, Iran or the Security Council without defining them; unless a given folder
+    already holds it, or holds a ``reference/`` folder of its own (a copy of ``data/`` carries its
+    reference data with it). A file given twice (or inside two given folders) is read once.
     """
     roots = list(paths) if paths else [bundled_facts_dir()]
     if reference:
         shipped = reference_dir()
-        if shipped.is_dir() and not any(_covers(root, shipped) for root in roots):
+        own = any(root.is_dir() and (root / "reference").is_dir() for root in roots)
+        if shipped.is_dir() and not own and not any(_covers(root, shipped) for root in roots):
             roots.append(shipped)
     files: list[Path] = []
     problems: list[Problem] = []

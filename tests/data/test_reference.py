@@ -37,6 +37,7 @@ FIELDS = {
     "iso_withdrawn",
     "successors",
     "qid",
+    "claims",
 }
 
 

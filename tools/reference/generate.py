@@ -128,7 +128,12 @@ class State:
             return []
         if self.alpha4:
             return [
-                {"source": ISO_3166_3_SOURCE, "locator": f"alpha-4 {self.alpha4}", "status": "confirmed", "grading": "A1"}
+                {
+                    "source": ISO_3166_3_SOURCE,
+                    "locator": f"alpha-4 {self.alpha4}",
+                    "status": "confirmed",
+                    "grading": "A1",
+                }
             ]
         return [{"source": COW_SOURCE, "locator": f"ccode {self.cow_code}", "status": "reported", "grading": "B2"}]
 
