@@ -17,7 +17,7 @@ from typing import Any
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from milcoop.graph.terms import MappingError, property_value
+from milcoop.graph.terms import MappingError, decimal_literal, property_value
 from milcoop.ontology.dates import PartialDate
 from milcoop.ontology.vocabulary import RESOURCE_LABEL, EnumProperty, NodeProperty, Vocabulary, vocabulary
 
@@ -122,6 +122,8 @@ def _to_literal(prop: NodeProperty, value: Any, properties: Mapping[str, Any]) -
         return PartialDate.from_date(_as_date(value), str(properties[prop.precision_key])).to_literal()
     if prop.datatype == XSD.date:
         return Literal(_as_date(value), datatype=XSD.date)
+    if prop.datatype == XSD.decimal:
+        return decimal_literal(value)
     if prop.datatype == XSD.string:
         # A simple literal, as the compiler and every RDF parser produce it (RDF 1.1 treats it
         # as xsd:string, but rdflib compares the two as different terms).

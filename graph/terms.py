@@ -43,6 +43,15 @@ def property_value(prop: NodeProperty, lexical: str) -> Any:
     return lexical
 
 
+def decimal_literal(value: float) -> Literal:
+    """An xsd:decimal literal in one lexical form (``0.25``, ``25``), whichever way the number
+    came: from YAML, or back from Neo4j, which stores it as a float. It is the form pyoxigraph
+    writes (XSD 1.1's canonical one: no ``.0``), so every store's export equals the compiled facts."""
+    number = float(value)
+    lexical = str(int(number)) if number.is_integer() else repr(number)
+    return Literal(lexical, datatype=XSD.decimal)
+
+
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """An rdflib term as a pyoxigraph term."""
     if isinstance(term, URIRef):

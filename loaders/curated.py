@@ -22,6 +22,7 @@ from typing import Any
 from rdflib import OWL, RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from milcoop.graph.terms import decimal_literal
 from milcoop.loaders import hints
 from milcoop.loaders.format import RECORDS, Record
 from milcoop.loaders.format import Field as FormatField
@@ -1165,7 +1166,7 @@ class _Compiler:
             for key, prop in (("per_unit", MC.tivPerUnit), ("order", MC.tivOfOrder), ("delivered", MC.tivDelivered)):
                 number = tiv.number(key)
                 if number is not None:
-                    values.append((prop, Literal(number, datatype=XSD.decimal)))
+                    values.append((prop, decimal_literal(number)))
         if emit:
             for prop, value in values:
                 self.add(sink, prop, value)
