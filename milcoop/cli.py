@@ -410,6 +410,34 @@ def export(
     )
 
 
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: standard output).", show_default=False),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of curated fact files, for editors (see docs/curated-facts-schema.md).
+
+    Generated from the same field table the validator reads (milcoop/loaders/format.py); the
+    committed copy is docs/curated-facts.schema.json.
+    """
+    import sys
+
+    from milcoop.loaders.schema import schema_text
+
+    text = schema_text()
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        err.print(f"[red]cannot write[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    err.print(f"wrote the curated-facts schema to {output}", highlight=False)
+
+
 def _dev_server_script() -> Path | None:
     """tools/neo4j/neo4j_dev.py of the checkout this milcoop runs from, if it runs from one."""
     import milcoop
