@@ -46,6 +46,11 @@ CLAIM = ox.NamedNode(str(MC.Claim))
 QUANTITY = ox.NamedNode(str(MC.Quantity))
 SOURCE = ox.NamedNode(str(MC.source))
 CLAIMED_QUANTITY = ox.NamedNode(str(MC.claimedQuantity))
+#: Every property from a claim to a quantity it gives (delivered, ordered, the deal's value): each
+#: quantity belongs to its claim's source graph.
+CLAIM_QUANTITIES: tuple[ox.NamedNode, ...] = tuple(
+    ox.NamedNode(str(p)) for p in (MC.claimedQuantity, MC.orderedQuantity, MC.dealValue)
+)
 ASSERTS = ox.NamedNode(str(MC.asserts))
 
 #: Every class of cooperation event (the filters select among these).
@@ -202,7 +207,8 @@ class GraphSource(RdfSource):
         if source is None and isinstance(subject, ox.NamedNode) and any(
             q.predicate == RDF_TYPE and q.object == QUANTITY for q in quads
         ):
-            for claim in self._by_object.get((CLAIMED_QUANTITY, subject), []):
+            claims = [c for p in CLAIM_QUANTITIES for c in self._by_object.get((p, subject), [])]
+            for claim in claims:
                 source = claim_source(self._by_subject.get(claim, []))
                 if source is not None:
                     break

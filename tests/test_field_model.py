@@ -134,8 +134,9 @@ def test_flows_answer_the_new_kinds(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     ids = {event["id"] for event in response.json()["items"]}
     assert {"xc-drone-order", "xc-drone-delivery", "xc-tech", "xc-training", "xc-basing", "xc-plant-cooperation"} <= ids
-    loan = client.get("/v1/flows", params={"from": "XCC", "to": "XCB", "kind": "financing"}).json()["items"]
-    assert [event["id"] for event in loan] == ["xc-loan"]
+    loan = client.get("/v1/flows", params={"from": "XCC", "to": "XCB", "kind": "financing"})
+    assert loan.status_code == 200, loan.text
+    assert [event["id"] for event in loan.json()["items"]] == ["xc-loan"]
 
 
 def test_the_entities_resolve_by_alpha2_and_official_name(client: TestClient) -> None:
@@ -150,3 +151,19 @@ def test_the_export_gives_back_the_compiled_facts(client: TestClient, case: Comp
     assert response.status_code == 200, response.text
     data, _ = split_description(Graph().parse(data=response.content, format="nt"))
     assert isomorphic(data, case.graph)
+
+
+def test_every_quantity_of_a_claim_goes_to_its_source_graph(client: TestClient) -> None:
+    """An order's number and a deal's value belong to the claim's source document, as the number
+    delivered does (docs/rdf.md: one named graph per source)."""
+    from rdflib import Dataset
+
+    response = client.get("/v1/export", params={"format": "nquads"})
+    assert response.status_code == 200, response.text
+    dataset = Dataset()
+    dataset.parse(data=response.content, format="nquads")
+    register = URIRef("https://w3id.org/milcoop/graph/xc-register")
+    graph = dataset.graph(register)
+    for suffix in ("-ordered", "-value"):  # this claim gives no number delivered
+        quantity = entity_iri("quantity", f"xc-drone-order--xc-register{suffix}")
+        assert (quantity, MC.value, None) in graph, suffix

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.rdf_source import (
-    CLAIMED_QUANTITY,
+    CLAIM_QUANTITIES,
     EVENT_CLASSES,
     QUANTITY,
     RDF_TYPE,
@@ -80,8 +80,9 @@ class EmbeddedSource(RdfSource):
         return SubjectBlock(subject, quads, source)
 
     def _quantity_source(self, quantity: Subject) -> ox.NamedNode | None:
-        for claim in self._ox.quads_for_pattern(None, CLAIMED_QUANTITY, quantity, _DEFAULT):
-            for quad in self._ox.quads_for_pattern(claim.subject, SOURCE, None, _DEFAULT):
-                if isinstance(quad.object, ox.NamedNode):
-                    return quad.object
+        for predicate in CLAIM_QUANTITIES:
+            for claim in self._ox.quads_for_pattern(None, predicate, quantity, _DEFAULT):
+                for quad in self._ox.quads_for_pattern(claim.subject, SOURCE, None, _DEFAULT):
+                    if isinstance(quad.object, ox.NamedNode):
+                        return quad.object
         return None

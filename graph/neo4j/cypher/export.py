@@ -21,7 +21,8 @@ from milcoop.ontology.vocabulary import vocabulary
 _PROJECTION = (
     "RETURN n.iri AS iri, labels(n) AS labels, properties(n) AS properties, "
     "[(n)-[r]->(m:Resource) | [type(r), m.iri]] AS links, "
-    "head([(c:Claim)-[:CLAIMED_QUANTITY]->(n) | head([(c)-[:SOURCE]->(s:Resource) | s.iri])]) AS claim_source"
+    "head([(c:Claim)-[:CLAIMED_QUANTITY|ORDERED_QUANTITY|DEAL_VALUE]->(n) "
+    "| head([(c)-[:SOURCE]->(s:Resource) | s.iri])]) AS claim_source"
 )
 
 #: Every milcoop node, in IRI order.
