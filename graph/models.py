@@ -60,12 +60,23 @@ class Quantity(_Model):
     qualifier: str = Field(
         description="exact, about, nearly, more-than, at-least or as-many-as", examples=["as-many-as"]
     )
+    uncertain: bool | None = Field(
+        default=None, description="True where the source marks the number as uncertain (SIPRI's '?')."
+    )
 
 
 class SourceRef(_Model):
     id: str = Field(examples=["source-notes"])
     iri: str
     name: str | None = Field(default=None, examples=["Source notes: DPRK–Russia military cooperation"])
+
+
+class Tiv(_Model):
+    """SIPRI trend-indicator values (TIV), in millions: a volume of military capability, not a price."""
+
+    per_unit: float | None = Field(default=None, description="TIV of one unit.", examples=[12.5])
+    order: float | None = Field(default=None, description="TIV of the whole order.", examples=[150.0])
+    delivered: float | None = Field(default=None, description="TIV of the weapons delivered.", examples=[75.0])
 
 
 class Claim(_Model):
@@ -81,7 +92,14 @@ class Claim(_Model):
     quote: str | None = None
     locator: str | None = Field(default=None, examples=["DPRK to Russia"])
     attribution: str | None = Field(default=None, description="Whom the source credits, when not a document.")
-    quantity: Quantity | None = None
+    quantity: Quantity | None = Field(
+        default=None, description="The amount this claim gives (for a transfer: the number delivered)."
+    )
+    ordered: Quantity | None = Field(default=None, description="The number ordered or agreed, as this claim gives it.")
+    value: Quantity | None = Field(
+        default=None, description="The deal's or package's money value, in a currency unit (such as usd)."
+    )
+    tiv: Tiv | None = Field(default=None, description="SIPRI trend-indicator values, as SIPRI gives them.")
     note: str | None = Field(default=None, description="The curating analyst's note.")
 
 
@@ -104,8 +122,8 @@ class Event(_Model):
     id: str = Field(examples=["prk-rus-ammunition-2024"])
     iri: str
     kind: str = Field(
-        description="materiel-transfer, technology-transfer, troop-deployment, weapons-use, support-request "
-        "or official-statement",
+        description="materiel-transfer, technology-transfer, troop-deployment, weapons-use, support-request, "
+        "official-statement, exercise, training, basing-access, industrial-cooperation or financing",
         examples=["materiel-transfer"],
     )
     name: str | None = None
@@ -113,9 +131,17 @@ class Event(_Model):
     from_: Ref | None = Field(
         default=None,
         serialization_alias="from",
-        description="Supplier, sending state, requester, user of the weapons or stating actor.",
+        description="Supplier, sending state, requester, user of the weapons, stating actor, trainer, access "
+        "provider, contributing partner or funder; null for an exercise (see participants).",
     )
-    to: Ref | None = Field(default=None, description="Recipient, host state, or the one support is sought from.")
+    to: Ref | None = Field(
+        default=None,
+        description="Recipient, host state, the one support is sought from, trainee, access user, producing "
+        "partner or funding recipient; null for an exercise (see participants).",
+    )
+    participants: list[Ref] = Field(
+        default_factory=list, description="For an exercise: who took part (no direction, none is from or to)."
+    )
     against: list[Ref] = Field(default_factory=list, description="States a weapons use was directed at.")
     items: list[Ref] = Field(default_factory=list, description="Materiel or technology concepts and systems.")
     quantities: list[ClaimedQuantity] = Field(default_factory=list)
@@ -127,6 +153,54 @@ class Event(_Model):
     concerns: list[Ref] = Field(default_factory=list, description="What a statement is about.")
     uses: list[Ref] = Field(default_factory=list, description="The transfers whose weapons a weapons use used.")
     in_exchange_for: list[Ref] = Field(default_factory=list, description="What a support request offers.")
+    on_behalf_of: Ref | None = Field(
+        default=None, description="For a person's statement: the state it speaks for, by an office held then."
+    )
+    transfer_status: str | None = Field(
+        default=None,
+        description="For transfers: how far it has got (planned, ordered, in-production, delivering, delivered, "
+        "cancelled); not how a source presents it (a claim's status).",
+        examples=["ordered"],
+    )
+    terms: str | None = Field(
+        default=None, description="For transfers: sale, aid, gift, lease or barter.", examples=["sale"]
+    )
+    condition: str | None = Field(
+        default=None,
+        description="For materiel transfers: new, second-hand or second-hand-modernised.",
+        examples=["new"],
+    )
+    production: str | None = Field(
+        default=None,
+        description="For materiel transfers: licensed-production or co-production by the recipient.",
+        examples=["licensed-production"],
+    )
+    ordered: DateValue | None = Field(
+        default=None, description="For materiel transfers: when the order or agreement was made."
+    )
+    ordered_uncertain: bool | None = Field(
+        default=None, description="True where the source marks the order date uncertain."
+    )
+    delivery_years: list[int] = Field(
+        default_factory=list, description="For materiel transfers: the years of delivery.", examples=[[2021, 2022]]
+    )
+    delivery_years_uncertain: bool | None = Field(
+        default=None, description="True where the source marks the delivery years uncertain."
+    )
+    access: list[str] = Field(
+        default_factory=list,
+        description="For basing access: base, port-call, overflight or facility.",
+        examples=[["port-call"]],
+    )
+    forms: list[str] = Field(
+        default_factory=list,
+        description="For industrial cooperation: co-development, co-production, licensed-production, "
+        "plant-construction, component-supply or maintenance-and-repair.",
+        examples=[["co-production"]],
+    )
+    form: str | None = Field(
+        default=None, description="For financing: grant, loan, credit-line or aid-package.", examples=["grant"]
+    )
     statuses: list[str] = Field(description="The statuses of the listed claims.", examples=[["reported"]])
     claims: list[Claim]
 
@@ -203,7 +277,8 @@ class RelationItem(_Model):
         "(an undated event, or one known by its end only, which sorts by its end)."
     )
     direction: Literal["a-to-b", "b-to-a"] | None = Field(
-        default=None, description="For events flowing between the two actors."
+        default=None,
+        description="For events flowing between the two actors; null for statements and exercises (no direction).",
     )
     event: Event | None = None
     treaty: Treaty | None = None

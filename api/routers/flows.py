@@ -51,8 +51,11 @@ def flows(
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:
-    """Transfers of materiel and technology, troop deployments and support sought, from one actor
-    (to another), in time order (undated last). Each lists items, quantities with the claim
-    that gives them, period, transport, places, statuses and every claim with its source.
-    Support that was only sought is kind ``support-request`` with status ``sought``."""
+    """Transfers of materiel and technology, troop deployments, support sought, training, basing
+    access, industrial cooperation and financing, from one actor (to another), in time order
+    (undated last); ``kind`` adds exercises (each participant counts as from and to), weapons use
+    and statements. Each lists items, quantities with the claim that gives them, period,
+    transport, places, statuses and every claim with its source; transfers their status, terms,
+    order date and delivery years. Support that was only sought is kind ``support-request`` with
+    status ``sought``."""
     return json_answer(service.flows(source, to, kinds, since, until, undated, status, min_grade, limit, cursor))

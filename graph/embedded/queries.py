@@ -14,7 +14,7 @@ known), else ``~`` (undated). Each query returns at most :data:`MAX_ROWS` rows; 
 
 from __future__ import annotations
 
-from milcoop.ontology.kinds import FROM_TYPES
+from milcoop.ontology.kinds import FROM_TYPES, TO_TYPES
 from milcoop.ontology.vocabulary import vocabulary
 
 #: The sentinel bound to an IRI parameter that does not filter.
@@ -55,8 +55,9 @@ SELECT ?t ?key ?hasParty1 ?party1 ?hasParty2 ?party2 WHERE {{
 }} ORDER BY ?key
 """
 
-#: The predicates linking an event to the actors on either side.
-_SIDE_PREDICATES = _iris(("HOST_STATE", "RECIPIENT", "REQUESTED_FROM", *FROM_TYPES))
+#: The predicates linking an event to the actors on either side (the sub-properties of
+#: mc:fromActor and mc:toActor, ontology/kinds.py).
+_SIDE_PREDICATES = _iris(tuple(sorted({*FROM_TYPES, *TO_TYPES})))
 
 _BREACH_PARAMETERS = "?hasState ?state ?hasMeasure ?measure ?after"
 _BREACH_CONDITIONS = f"""

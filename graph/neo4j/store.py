@@ -48,10 +48,26 @@ from milcoop.settings import Backend, Settings
 #: How long the data version read from the graph is trusted before it is read again.
 VERSION_TTL_SECONDS = 2.0
 
-#: Time limit of a query's first run (per parameter types) since the store opened or Neo4j came
+#: Time limit of a query's first run (per :func:`plan_key`) since the store opened or Neo4j came
 #: back: it includes Neo4j planning the query, which took 0.3-3.3 s per query on a cold server of
 #: the shared 2-core CI machine, against 10-70 ms for a planned one. Later runs get the query timeout.
 COLD_QUERY_SECONDS = 10.0
+
+
+def plan_key(query: str, parameters: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What a Neo4j plan is cached by: the query text, the parameters' types and the lengths of
+    list parameters. Neo4j plans a list of one apart from a longer one (``$labels[0] IN
+    labels(e)``), so ``kind=exercise`` then the default kinds is a new plan, which may take longer
+    than the query timeout to make on a loaded server (and, stopped, is never cached)."""
+    return (
+        str(query),
+        tuple(
+            sorted(
+                (name, f"list[{len(value)}]" if isinstance(value, list) else type(value).__name__)
+                for name, value in parameters.items()
+            )
+        ),
+    )
 
 
 def _native(value: Any) -> Any:
@@ -135,8 +151,7 @@ class Neo4jGraphStore:
             session.run(neo4j.Query("RETURN 1", timeout=self.query_timeout)).consume()
 
     def _read(self, query: LiteralString, *, retry: bool = True, **parameters: Any) -> list[neo4j.Record]:
-        # Neo4j caches plans by query text and parameter types.
-        key = (str(query), tuple(sorted((name, type(value).__name__) for name, value in parameters.items())))
+        key = plan_key(query, parameters)
         generation = self.circuit.generation
         with self._lock:
             if self._planned_generation != generation:

@@ -26,6 +26,7 @@ from milcoop.ontology.kinds import (
     EVENT_LABEL_KINDS,
     EVENT_LABELS,
     FROM_TYPES,
+    PARTICIPANT_TYPES,
     PLACE_ROLES,
     RELIABILITIES,
     TARGET_TYPES,
@@ -43,7 +44,9 @@ DEFAULT_CACHE_SIZE = 100_000
 #: The identifiers an entity's answer lists apart: property key -> the name the answer gives it.
 IDENTIFIERS: dict[str, str] = {"isoCode": "iso_code", "wikidataId": "wikidata"}
 #: What a claim's answer shows of the nodes it points at.
-CLAIM_TARGETS: tuple[str, ...] = ("SOURCE", "CITES", "CLAIMED_QUANTITY")
+CLAIM_TARGETS: tuple[str, ...] = ("SOURCE", "CITES", "CLAIMED_QUANTITY", "ORDERED_QUANTITY", "DEAL_VALUE")
+#: A claim's SIPRI trend-indicator values: property key -> the name the answer gives it.
+TIV_KEYS: dict[str, str] = {"tivPerUnit": "per_unit", "tivOfOrder": "order", "tivDelivered": "delivered"}
 
 
 # -- caches ----------------------------------------------------------------------------------------
@@ -208,7 +211,33 @@ def quantity(view: NodeView | None) -> m.Quantity | None:
         value=int(view.properties["value"]),
         unit=str(view.properties.get("unit", "")),
         qualifier=str(view.properties.get("qualifier", "")),
+        uncertain=flag(view.properties, "uncertain"),
     )
+
+
+def flag(props: Any, key: str) -> bool | None:
+    """A boolean property, None when absent."""
+    value = props.get(key)
+    return None if value is None else bool(value)
+
+
+def many(props: Any, key: str) -> list[Any]:
+    """A many-valued property as a list (one value stored alone counts as a list of one)."""
+    value = props.get(key)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def codes(props: Any, key: str) -> list[str]:
+    """A many-valued property of codes as sorted text; empty when absent."""
+    return sorted(str(v) for v in many(props, key))
+
+
+def tiv(props: Any) -> m.Tiv | None:
+    """A claim's SIPRI trend-indicator values, None when it gives none."""
+    values = {name: float(props[key]) for key, name in TIV_KEYS.items() if props.get(key) is not None}
+    return m.Tiv(**values) if values else None
 
 
 def meets(claim: NodeView, grade: Grade | None) -> bool:
@@ -246,7 +275,7 @@ def claims(nodes: Nodes, claim_iris: Iterable[str], grade: Grade | None) -> list
     for view in views:
         props = view.properties
         source = nodes.ref_or_none(view.first("SOURCE"))
-        claimed = view.first("CLAIMED_QUANTITY")
+        claimed, ordered, value = (view.first(t) for t in ("CLAIMED_QUANTITY", "ORDERED_QUANTITY", "DEAL_VALUE"))
         answers.append(
             m.Claim(
                 id=view.id,
@@ -262,6 +291,9 @@ def claims(nodes: Nodes, claim_iris: Iterable[str], grade: Grade | None) -> list
                 locator=text(props, "locator"),
                 attribution=text(props, "attribution"),
                 quantity=quantity(nodes.get(claimed) if claimed else None),
+                ordered=quantity(nodes.get(ordered) if ordered else None),
+                value=quantity(nodes.get(value) if value else None),
+                tiv=tiv(props),
                 note=text(props, "analystNote"),
             )
         )
@@ -312,6 +344,7 @@ def _build_events(nodes: Nodes, iris: Sequence[str], grade: Grade | None) -> lis
                 value=c.quantity.value,
                 unit=c.quantity.unit,
                 qualifier=c.quantity.qualifier,
+                uncertain=c.quantity.uncertain,
                 claim=c.id,
                 source=c.source.id,
                 status=c.status,
@@ -319,6 +352,11 @@ def _build_events(nodes: Nodes, iris: Sequence[str], grade: Grade | None) -> lis
             for c in event_claims
             if c.quantity is not None
         ]
+        # Participants are on both sides of every query (mc:participant is a sub-property of
+        # mc:fromActor and mc:toActor), but an exercise has no direction: no from, no to.
+        sides = [(t, target) for t, target in view.out if t not in PARTICIPANT_TYPES]
+        first_from = next((target for t, target in sides if t in FROM_TYPES), None)
+        first_to = next((target for t, target in sides if t in TO_TYPES), None)
         answers.append(
             m.Event(
                 id=view.id,
@@ -326,8 +364,9 @@ def _build_events(nodes: Nodes, iris: Sequence[str], grade: Grade | None) -> lis
                 kind=kind_of(view.labels),
                 name=view.name,
                 description=text(props, "description"),
-                from_=nodes.ref_or_none(view.first(*FROM_TYPES)),
-                to=nodes.ref_or_none(view.first(*TO_TYPES)),
+                from_=nodes.ref_or_none(first_from),
+                to=nodes.ref_or_none(first_to),
+                participants=nodes.refs(view.targets(*PARTICIPANT_TYPES)),
                 against=nodes.refs(view.targets(*TARGET_TYPES)),
                 items=nodes.refs(view.targets("ITEM")),
                 quantities=quantities,
@@ -339,6 +378,18 @@ def _build_events(nodes: Nodes, iris: Sequence[str], grade: Grade | None) -> lis
                 concerns=nodes.refs(view.targets("CONCERNS")),
                 uses=nodes.refs(view.targets("USES_MATERIEL_FROM")),
                 in_exchange_for=nodes.refs(view.targets("IN_EXCHANGE_FOR")),
+                on_behalf_of=nodes.ref_or_none(view.first("ON_BEHALF_OF")),
+                transfer_status=text(props, "transferStatus"),
+                terms=text(props, "transferTerms"),
+                condition=text(props, "materielCondition"),
+                production=text(props, "productionArrangement"),
+                ordered=date_value(props, "orderDate"),
+                ordered_uncertain=flag(props, "orderDateUncertain"),
+                delivery_years=sorted(int(y) for y in many(props, "deliveryYear")),
+                delivery_years_uncertain=flag(props, "deliveryYearsUncertain"),
+                access=codes(props, "accessKind"),
+                forms=codes(props, "industrialForm"),
+                form=text(props, "financingForm"),
                 statuses=sorted({c.status for c in event_claims}),
                 claims=event_claims,
             )

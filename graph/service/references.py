@@ -1,4 +1,5 @@
-"""Which entity a reference names: an IRI, an id, an ISO code, a QID, a name or an alias.
+"""Which entity a reference names: an IRI, an id, an ISO code (alpha-3 or alpha-2), a QID, a
+name or an alias.
 
 The entities people name (:data:`~milcoop.ontology.kinds.REFERENCE_LABELS`: states,
 organisations, places, treaties, ...) are few, so they sit in an in-memory :class:`EntityIndex`
@@ -29,6 +30,12 @@ from milcoop.ontology.vocabulary import vocabulary
 ACTOR = "actor (state, organisation or person)"
 #: The properties besides ``id`` and the aliases that a reference may give.
 REFERENCE_KEYS: tuple[str, ...] = ("name", *IDENTIFIERS)
+#: A state's ISO 3166-1 alpha-2 code names it as its alpha-3 code does (``BR`` names BRA). ISO
+#: gave some withdrawn codes to new states (GE: the Gilbert and Ellice Islands, then Georgia), so
+#: a former state's code (one with ``isoCodeWithdrawn``) names it only where no current state
+#: holds the code. The COW abbreviation is no key: it reuses other states' alpha-3 codes.
+ALPHA2_KEY = "isoAlpha2"
+WITHDRAWN_KEY = "isoCodeWithdrawn"
 
 
 def _wholly_indexed() -> frozenset[str]:
@@ -68,6 +75,12 @@ class EntityIndex:
     def build(cls, version: str, views: Iterable[NodeView]) -> EntityIndex:
         """The index of the named entities ``views`` (of data version ``version``)."""
         index = cls(version)
+        views = list(views)
+        current_alpha2 = {
+            str(code).casefold()
+            for view in views
+            if isinstance(code := view.properties.get(ALPHA2_KEY), str) and view.properties.get(WITHDRAWN_KEY) is None
+        }
         for view in views:
             aliases = [str(a) for a in view.properties.get("aliases", [])]
             entry = _Entry(view.iri, view.id, view.labels, view.name, aliases)
@@ -78,6 +91,11 @@ class EntityIndex:
                 value = view.properties.get(key)
                 if isinstance(value, str):
                     keys.add(value)
+            alpha2 = view.properties.get(ALPHA2_KEY)
+            if isinstance(alpha2, str) and (
+                view.properties.get(WITHDRAWN_KEY) is None or alpha2.casefold() not in current_alpha2
+            ):
+                keys.add(alpha2)
             for key in keys:
                 folded = key.strip().casefold()
                 if folded and view.iri not in index.by_key[folded]:
@@ -128,7 +146,7 @@ class References:
         """The IRI of the one entity ``ref`` names, among nodes carrying an ``allowed`` label.
 
         ``ref`` may be an IRI, an id, an ISO code, a QID, a name or an alias, in any case:
-        ``PRK``, ``prk``, ``DPRK``, ``North Korea`` and ``Q423`` all name the state PRK.
+        ``PRK``, ``prk``, ``KP``, ``DPRK``, ``North Korea`` and ``Q423`` all name the state PRK.
         Raises NotFound (with close matches), Ambiguous, or InvalidParameter when it names only
         entities of another kind (``what`` says which kind was wanted).
         """

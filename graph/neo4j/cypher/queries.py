@@ -21,7 +21,8 @@ from milcoop.ontology.kinds import FROM_TYPES, PATH_TYPES, TARGET_TYPES, TO_TYPE
 #: ``A|B|C`` for a relationship pattern; built once from the constant tuples above.
 _FROM = "|".join(FROM_TYPES)
 _TO = "|".join(sorted((*TO_TYPES, *TARGET_TYPES)))
-_SIDES = "|".join(sorted(("HOST_STATE", "RECIPIENT", "REQUESTED_FROM", *FROM_TYPES)))
+#: The actors on either side of an event: the sub-properties of mc:fromActor and mc:toActor.
+_SIDES = "|".join(sorted({*FROM_TYPES, *TO_TYPES}))
 _PATH = "|".join(PATH_TYPES)
 
 # -- nodes ------------------------------------------------------------------------------------------
