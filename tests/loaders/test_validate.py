@@ -19,6 +19,7 @@ from milcoop.loaders import hints, yamlio
 from milcoop.loaders.curated import compile_facts
 from milcoop.loaders.problems import CurationError, display_path
 from milcoop.ontology.dates import PartialDate
+from milcoop.ontology.namespace import MC
 from tests.conftest import BROKEN, DATA
 
 runner = CliRunner()
@@ -485,3 +486,52 @@ def test_a_symlink_loop_is_reported(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(loop)])
     assert result.exit_code == 1
     assert f"{loop} no such file or folder" in result.output
+
+
+# -- a new case with only the reference data ---------------------------------------------------------
+
+
+def test_a_new_case_naming_only_reference_entities_validates_alone(tmp_path: Path) -> None:
+    """`milcoop validate my-case.yaml` of a case outside data/: the reference data (every state,
+    the UN bodies) is in scope without the DPRK files. The places and the body are made up for
+    this test; they assert nothing about the states but where a fictional place lies."""
+    case = tmp_path / "my-case.yaml"
+    case.write_text(
+        "# Fictional test records: not facts.\n"
+        "organisations:\n"
+        "  - {id: test-body, name: Fictional test body, part_of: unsc}\n"
+        "places:\n"
+        "  - {id: test-place-a, name: Fictional test place A, kind: city, in: Russia}\n"
+        "  - {id: test-place-b, name: Fictional test place B, kind: city, in: Islamic Republic of Iran}\n"
+        "  - {id: test-place-c, name: Fictional test place C, kind: city, in: UKR}\n"
+        "  - {id: test-place-d, name: Fictional test place D, kind: city, in: Burma}\n"
+        "  - {id: test-place-e, name: Fictional test place E, kind: city, in: BR}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(case)])
+    assert result.exit_code == 0, result.output
+    compiled = compile_facts([case])
+    assert not any("dprk-russia" in str(path) for path in compiled.files)
+    located = {str(s).rsplit("/", 1)[-1]: str(o).rsplit("/", 1)[-1] for s, o in compiled.graph.subject_objects(MC.locatedIn)}
+    assert [located[f"test-place-{x}"] for x in "abcde"] == ["RUS", "IRN", "UKR", "MMR", "BRA"]
+
+
+def test_a_claim_whose_source_is_unknown_still_has_its_other_fields_checked(tmp_path: Path) -> None:
+    case = tmp_path / "claim.yaml"
+    case.write_text(
+        "# Fictional: XAA and XAB are ISO 3166 user-assigned codes.\n"
+        "states:\n  - {id: XAA, name: Fictional State A}\n  - {id: XAB, name: Fictional State B}\n"
+        "events:\n  - id: x-transfer\n    kind: materiel-transfer\n    name: Fictional\n    from: XAA\n"
+        "    to: XAB\n    items: [ammunition]\n    claims:\n"
+        "      - {source: no-such-source, status: ordered, grading: Z9, colour: red,"
+        " quantity: {value: -1, unit: rounds, qualifier: exact}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CurationError) as caught:
+        compile_facts([case], reference=False)
+    messages = "\n".join(str(p) for p in caught.value.problems)
+    assert "source 'no-such-source' is not a known source" in messages
+    assert "status 'ordered' is not one of" in messages and "(did you mean" not in messages.split("status")[1]
+    assert "grading 'Z9' is not on the Admiralty scale" in messages
+    assert "unknown field 'colour'" in messages
+    assert "value must be at least 0" in messages
