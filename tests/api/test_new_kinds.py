@@ -120,6 +120,7 @@ def test_an_exercise_has_participants_and_no_direction(client: TestClient) -> No
         assert [p["id"] for p in exercise["participants"]] == ["XBA", "XBB"]
     relations = _get(client, "/v1/relations", {"a": "XBA", "b": "XBB"})["items"]
     directions = {i["event"]["id"]: i["direction"] for i in relations if i["type"] == "event"}
+    assert len(directions) == len(relations)  # the exercise, on both sides, is listed once
     assert directions == {
         STATEMENT: None,
         EXERCISE: None,
