@@ -402,7 +402,10 @@ class EntityDetail(_Model):
     """An entity with its identifiers, properties and a summary of its links."""
 
     entity: EntitySummary
-    identifiers: dict[str, str] = Field(description="iso_code, wikidata and the like, where recorded.")
+    identifiers: dict[str, str] = Field(
+        description="Where recorded: iso_code (alpha-3), iso_alpha2, iso_numeric, iso_alpha4 (a former state's), "
+        "cow_code, cow_abbreviation (Correlates of War) and wikidata (the QID)."
+    )
     description: str | None = None
     properties: dict[str, Any] = Field(description="Its other recorded properties, dates with precision.")
     outgoing: list[Link]

@@ -42,7 +42,15 @@ if TYPE_CHECKING:
 DEFAULT_CACHE_SIZE = 100_000
 
 #: The identifiers an entity's answer lists apart: property key -> the name the answer gives it.
-IDENTIFIERS: dict[str, str] = {"isoCode": "iso_code", "wikidataId": "wikidata"}
+IDENTIFIERS: dict[str, str] = {
+    "isoCode": "iso_code",
+    "isoAlpha2": "iso_alpha2",
+    "isoNumeric": "iso_numeric",
+    "isoAlpha4": "iso_alpha4",
+    "cowCode": "cow_code",
+    "cowAbbreviation": "cow_abbreviation",
+    "wikidataId": "wikidata",
+}
 #: What a claim's answer shows of the nodes it points at.
 CLAIM_TARGETS: tuple[str, ...] = ("SOURCE", "CITES", "CLAIMED_QUANTITY", "ORDERED_QUANTITY", "DEAL_VALUE")
 #: A claim's SIPRI trend-indicator values: property key -> the name the answer gives it.

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from milcoop.graph import models as m
-from milcoop.graph.service.assemble import IDENTIFIERS, Nodes, kind_of
+from milcoop.graph.service.assemble import Nodes, kind_of
 from milcoop.graph.service.errors import Ambiguous, InvalidParameter, NotFound
 from milcoop.graph.service.requests import check_text, clip
 from milcoop.graph.store import GraphStore, NodeView
@@ -29,7 +29,9 @@ from milcoop.ontology.vocabulary import vocabulary
 #: How error messages name what an actor parameter wants.
 ACTOR = "actor (state, organisation or person)"
 #: The properties besides ``id`` and the aliases that a reference may give.
-REFERENCE_KEYS: tuple[str, ...] = ("name", *IDENTIFIERS)
+#: (Not every identifier: the alpha-2 code is added by its own rule below, and the COW codes and
+#: the ISO numeric code name nothing, as they collide with other states' codes.)
+REFERENCE_KEYS: tuple[str, ...] = ("name", "isoCode", "wikidataId")
 #: A state's ISO 3166-1 alpha-2 code names it as its alpha-3 code does (``BR`` names BRA). ISO
 #: gave some withdrawn codes to new states (GE: the Gilbert and Ellice Islands, then Georgia), so
 #: a former state's code (one with ``isoCodeWithdrawn``) names it only where no current state

@@ -272,7 +272,14 @@ def test_the_search_ranking_is_exact_then_prefix_then_contains() -> None:
 def test_entity_detail_shows_identifiers_and_links(service: QueryService) -> None:
     detail = service.entity("North Korea")
     assert detail.entity.id == "PRK" and {"DPRK", "North Korea"} <= set(detail.entity.aliases)
-    assert detail.identifiers == {"iso_code": "PRK", "wikidata": "Q423"}
+    assert detail.identifiers == {
+        "iso_code": "PRK",
+        "iso_alpha2": "KP",
+        "iso_numeric": "408",
+        "cow_code": "731",
+        "cow_abbreviation": "PRK",
+        "wikidata": "Q423",
+    }
     counts = {c.type: c.count for c in detail.incoming}
     assert counts["SUPPLIER"] >= 9 and counts["PARTY"] == 2
     event = service.entity("prk-rus-ammunition-2024")
