@@ -142,7 +142,6 @@ class _Index:
 
     by_kind: dict[str, dict[str, _Entity]] = field(default_factory=dict)
     state_names: dict[str, URIRef] = field(default_factory=dict)
-    state_codes: list[str] = field(default_factory=list)
     materiel: dict[str, URIRef] = field(default_factory=dict)
 
     def ids(self, kind: str) -> dict[str, _Entity]:
@@ -351,7 +350,7 @@ class _Fields:
                 out.append(iri)
         return out
 
-    def record_of(self, key: str, subject: str | None = None) -> _Fields | None:
+    def record_of(self, key: str) -> _Fields | None:
         """A nested mapping (``period``, ``quantity``) as fields of its own declared format."""
         value = self.raw(key)
         if value is None:
@@ -362,7 +361,7 @@ class _Fields:
             fields = ", ".join(k for k, v in RECORDS[name].items() if v.required) or ", ".join(RECORDS[name])
             self.problem(key, f"{key} must be a mapping with {fields}")
             return None
-        nested = _Fields(self.c, self.file, subject or self.subject, value, RECORDS[name])
+        nested = _Fields(self.c, self.file, self.subject, value, RECORDS[name])
         nested.roles = self.roles
         nested.check_keys()
         return nested
@@ -531,7 +530,6 @@ class _Compiler:
             None if record.get("former") is True else record.get("alpha2"),
             *aliases,
         ]
-        self.index.state_codes.append(entity.ident)
         for name in names:
             if isinstance(name, str) and name.strip():
                 key = name.strip().casefold()
