@@ -122,13 +122,23 @@ def load(
 
 
 @app.command()
-def validate(paths: PathsArgument = None) -> None:
+def validate(
+    paths: PathsArgument = None,
+    reference: Annotated[
+        bool,
+        typer.Option(
+            "--reference/--no-reference",
+            help="Read the bundled reference data (every state, the UN bodies) with the files; "
+            "--no-reference checks files that define everything they name.",
+        ),
+    ] = True,
+) -> None:
     """Check curated fact files: structure, references, ontology terms and SHACL shapes.
 
     Reports every problem with file, line and field, and exits 1 if there is any.
     """
     try:
-        compiled = compile_facts(_fact_paths(paths, get_settings()))
+        compiled = compile_facts(_fact_paths(paths, get_settings()), reference=reference)
     except CurationError as exc:
         _report_problems(exc)
         raise typer.Exit(1) from None

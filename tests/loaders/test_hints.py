@@ -14,9 +14,12 @@ from milcoop.loaders import hints
 from milcoop.loaders.curated import bundled_facts_dir, compile_facts
 from milcoop.loaders.hints import did_you_mean, hinting, max_edits, reset_budget, suggest
 from milcoop.loaders.problems import CurationError
+from milcoop.ontology.namespace import MC
+from milcoop.ontology.vocabulary import vocabulary
 
-STATUSES = ["confirmed", "reported", "estimated", "alleged", "acknowledged", "denied", "sought"]
-QUALIFIERS = ["about", "as-many-as", "at-least", "exact", "more-than", "nearly"]
+# The codes as the ontology defines them (a new code changes the message, not this test).
+STATUSES = sorted(vocabulary().enum_properties[MC.status].codes)
+QUALIFIERS = sorted(vocabulary().enum_properties[MC.qualifier].codes)
 
 #: A transfer with one claim; {from_}, {to}, {status} and {quantity} are filled in by each test.
 FACTS = """\
