@@ -111,6 +111,44 @@ class ClaimedQuantity(Quantity):
     status: str = Field(examples=["reported"])
 
 
+class Bounds(_Model):
+    """An interval of amounts: from ``low`` to ``high`` (null: no upper bound)."""
+
+    low: int | float | None = Field(
+        description="The least amount; null only in a consolidated quantity whose claims cannot all be true.",
+        examples=[8100000],
+    )
+    low_inclusive: bool = Field(description="Whether ``low`` itself is allowed.", examples=[True])
+    high: int | float | None = Field(
+        description="The greatest amount; null: no upper bound (or, with ``low`` null, no interval at all).",
+        examples=[9000000],
+    )
+    high_inclusive: bool = Field(description="Whether ``high`` itself is allowed.", examples=[False])
+
+
+class ClaimInterval(Bounds):
+    """The amounts one claim's number, qualifier and uncertainty allow (milcoop's rule, see
+    docs/analysis.md: the tolerance of about, nearly and estimate is a convention, not the source's)."""
+
+    claim: str = Field(examples=["prk-rus-ammunition-2024--voice-news-article"])
+
+
+class ConsolidatedQuantity(Bounds):
+    """Derived by milcoop, not claimed by any source: for one unit, the amounts every taking-part
+    claim allows (the intersection of their intervals). Claims whose status does not assert the
+    amount (denied, sought) take no part. When the intervals share no amount, ``low`` and ``high``
+    are null and ``conflicting`` names the claims whose intervals miss another's."""
+
+    unit: str = Field(examples=["rounds"])
+    claims: list[str] = Field(description="The claims taking part, by id.")
+    intervals: list[ClaimInterval] = Field(description="Each taking-part claim's own interval.")
+    conflicting: list[str] = Field(
+        default_factory=list,
+        description="Claims whose interval shares no amount with another taking-part claim's; empty when the "
+        "intersection exists.",
+    )
+
+
 class PlaceRole(_Model):
     place: Ref
     role: Literal["loading-port", "discharge-port", "border-crossing", "location", "target"]
@@ -145,6 +183,11 @@ class Event(_Model):
     against: list[Ref] = Field(default_factory=list, description="States a weapons use was directed at.")
     items: list[Ref] = Field(default_factory=list, description="Materiel or technology concepts and systems.")
     quantities: list[ClaimedQuantity] = Field(default_factory=list)
+    consolidated: list[ConsolidatedQuantity] = Field(
+        default_factory=list,
+        description="Derived, not a source's claim: per unit, the amounts all the listed claims' quantities allow "
+        "(see docs/analysis.md, 'Consolidated quantities').",
+    )
     period: Period | None = Field(description="null when the sources give no time (undated).")
     transport: list[str] = Field(default_factory=list, examples=[["sea"]])
     vessels: list[str] = Field(default_factory=list)

@@ -314,6 +314,7 @@ class MC(DefinedNamespace):
     tivOfOrder: URIRef
     tivPerUnit: URIRef
     toActor: URIRef
+    tolerance: URIRef
     trainee: URIRef
     trainer: URIRef
     transferStatus: URIRef

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from milcoop.graph import models as m
 from milcoop.graph.mapping import node_id
+from milcoop.graph.service.consolidate import Amount, consolidate
 from milcoop.graph.service.requests import Grade, Undated
 from milcoop.graph.store import GraphStore, NodeView
 from milcoop.ontology.dates import PartialDate
@@ -398,6 +399,9 @@ def _build_events(nodes: Nodes, iris: Sequence[str], grade: Grade | None) -> lis
                 access=codes(props, "accessKind"),
                 forms=codes(props, "industrialForm"),
                 form=text(props, "financingForm"),
+                consolidated=consolidate(
+                    Amount(q.claim, q.value, q.unit, q.qualifier, q.status, q.uncertain) for q in quantities
+                ),
                 statuses=sorted({c.status for c in event_claims}),
                 claims=event_claims,
             )
