@@ -261,7 +261,8 @@ class QueryService:
             streams.append(keys_after(kept, after, limit + 1))
         merged = list(heapq.merge(*streams, key=lambda pair: pair[1]))[: limit + 1]
         ids, next_cursor = page(merged, limit, query)
-        nodes.load([*ids, *[i for i in (state_iri, measure_iri) if i]])
+        derived_ids = {d.id for d in derived}
+        nodes.load([*(i for i in ids if i not in derived_ids), *[i for i in (state_iri, measure_iri) if i]])
         return m.ViolationPage(
             items=assemble.violations(nodes, ids, derived),
             next_cursor=next_cursor,
