@@ -42,6 +42,7 @@ class BreachRule:
     cap_readings: tuple[CapReading, ...] = ()
     lower_bound_qualifiers: frozenset[str] = frozenset()
     quantity_statuses: frozenset[str] = frozenset()
+    event_statuses: frozenset[str] = frozenset()
     derives_nothing: str | None = None
 
     @property
@@ -98,6 +99,7 @@ def rules_from(graph: Graph, onto: Graph) -> dict[str, BreachRule]:
             cap_readings=readings,
             lower_bound_qualifiers=_texts(graph, subject, MCR.lowerBoundQualifier),
             quantity_statuses=_texts(graph, subject, MCR.quantityStatus),
+            event_statuses=_texts(graph, subject, MCR.eventStatus),
             derives_nothing=_text(graph, subject, MCR.derivesNothing),
         )
     return rules

@@ -163,6 +163,12 @@ def _matches(nodes: Nodes, items: list[str], covered: set[str]) -> list[tuple[st
     return sorted(set(matched))
 
 
+def _asserted_as(nodes: Nodes, event: str, statuses: frozenset[str]) -> bool:
+    """Whether a claim with one of ``statuses`` asserts the event."""
+    views = nodes.views(claims_of(nodes, [event]).get(event, []))
+    return any(str(v.properties.get("status", "")) in statuses for v in views)
+
+
 def _over_cap(
     nodes: Nodes, rule: BreachRule, measure: NodeView, event: NodeView, force: tuple[dt.date, dt.date | None]
 ) -> CapEvidence | None:
@@ -227,6 +233,8 @@ def _measure_breaches(nodes: Nodes, rule: BreachRule, measure: NodeView) -> list
             continue
         overlaps = (force_until is None or start is None or start <= force_until) and (end is None or end >= force_from)
         if not overlaps:
+            continue
+        if not _asserted_as(nodes, event.iri, rule.event_statuses):
             continue
         items = _matches(nodes, event.targets("ITEM"), covers)
         if not items:

@@ -37,3 +37,9 @@ def test_the_cap_rule_compares_only_lower_bounds_per_calendar_year() -> None:
         ("barrels-per-year", "barrels", "calendar-year")
     ]
     assert not cap.quantity_statuses & {"denied", "sought"}
+
+
+def test_an_event_only_denied_or_sought_is_never_considered() -> None:
+    for rule in breach_rules().values():
+        if rule.derives:
+            assert rule.event_statuses and not rule.event_statuses & {"denied", "sought"}, rule.id
