@@ -5,7 +5,7 @@ made-up facts about fictional states (XEA, XEB, XEC: ISO 3166-1 user-assigned co
 state): a transfer covered by no measure, one before its measure took effect, one inside, one
 through a narrower concept, one through a system's category, one a source asserts, one only
 ordered, one undated, one only denied, one while a measure was in force and one after it ended, and refined
-petroleum over, across two years and about a yearly cap. The fixture's header lists what each
+petroleum over, under, across two years and about a yearly cap. The fixture's header lists what each
 must give.
 """
 
@@ -43,6 +43,7 @@ FICTIONAL_NOTHING = {
     "xea-xeb-undated",
     "xea-xeb-denied",
     "xec-xea-after-end",
+    "xea-xeb-petroleum-under",
     "xea-xeb-petroleum-years",
     "xea-xeb-petroleum-about",
 }
