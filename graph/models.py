@@ -352,20 +352,89 @@ class Measure(_Model):
     resolutions: list[Resolution] = Field(default_factory=list)
 
 
+class Rule(_Model):
+    """A rule that derives breaches (ontology/breach-rules.ttl), as a derived breach cites it."""
+
+    id: str = Field(examples=["procurement-from-target"])
+    measure_kind: str = Field(examples=["procurement-ban"])
+    label: str
+    definition: str
+
+
+class DaySpan(_Model):
+    """Two days compared by a rule; null where open (an unknown start or end, still in force)."""
+
+    start: str | None = Field(default=None, examples=["2024-01-01"])
+    end: str | None = Field(default=None, examples=["2024-12-31"])
+
+
+class MatchedItem(_Model):
+    """An item of the event that falls under a materiel concept the measure covers."""
+
+    item: Ref
+    covered: Ref = Field(description="The covered concept: the item itself or one it is narrower than.")
+    category: Ref | None = Field(
+        default=None, description="For a system: its category, through which the item falls under the concept."
+    )
+
+
+class CapComparison(_Model):
+    """The claimed quantity a cap rule compared with the measure's cap."""
+
+    claim: str = Field(description="The claim giving the quantity (a quantity claim, not a claim of breach).")
+    source: str
+    status: str
+    quantity: Quantity
+    cap: Quantity
+    year: int = Field(description="The calendar year the whole transfer lies in.", examples=[2024])
+
+
+class RestsOn(_Model):
+    """What a derived breach rests on: the facts the rule compared, each sourced by its own claims."""
+
+    event: Ref
+    measure: Ref
+    target: Ref = Field(description="The measure's target state, on the side of the event the rule names.")
+    side: Literal["from", "to"]
+    items: list[MatchedItem]
+    event_span: DaySpan = Field(description="The days the event's dates may denote (spanStart, spanEnd).")
+    in_force: DaySpan = Field(
+        description="The days the measure was certainly in force: from the last day its start may denote, "
+        "until the first day its end may denote."
+    )
+    in_force_from: str = Field(
+        description="Where the start comes from: in-force-from (the measure's own date) or the id of the earliest "
+        "imposing resolution, by its adoption.",
+        examples=["unsc-1718"],
+    )
+    within: bool = Field(description="Whether the event's whole span lies in the period in force (else it overlaps).")
+    cap: CapComparison | None = None
+
+
 class Violation(_Model):
-    """A breach: an event, the sanctions measure it breaches, and the claims that say so."""
+    """A breach: an event and the sanctions measure it breaches; asserted by sources (with the
+    claims that say so) or derived by a rule (with what it rests on and no claims)."""
 
     id: str = Field(examples=["breach-rus-prk-refined-petroleum-2024"])
-    iri: str
+    iri: str | None = Field(description="The breach node's IRI; null for a derived breach (no such node).")
     name: str | None = None
+    basis: Literal["asserted", "derived"] = Field(
+        description="asserted: a source says so (see claims); derived: a rule concludes it from the facts."
+    )
+    rule: Rule | None = Field(default=None, description="For a derived breach: the rule that derives it.")
+    rests_on: RestsOn | None = Field(default=None, description="For a derived breach: what the rule compared.")
+    also_derived_by: list[Rule] = Field(
+        default_factory=list, description="For an asserted breach: the rules that derive the same event and measure."
+    )
     event: Event | None
     measure: Measure | None
-    claims: list[Claim]
+    claims: list[Claim] = Field(description="The claims that say it is a breach; empty for a derived breach.")
 
 
 class ViolationPage(Page[Violation]):
     state: Ref | None = None
     measure: Ref | None = None
+    basis: Literal["asserted", "derived"] | None = None
 
 
 class PathStep(_Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -28,9 +28,19 @@ def violations(
             pattern=TEXT_PATTERN, description="The sanctions measure breached.", examples=["dprk-refined-petroleum-cap"]
         ),
     ] = None,
+    basis: Annotated[
+        Literal["asserted", "derived"] | None,
+        Query(
+            description="Only breaches a source asserts, or only those a rule derives (default: both).",
+            examples=["derived"],
+        ),
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:
-    """Each breach with its event, the measure and the resolutions imposing it, and the claims
-    that say it is a breach; ordered by the event's start."""
-    return json_answer(service.violations(state, measure, limit, cursor))
+    """Each breach with its event, the measure and the resolutions imposing it. An asserted
+    breach (``basis: asserted``) carries the claims that say it is a breach; a derived one
+    (``basis: derived``) carries the rule that finds it and what it rests on, and no claims (see
+    docs/analysis.md, "Derived breaches"). Ordered by the event's start; an event and measure a
+    source asserts is listed once, as asserted."""
+    return json_answer(service.violations(state, measure, limit, cursor, basis))

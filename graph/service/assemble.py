@@ -36,6 +36,7 @@ from milcoop.ontology.kinds import (
 )
 
 if TYPE_CHECKING:
+    from milcoop.graph.service.derive import DerivedBreach
     from milcoop.graph.service.paths import PathSearch
 
 #: Entries (node descriptions, claim lists, assembled events) the shared cache keeps; about
@@ -267,12 +268,7 @@ def claims_of(nodes: Nodes, iris: Collection[str]) -> dict[str, list[str]]:
     found = nodes.incoming(iris, "ASSERTS")
     claim_iris = [c for cs in found.values() for c in cs]
     nodes.load(claim_iris)
-    nodes.load(
-        t
-        for c in claim_iris
-        if (view := nodes.cache.get(c)) is not None
-        for t in view.targets(*CLAIM_TARGETS)
-    )
+    nodes.load(t for c in claim_iris if (view := nodes.cache.get(c)) is not None for t in view.targets(*CLAIM_TARGETS))
     return found
 
 
@@ -562,28 +558,101 @@ def in_force(nodes: Nodes, iris: Sequence[str], day: dt.date) -> set[str]:
 # -- breaches --------------------------------------------------------------------------------------------
 
 
-def violations(nodes: Nodes, iris: Sequence[str]) -> list[m.Violation]:
-    """The breaches as answers, in the order given, each with its event and measure."""
-    views = nodes.views(iris)
-    event_iris = sorted({e for v in views if (e := v.first("BREACHING_EVENT"))})
-    measure_iris = sorted({x for v in views if (x := v.first("BREACHED_MEASURE"))})
+def violations(nodes: Nodes, ids: Sequence[str], derived: Sequence[DerivedBreach] = ()) -> list[m.Violation]:
+    """The breaches as answers, in the order given, each with its event and measure: ``ids``
+    holds breach IRIs (asserted) and the ids of ``derived`` ones; an asserted breach names the
+    rules of ``derived`` that find the same event and measure."""
+    by_id = {d.id: d for d in derived}
+    views = {v.iri: v for v in nodes.views([i for i in ids if i not in by_id])}
+    event_iris = sorted(
+        {e for v in views.values() if (e := v.first("BREACHING_EVENT"))} | {by_id[i].event for i in ids if i in by_id}
+    )
+    measure_iris = sorted(
+        {x for v in views.values() if (x := v.first("BREACHED_MEASURE"))}
+        | {by_id[i].measure for i in ids if i in by_id}
+    )
     by_event = {e.iri: e for e in events(nodes, event_iris)}
     by_measure = measures(nodes, measure_iris)
-    claims_by_breach = claims_of(nodes, iris)
+    claims_by_breach = claims_of(nodes, list(views))
+    rules_by_pair: dict[tuple[str, str], list[m.Rule]] = {}
+    for d in derived:
+        rules_by_pair.setdefault((d.event, d.measure), []).append(rule_answer(d))
     answers = []
-    for view in views:
+    for ident in ids:
+        if ident in by_id:
+            answers.append(derived_violation(nodes, by_id[ident], by_event, by_measure))
+            continue
+        view = views.get(ident)
+        if view is None:
+            continue
         event_iri, measure_iri = view.first("BREACHING_EVENT"), view.first("BREACHED_MEASURE")
         answers.append(
             m.Violation(
                 id=view.id,
                 iri=view.iri,
                 name=view.name,
+                basis="asserted",
+                also_derived_by=sorted(rules_by_pair.get((event_iri or "", measure_iri or ""), []), key=lambda r: r.id),
                 event=by_event.get(event_iri) if event_iri else None,
                 measure=by_measure.get(measure_iri) if measure_iri else None,
                 claims=claims(nodes, claims_by_breach.get(view.iri, []), None),
             )
         )
     return answers
+
+
+def rule_answer(derived: DerivedBreach) -> m.Rule:
+    rule = derived.rule
+    return m.Rule(id=rule.id, measure_kind=rule.measure_kind, label=rule.label, definition=rule.definition)
+
+
+def _day(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def derived_violation(
+    nodes: Nodes, d: DerivedBreach, by_event: dict[str, m.Event], by_measure: dict[str, m.Measure]
+) -> m.Violation:
+    """A derived breach as an answer: the rule, what it rests on, and no claims."""
+    nodes.load([d.event, d.measure, d.target, *(i for item in d.items for i in item if i)])
+    event, measure = nodes.ref(d.event), nodes.ref(d.measure)
+    cap = None
+    if d.cap is not None:
+        c = d.cap
+        cap = m.CapComparison(
+            claim=c.claim,
+            source=c.source,
+            status=c.status,
+            quantity=m.Quantity(value=c.value, unit=c.unit, qualifier=c.qualifier),
+            cap=m.Quantity(value=c.cap_value, unit=c.cap_unit, qualifier=c.cap_qualifier),
+            year=c.year,
+        )
+    rests_on = m.RestsOn(
+        event=event,
+        measure=measure,
+        target=nodes.ref(d.target),
+        side="from" if d.side == "from" else "to",
+        items=[
+            m.MatchedItem(item=nodes.ref(item), covered=nodes.ref(covered), category=nodes.ref_or_none(category))
+            for item, covered, category in d.items
+        ],
+        event_span=m.DaySpan(start=_day(d.span_start), end=_day(d.span_end)),
+        in_force=m.DaySpan(start=_day(d.force_from), end=_day(d.force_until)),
+        in_force_from=d.force_from_basis,
+        within=d.within,
+        cap=cap,
+    )
+    return m.Violation(
+        id=d.id,
+        iri=None,
+        name=f"Derived by rule {d.rule.id}: {event.id} under {measure.id}",
+        basis="derived",
+        rule=rule_answer(d),
+        rests_on=rests_on,
+        event=by_event.get(d.event),
+        measure=by_measure.get(d.measure),
+        claims=[],
+    )
 
 
 def measures(nodes: Nodes, iris: Sequence[str]) -> dict[str, m.Measure]:

@@ -8,7 +8,7 @@ import heapq
 from collections.abc import Sequence
 
 from milcoop.graph import models as m
-from milcoop.graph.service import assemble
+from milcoop.graph.service import assemble, derive
 from milcoop.graph.service.assemble import DEFAULT_CACHE_SIZE, Nodes, SharedCache
 from milcoop.graph.service.errors import InvalidParameter, NotFound
 from milcoop.graph.service.paths import PathSearch
@@ -26,6 +26,7 @@ from milcoop.graph.service.requests import (
     clip,
     fingerprint,
     page,
+    parse_basis,
     parse_day,
     parse_grade,
     parse_kinds,
@@ -225,23 +226,49 @@ class QueryService:
         measure: str | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
+        basis: str | None = None,
     ) -> m.ViolationPage:
-        """Breaches of sanctions measures, by the breaching event's start."""
+        """Breaches of sanctions measures, asserted and derived, by the breaching event's start.
+
+        Asserted breaches come from the store; derived ones from the rules of
+        ontology/breach-rules.ttl (:mod:`.derive`), interleaved by the same key (the event's
+        start, else its end, then the breach's IRI or the derived breach's id). An event and
+        measure that a source asserts is listed once, as asserted, naming the rules that also
+        find it. ``basis`` keeps only asserted or only derived ones.
+        """
         check_limit(limit)
+        chosen = parse_basis(basis)
         state_iri = self._references.resolve_optional("state", state, ACTOR_LABELS, ACTOR)
         measure_iri = self._references.resolve_optional(
             "measure", measure, frozenset({"SanctionsMeasure"}), "sanctions measure"
         )
-        query = fingerprint("violations", state_iri, measure_iri)
+        query = fingerprint("violations", state_iri, measure_iri, chosen)
         after = Cursor.decode(cursor, query)
-        iris, next_cursor = page(self.store.breaches(state_iri, measure_iri, after, limit + 1), limit, query)
         nodes = self._nodes()
-        nodes.load([*iris, *[i for i in (state_iri, measure_iri) if i]])
+        derived = derive.derived_breaches(nodes)
+        asserted = derive.asserted_pairs(nodes, [d.event for d in derived])
+        streams: list[list[Keyed]] = []
+        if chosen != "derived":
+            streams.append(self.store.breaches(state_iri, measure_iri, after, limit + 1))
+        if chosen != "asserted":
+            kept = [
+                (d.id, d.key)
+                for d in derived
+                if (d.event, d.measure) not in asserted
+                and (state_iri is None or state_iri in d.sides)
+                and (measure_iri is None or d.measure == measure_iri)
+            ]
+            streams.append(keys_after(kept, after, limit + 1))
+        merged = list(heapq.merge(*streams, key=lambda pair: pair[1]))[: limit + 1]
+        ids, next_cursor = page(merged, limit, query)
+        derived_ids = {d.id for d in derived}
+        nodes.load([*(i for i in ids if i not in derived_ids), *[i for i in (state_iri, measure_iri) if i]])
         return m.ViolationPage(
-            items=assemble.violations(nodes, iris),
+            items=assemble.violations(nodes, ids, derived),
             next_cursor=next_cursor,
             state=nodes.ref_or_none(state_iri),
             measure=nodes.ref_or_none(measure_iri),
+            basis=chosen,
         )
 
     # -- sources ----------------------------------------------------------------------------------------

@@ -125,6 +125,20 @@ def parse_undated(value: str) -> Undated:
     raise InvalidParameter("undated", f"undated must be {' or '.join(UNDATED_CHOICES)}")
 
 
+Basis = Literal["asserted", "derived"]
+BASIS_CHOICES: tuple[Basis, ...] = ("asserted", "derived")
+
+
+def parse_basis(value: str | None) -> Basis | None:
+    """``asserted``, ``derived`` or None (both)."""
+    if value is None:
+        return None
+    for choice in BASIS_CHOICES:
+        if value == choice:
+            return choice
+    raise InvalidParameter("basis", f"basis must be {' or '.join(BASIS_CHOICES)}")
+
+
 def check_limit(limit: int, maximum: int = MAX_LIMIT, parameter: str = "limit") -> int:
     """``limit`` when it lies in 1..``maximum``."""
     if not 1 <= limit <= maximum:

@@ -168,8 +168,20 @@ def test_the_timeline_places_the_end_only_event_and_statement_by_their_end(servi
 
 
 def test_breaches_sort_by_their_events_end_when_the_start_is_unknown(service: QueryService) -> None:
-    page = service.violations(measure="fictional-supply-ban")
+    page = service.violations(measure="fictional-supply-ban", basis="asserted")
     assert [v.id for v in page.items] == ["breach-xaa-xab-end-only", "breach-xaa-xab-later"]
+
+
+def test_derived_breaches_interleave_with_asserted_ones_by_the_same_key(service: QueryService) -> None:
+    # The supply ban's rule also finds the dated and the open-ended transfer (no source calls
+    # them breaches); the end-only one is asserted, so it is listed once, as asserted.
+    page = service.violations(measure="fictional-supply-ban")
+    assert [(v.id, v.basis) for v in page.items] == [
+        ("derived--supply-to-target--xaa-xab-dated--fictional-supply-ban", "derived"),
+        ("derived--supply-to-target--xaa-xab-open-ended--fictional-supply-ban", "derived"),
+        ("breach-xaa-xab-end-only", "asserted"),
+        ("breach-xaa-xab-later", "asserted"),
+    ]
 
 
 # -- both stores alike, through HTTP --------------------------------------------------------------------
