@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api.deps import TEXT_PATTERN, ChangedSince, CursorParam, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import ViolationPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -30,7 +30,10 @@ def violations(
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
+    changed_since: ChangedSince = None,
 ) -> Response:
     """Each breach with its event, the measure and the resolutions imposing it, and the claims
-    that say it is a breach; ordered by the event's start."""
-    return json_answer(service.violations(state, measure, limit, cursor))
+    that say it is a breach; ordered by the event's start. ``changed_since`` keeps the breaches
+    whose breach, event or any of their claims changed since a data version or moment (see
+    /v1/changes)."""
+    return json_answer(service.violations(state, measure, limit, cursor, changed_since=changed_since))

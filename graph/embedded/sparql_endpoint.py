@@ -52,7 +52,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.embedded.files import INTERNAL_GRAPHS, EmbeddedStore
 from milcoop.graph.embedded.sparql_guard import isolate_network, vet_query
 from milcoop.graph.export import FORMATS, negotiate, serialize_blocks
 from milcoop.graph.export import blocks_of as _blocks_of
@@ -333,11 +333,13 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
     query: str = request["query"]
     accept: str | None = request["accept"]
     limit: int = request["limit"]
-    options: dict[str, Any] = {}
+    # The store's own records (data versions, digests: graph/embedded/files.py) are in named
+    # graphs that no query may read: GRAPH sees only the named graphs a request names, never those.
+    default_graphs = [g for g in request["default_graphs"] if g not in INTERNAL_GRAPHS]
+    named_graphs = [ox.NamedNode(g) for g in request["named_graphs"] if g not in INTERNAL_GRAPHS]
+    options: dict[str, Any] = {"named_graphs": named_graphs}
     if request["default_graphs"]:
-        options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
-    if request["named_graphs"]:
-        options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+        options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
     refusal = vet_query(query)
     if refusal is not None:
         return ("error", "update_refused" if refusal.code == "update" else "invalid_query", refusal.message, "query")
