@@ -334,12 +334,17 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
     accept: str | None = request["accept"]
     limit: int = request["limit"]
     # The store's own records (data versions, digests: graph/embedded/files.py) are in named
-    # graphs that no query may read: GRAPH sees only the named graphs a request names, never those.
-    default_graphs = [g for g in request["default_graphs"] if g not in INTERNAL_GRAPHS]
+    # graphs that no query may read. So the dataset is always set here, which overrides FROM and
+    # FROM NAMED in the query text: the facts' default graph unless the request names graphs, and
+    # as named graphs (GRAPH) only those the request names, never the records'.
+    default_graphs: list[ox.NamedNode | ox.DefaultGraph] = [
+        ox.NamedNode(g) for g in request["default_graphs"] if g not in INTERNAL_GRAPHS
+    ]
     named_graphs = [ox.NamedNode(g) for g in request["named_graphs"] if g not in INTERNAL_GRAPHS]
-    options: dict[str, Any] = {"named_graphs": named_graphs}
-    if request["default_graphs"]:
-        options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    options: dict[str, Any] = {
+        "named_graphs": named_graphs,
+        "default_graph": default_graphs if request["default_graphs"] else ox.DefaultGraph(),
+    }
     refusal = vet_query(query)
     if refusal is not None:
         return ("error", "update_refused" if refusal.code == "update" else "invalid_query", refusal.message, "query")

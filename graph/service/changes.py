@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from milcoop.graph import models as m
-from milcoop.graph.changes import ChangeRecord, UnknownPoint, VersionRecord, net, resolve_point
+from milcoop.graph.changes import ChangeRecord, Digest, UnknownPoint, VersionRecord, net, resolve_point, state_at
 from milcoop.graph.service.errors import InvalidParameter
 from milcoop.graph.service.requests import check_text
 from milcoop.graph.store import GraphStore, Keyed
@@ -69,6 +69,12 @@ class Changes:
         point = self.point(parameter, text, versions)
         changes = net(self.store.changes_after(point.seq if point is not None else 0))
         return point, (versions[-1] if versions else None), changes
+
+    def state(self, parameter: str, version: str) -> dict[str, Digest]:
+        """Every resource's digest as the store held it right after the load of data version
+        ``version`` (a recorded one, or a date: the last load before it)."""
+        point = self.point(parameter, version, self.versions())
+        return state_at(self.store.resource_digests(), self.store.changes_after(point.seq if point else 0))
 
     def touched(self, parameter: str, text: str) -> tuple[int, frozenset[str]]:
         """(the load named, as its position; the IRIs changed since, with the facts their changed
