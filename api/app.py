@@ -21,7 +21,18 @@ from milcoop.api import errors
 from milcoop.api.access import middleware as access
 from milcoop.api.access.deps import DOCUMENTED_SECURITY, check_routes
 from milcoop.api.deps import StoreHolder
-from milcoop.api.routers import deployments, entities, flows, health, paths, relations, sources, treaties, violations
+from milcoop.api.routers import (
+    changes,
+    deployments,
+    entities,
+    flows,
+    health,
+    paths,
+    relations,
+    sources,
+    treaties,
+    violations,
+)
 from milcoop.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -78,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "treaties", "description": "Treaties, their provisions and whether they are in force."},
             {"name": "deployments", "description": "Troop deployments."},
             {"name": "violations", "description": "Breaches of sanctions measures."},
+            {"name": "changes", "description": "What loads added, removed and changed since a data version."},
             {"name": "paths", "description": "How two entities are connected."},
             {"name": "sources", "description": "Source documents and what they support."},
             {"name": "entities", "description": "Find and look up entities."},
@@ -86,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    for module in (flows, relations, treaties, deployments, violations, paths, sources, entities, health):
+    for module in (flows, relations, treaties, deployments, violations, changes, paths, sources, entities, health):
         app.include_router(module.router)
     for router in _optional_routers():
         app.include_router(router)

@@ -210,3 +210,19 @@ Kinds = Annotated[
         description=f"Event kinds, repeated or comma-separated: {', '.join(EVENT_KINDS)}.",
     ),
 ]
+
+#: A data version or an ISO date or date-time, for ``/v1/changes`` and the ``changed_since`` filters.
+VERSION_OR_MOMENT_HELP = (
+    "A data version the store recorded (as /healthz and /v1/changes give it; a unique prefix of six or more "
+    "characters will do), or an ISO date or date-time (UTC unless it says): YYYY-MM-DD, YYYY-MM-DDThh:mm:ss."
+)
+ChangedSince = Annotated[
+    str | None,
+    Query(
+        description="Keep only items whose event (or any of its claims) changed since this data version or "
+        "moment. " + VERSION_OR_MOMENT_HELP,
+        examples=["2026-01-01"],
+        pattern=TEXT_PATTERN,
+        max_length=64,
+    ),
+]

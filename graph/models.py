@@ -526,6 +526,39 @@ class EntityDetail(_Model):
     treaty: Treaty | None = Field(default=None, description="For a treaty: the treaty as /v1/treaties shows it.")
 
 
+class Change(_Model):
+    """A resource (a fact, a claim, an entity) added, removed or changed by a load."""
+
+    iri: str
+    id: str = Field(examples=["claim-rusi-shells-1"])
+    kind: str = Field(examples=["claim"])
+    change: Literal["added", "removed", "changed"]
+    version: str = Field(
+        description="The data version of the load that last changed it.", examples=["1002481c0ceca65f"]
+    )
+    at: str = Field(description="When that load ran (UTC).", examples=["2026-12-01T09:30:00+00:00"])
+
+
+class DataVersion(_Model):
+    """A load that changed the store."""
+
+    version: str
+    at: str
+    files: list[str] = Field(default_factory=list, description="The fact files it read.")
+    resources: int = 0
+    triples: int = 0
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+
+
+class ChangePage(Page[Change]):
+    since: DataVersion | None = Field(
+        description="The load the changes are counted from (null: before the first load)."
+    )
+    current: DataVersion | None = Field(description="The latest recorded load.")
+
+
 class Health(_Model):
     status: Literal["ok", "unavailable"]
     backend: Literal["embedded", "neo4j"]

@@ -25,6 +25,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.writer import GraphWriter
 from milcoop.ontology.kinds import TO_TYPES
 from milcoop.settings import Backend, Settings
@@ -172,6 +173,15 @@ class GraphStore(Protocol):
 
     def source_facts(self, source: str, after: str | None, limit: int) -> list[Keyed]:
         """Facts asserted by a claim read in ``source`` or citing it, keyed by IRI."""
+
+    def data_versions(self) -> list[VersionRecord]:
+        """Every data version a load recorded, in load order (see :mod:`milcoop.graph.changes`)."""
+
+    def changes_after(self, seq: int) -> list[ChangeRecord]:
+        """Every change recorded by the loads after load ``seq``, by load then IRI."""
+
+    def resource_digests(self) -> dict[str, Digest]:
+        """Every resource's digest as the last load recorded it."""
 
     def search(self, text: str, after: str | None, limit: int) -> list[Keyed]:
         """Named nodes whose name, an alias or id contains ``text`` (already lower-cased).

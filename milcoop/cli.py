@@ -420,6 +420,57 @@ def export(
     )
 
 
+def _digests_for(side: str, settings: Settings, backend: Backend | None) -> dict[str, Any]:
+    """The resources of ``side``: a fact file or folder (compiled), else a data version (or date)
+    the store recorded."""
+    from milcoop.graph.changes import digests
+
+    if Path(side).exists():
+        return dict(digests(compile_facts([Path(side)]).graph))
+    from milcoop.graph.service.changes import Changes
+    from milcoop.graph.service.errors import QueryError
+    from milcoop.graph.store import open_store
+
+    store = open_store(settings, backend)
+    try:
+        return dict(Changes(store).state("version", side))
+    except QueryError as exc:
+        err.print(f"[red]{side!r} is no fact file or folder[/red], and {exc.message}", highlight=False)
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+
+
+@app.command()
+def diff(
+    a: Annotated[str, typer.Argument(help="A data version the store recorded (or a date), or a fact file or folder.")],
+    b: Annotated[str, typer.Argument(help="The same, for the other side.")],
+    backend: Annotated[
+        Backend | None,
+        typer.Option(
+            "--backend", help="Store whose data versions to read (default: the configured one).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Print the resources (facts, claims, entities) added, removed and changed from A to B: one
+    line each, ``<change> <kind> <id> <iri>``, then the counts."""
+    from milcoop.graph.changes import compare
+
+    settings = get_settings()
+    try:
+        differences = compare(_digests_for(a, settings, backend), _digests_for(b, settings, backend))
+    except CurationError as exc:
+        _report_problems(exc)
+        raise typer.Exit(1) from exc
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    for d in differences:
+        out.print(f"{d.change} {d.kind} {d.id} {d.iri}", markup=False, highlight=False)
+    counts = {kind: sum(1 for d in differences if d.change == kind) for kind in ("added", "removed", "changed")}
+    out.print(", ".join(f"{n} {kind}" for kind, n in counts.items()), highlight=False)
+
+
 @app.command()
 def schema(
     output: Annotated[

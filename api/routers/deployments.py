@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from milcoop.api.deps import (
     TEXT_PATTERN,
+    ChangedSince,
     CursorParam,
     Limit,
     MinGrade,
@@ -38,6 +39,11 @@ def deployments(
     min_grade: MinGrade = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
+    changed_since: ChangedSince = None,
 ) -> Response:
     """Troop deployments by a state (to another), in time order (undated last)."""
-    return json_answer(service.deployments(by, to, since, until, undated, status, min_grade, limit, cursor))
+    return json_answer(
+        service.deployments(
+            by, to, since, until, undated, status, min_grade, limit, cursor, changed_since=changed_since
+        )
+    )

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from milcoop.api.deps import (
     TEXT_PATTERN,
+    ChangedSince,
     CursorParam,
     Kinds,
     Limit,
@@ -50,6 +51,7 @@ def flows(
     min_grade: MinGrade = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
+    changed_since: ChangedSince = None,
 ) -> Response:
     """Transfers of materiel and technology, troop deployments, support sought, training, basing
     access, industrial cooperation and financing, from one actor (to another), in time order
@@ -57,5 +59,10 @@ def flows(
     and statements. Each lists items, quantities with the claim that gives them, period,
     transport, places, statuses and every claim with its source; transfers their status, terms,
     order date and delivery years. Support that was only sought is kind ``support-request`` with
-    status ``sought``."""
-    return json_answer(service.flows(source, to, kinds, since, until, undated, status, min_grade, limit, cursor))
+    status ``sought``. ``changed_since`` keeps the events that (or any of whose claims) changed
+    since a data version or moment (see /v1/changes)."""
+    return json_answer(
+        service.flows(
+            source, to, kinds, since, until, undated, status, min_grade, limit, cursor, changed_since=changed_since
+        )
+    )

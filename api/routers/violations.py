@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api.deps import TEXT_PATTERN, ChangedSince, CursorParam, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import ViolationPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -37,10 +37,13 @@ def violations(
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
+    changed_since: ChangedSince = None,
 ) -> Response:
     """Each breach with its event, the measure and the resolutions imposing it. An asserted
     breach (``basis: asserted``) carries the claims that say it is a breach; a derived one
     (``basis: derived``) carries the rule that finds it and what it rests on, and no claims (see
     docs/analysis.md, "Derived breaches"). Ordered by the event's start; an event and measure a
-    source asserts is listed once, as asserted."""
-    return json_answer(service.violations(state, measure, limit, cursor, basis))
+    source asserts is listed once, as asserted. ``changed_since`` keeps the breaches whose
+    breach, event or any of their claims changed since a data version or moment (see
+    /v1/changes)."""
+    return json_answer(service.violations(state, measure, limit, cursor, basis, changed_since))

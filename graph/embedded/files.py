@@ -7,6 +7,11 @@ Layout under ``MILCOOP_DATA_DIR``::
       store-<version>-<n>/  one pyoxigraph store per load
       store-<...>.json      what that load held: data version, triple count, time
 
+Beside the facts (the default graph), each store holds two named graphs that no answer, export or
+count reads: ``urn:milcoop:graph:digests`` (one digest per resource, the state the next load
+compares with) and ``urn:milcoop:graph:history`` (every recorded data version and its changes,
+carried over from the previous store at each load; see :mod:`milcoop.graph.changes`).
+
 A load writes a complete new store beside the active one and only then points ``CURRENT`` at
 it, so a load that fails half way leaves the previous store untouched (all or nothing), and a
 running server keeps reading the store it opened until it reopens. Older stores are removed
@@ -20,18 +25,50 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib.term import Node
 
+from milcoop.graph.changes import (
+    ChangeRecord,
+    Digest,
+    VersionRecord,
+    digests,
+    digests_of_quads,
+    now_iso,
+    plan_version,
+)
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.terms import to_oxigraph, to_rdflib
 from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 
 _BATCH = 50_000
+
+#: The named graph of every resource's digest, as the last load left it.
+DIGESTS = ox.NamedNode("urn:milcoop:graph:digests")
+#: The named graph of the recorded data versions and their changes.
+HISTORY = ox.NamedNode("urn:milcoop:graph:history")
+#: The graphs that hold milcoop's own records, never facts.
+INTERNAL_GRAPHS = frozenset({DIGESTS.value, HISTORY.value})
+_DIGEST = ox.NamedNode("urn:milcoop:digest")
+_VERSION = ox.NamedNode("urn:milcoop:version")
+_CHANGE = ox.NamedNode("urn:milcoop:change")
+
+
+def _load_node(seq: int) -> ox.NamedNode:
+    return ox.NamedNode(f"urn:milcoop:load/{seq}")
+
+
+def _relative_names(files: Iterable[object]) -> list[str]:
+    """The fact files' names relative to the folder they share (no server paths in the store)."""
+    paths = [Path(str(f)) for f in files]
+    if not paths:
+        return []
+    common = Path(os.path.commonpath([p.parent for p in paths]))
+    return sorted(p.relative_to(common).as_posix() for p in paths)
 
 
 @dataclass(frozen=True)
@@ -126,15 +163,73 @@ class EmbeddedStore:
     def __len__(self) -> int:
         return self.info.triples
 
+    # -- versions and changes (milcoop.graph.changes) ----------------------------------------------
+
+    def _records(self, predicate: ox.NamedNode) -> Iterator[dict[str, object]]:
+        for quad in self.store.quads_for_pattern(None, predicate, None, HISTORY):
+            if isinstance(quad.object, ox.Literal):
+                yield json.loads(quad.object.value)
+
+    def data_versions(self) -> list[VersionRecord]:
+        """Every recorded data version, in load order."""
+        return sorted((VersionRecord.from_dict(r) for r in self._records(_VERSION)), key=lambda v: v.seq)
+
+    def changes_after(self, seq: int) -> list[ChangeRecord]:
+        """Every change recorded by loads after ``seq``, in load order, then by IRI."""
+        found = (ChangeRecord.from_dict(r) for r in self._records(_CHANGE))
+        return sorted((c for c in found if c.seq > seq), key=lambda c: (c.seq, c.iri))
+
+    def resource_digests(self) -> dict[str, Digest]:
+        """Every resource's digest; computed from the facts for a store written before digests
+        were recorded."""
+        found = {
+            quad.subject.value: Digest.from_json(quad.object.value)
+            for quad in self.store.quads_for_pattern(None, _DIGEST, None, DIGESTS)
+            if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)
+        }
+        if found or self.data_versions():
+            return found
+        quads = self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        return digests_of_quads((q.subject, q.predicate, q.object) for q in quads)  # type: ignore[misc]
+
+    def history_quads(self) -> list[ox.Quad]:
+        """The history graph's quads, to carry over into the next store."""
+        return list(self.store.quads_for_pattern(None, None, None, HISTORY))
+
     # -- writing ---------------------------------------------------------------------------
 
     @classmethod
     def replace_contents(
         cls, data_dir: Path, facts: Facts, progress: ProgressReporter | None = None
     ) -> LoadSummary:
-        """Replace the active store with exactly ``facts``' graph, atomically."""
+        """Replace the active store with exactly ``facts``' graph, atomically, and record the data
+        version and what changed since the previous load (:mod:`milcoop.graph.changes`)."""
+        old: dict[str, Digest] = {}
+        versions: list[VersionRecord] = []
+        carried: list[ox.Quad] = []
+        if cls.exists(data_dir):
+            try:
+                previous = cls.open(data_dir)
+            except StoreUnavailable:
+                previous = None  # a damaged store is replaced and its history lost with it
+            if previous is not None:
+                old, versions, carried = previous.resource_digests(), previous.data_versions(), previous.history_quads()
+                del previous
+        new = digests(facts.graph)
+        records = [ox.Quad(ox.NamedNode(iri), _DIGEST, ox.Literal(d.to_json()), DIGESTS) for iri, d in new.items()]
+        planned = plan_version(
+            old, new, versions[-1] if versions else None,
+            version=facts.version, files=_relative_names(getattr(facts, "files", ())),
+            triples=len(facts.graph), at=now_iso(),
+        )
+        if planned is not None:
+            version, changes = planned
+            node = _load_node(version.seq)
+            records.append(ox.Quad(node, _VERSION, ox.Literal(json.dumps(version.to_dict())), HISTORY))
+            records.extend(ox.Quad(node, _CHANGE, ox.Literal(json.dumps(c.to_dict())), HISTORY) for c in changes)
         return cls.replace_with_triples(
-            data_dir, facts.graph, len(facts.graph), facts.version, progress or SilentProgress()
+            data_dir, facts.graph, len(facts.graph), facts.version, progress or SilentProgress(),
+            extra_quads=[*carried, *records],
         )
 
     @classmethod
@@ -145,8 +240,13 @@ class EmbeddedStore:
         total: int,
         data_version: str,
         progress: ProgressReporter,
+        *,
+        extra_quads: Sequence[ox.Quad] = (),
     ) -> LoadSummary:
-        """Write ``triples`` to a new store and make it the active one (all or nothing)."""
+        """Write ``triples`` to a new store and make it the active one (all or nothing).
+
+        ``extra_quads`` (milcoop's own records, in named graphs) are written beside them and not
+        counted as triples."""
         started = time.perf_counter()
         root = cls.root(data_dir)
         root.mkdir(parents=True, exist_ok=True)
@@ -170,6 +270,9 @@ class EmbeddedStore:
                 progress.advance(len(batch))
             store.flush()
             stored = len(store)
+            if extra_quads:
+                store.bulk_extend(extra_quads)
+                store.flush()
             del store
         except Exception as exc:
             shutil.rmtree(path, ignore_errors=True)

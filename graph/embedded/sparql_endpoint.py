@@ -52,7 +52,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.embedded.files import INTERNAL_GRAPHS, EmbeddedStore
 from milcoop.graph.embedded.sparql_guard import isolate_network, vet_query
 from milcoop.graph.export import FORMATS, negotiate, serialize_blocks
 from milcoop.graph.export import blocks_of as _blocks_of
@@ -333,11 +333,18 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
     query: str = request["query"]
     accept: str | None = request["accept"]
     limit: int = request["limit"]
-    options: dict[str, Any] = {}
-    if request["default_graphs"]:
-        options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
-    if request["named_graphs"]:
-        options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    # The store's own records (data versions, digests: graph/embedded/files.py) are in named
+    # graphs that no query may read. So the dataset is always set here, which overrides FROM and
+    # FROM NAMED in the query text: the facts' default graph unless the request names graphs, and
+    # as named graphs (GRAPH) only those the request names, never the records'.
+    default_graphs: list[ox.NamedNode | ox.DefaultGraph] = [
+        ox.NamedNode(g) for g in request["default_graphs"] if g not in INTERNAL_GRAPHS
+    ]
+    named_graphs = [ox.NamedNode(g) for g in request["named_graphs"] if g not in INTERNAL_GRAPHS]
+    options: dict[str, Any] = {
+        "named_graphs": named_graphs,
+        "default_graph": default_graphs if request["default_graphs"] else ox.DefaultGraph(),
+    }
     refusal = vet_query(query)
     if refusal is not None:
         return ("error", "update_refused" if refusal.code == "update" else "invalid_query", refusal.message, "query")

@@ -28,6 +28,7 @@ from rdflib import RDF, XSD, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
+from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.embedded import queries as q
 from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.embedded.index import EMPTY, EventIndex, pair
@@ -385,6 +386,17 @@ class EmbeddedGraphStore:
     def source_facts(self, source: str, after: str | None, limit: int) -> list[Keyed]:
         bindings: dict[str, Node] = {"source": URIRef(source), "after": RdfLiteral(after or "")}
         return self._keyed(q.SOURCE_FACTS, bindings, "fact", limit)
+
+    # -- versions and changes -------------------------------------------------------------------
+
+    def data_versions(self) -> list[VersionRecord]:
+        return self.embedded.data_versions()
+
+    def changes_after(self, seq: int) -> list[ChangeRecord]:
+        return self.embedded.changes_after(seq)
+
+    def resource_digests(self) -> dict[str, Digest]:
+        return self.embedded.resource_digests()
 
     def search(self, text: str, after: str | None, limit: int) -> list[Keyed]:
         labels: dict[str, list[str]] = defaultdict(list)

@@ -26,8 +26,10 @@ import neo4j
 import neo4j.exceptions
 from neo4j import Driver, RoutingControl
 
+from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.neo4j.breaker import Circuit
+from milcoop.graph.neo4j.cypher import history as hq
 from milcoop.graph.neo4j.cypher import queries as cq
 from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
 from milcoop.graph.neo4j.driver import QueryTimedOut, create_driver, translated
@@ -245,6 +247,20 @@ class Neo4jGraphStore:
         counts = {label: int(self._read(cq.COUNT_LABEL[label], retry=False)[0]["count"]) for label in COUNTED_LABELS}
         counts["nodes"] = int(self._read(cq.COUNT_LABEL["Resource"], retry=False)[0]["count"])
         return StoreStatus(self.backend, version, counts)
+
+    # -- versions and changes -------------------------------------------------------------------
+
+    def data_versions(self) -> list[VersionRecord]:
+        return [VersionRecord.from_dict(r["version"]) for r in self._read(hq.DATA_VERSIONS)]
+
+    def changes_after(self, seq: int) -> list[ChangeRecord]:
+        return [ChangeRecord.from_dict(r["change"]) for r in self._read(hq.CHANGES_AFTER, seq=seq)]
+
+    def resource_digests(self) -> dict[str, Digest]:
+        return {
+            str(r["iri"]): Digest(str(r["kind"]), str(r["digest"]), tuple(str(a) for a in r["asserts"] or ()))
+            for r in self._read(hq.DIGESTS)
+        }
 
     # -- nodes ------------------------------------------------------------------------------------
 

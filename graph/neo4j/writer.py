@@ -14,7 +14,9 @@ A load, inside ONE explicit transaction:
 3. creates the new nodes (``CREATE``, grouped by label set) and brings the existing ones to their
    record (only those whose labels or properties differ are written: ``SET n = row``);
 4. creates the new relationships (grouped by type), addressing their ends by element id;
-5. records the data version on the ``:MilcoopDataset`` node, and commits.
+5. records the data version on the ``:MilcoopDataset`` node and, when the load was given the
+   facts' digests, what changed since the previous load (``:DataVersion``, ``:ResourceChange``,
+   ``:ResourceDigest``; :mod:`milcoop.graph.changes`), and commits.
 
 So loading the same data twice changes nothing the second time, an edited dataset replaces the
 previous one exactly, and a load that fails anywhere (bad data, a lost connection, a killed
@@ -29,18 +31,22 @@ dataset's transaction state (about 2 GB for 100,000 synthetic events; see bench/
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, LiteralString
 
 import neo4j
 import neo4j.exceptions
 from neo4j import Driver, ManagedTransaction, Record, Result, Transaction
 
+from milcoop.graph.changes import Digest, VersionRecord, digests, now_iso, plan_version
 from milcoop.graph.errors import LoadFailed
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
+from milcoop.graph.neo4j.cypher import history as _history
 from milcoop.graph.neo4j.cypher import load as cypher
 from milcoop.graph.neo4j.cypher.schema import ensure_schema
 from milcoop.graph.neo4j.driver import load_errors, open_driver, translated
@@ -78,9 +84,30 @@ def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressRepor
             data_version=compiled.version,
             batch_size=settings.load_batch_size,
             progress=progress,
+            history=Versioning(
+                digests(compiled.graph), _file_names(getattr(compiled, "files", ())), len(compiled.graph)
+            ),
         )
     finally:
         driver.close()
+
+
+def _file_names(files: Sequence[object]) -> list[str]:
+    """The fact files' names relative to the folder they share (no server paths in the store)."""
+    paths = [Path(str(f)) for f in files]
+    if not paths:
+        return []
+    common = Path(os.path.commonpath([p.parent for p in paths]))
+    return sorted(p.relative_to(common).as_posix() for p in paths)
+
+
+@dataclass(frozen=True)
+class Versioning:
+    """What a load needs to record its data version: the facts' digests, files and triple count."""
+
+    digests: dict[str, Digest]
+    files: list[str]
+    triples: int
 
 
 class Neo4jWriter:
@@ -226,6 +253,7 @@ def write_records(
     batch_size: int = 5_000,
     progress: ProgressReporter | None = None,
     vocab: Vocabulary | None = None,
+    history: Versioning | None = None,
 ) -> LoadSummary:
     """Bring ``database`` to exactly these records in one transaction (see the module docstring).
 
@@ -247,6 +275,8 @@ def write_records(
             tx = session.begin_transaction()
             try:
                 counters = _write(tx, plan, data_version, batch_size, progress, vocab)
+                if history is not None:
+                    _record_version(tx, history, data_version, batch_size)
                 tx.commit()
             finally:
                 if not tx.closed():
@@ -357,6 +387,35 @@ def _write(
         relationships=len(plan.relationships),
     ).consume()
     return writer.counters
+
+
+def _record_version(tx: Transaction, history: Versioning, data_version: str, batch_size: int) -> None:
+    """Record the data version and the resources that changed since the previous load."""
+    old: dict[str, Digest] = {}
+    for iri, kind, digest, asserts in _chunks(tx, _history.READ_DIGESTS):
+        old[str(iri)] = Digest(str(kind), str(digest), tuple(str(a) for a in asserts or ()))
+    last_row = tx.run(_history.READ_LAST_VERSION).single()
+    last = VersionRecord.from_dict(last_row["version"]) if last_row is not None else None
+    planned = plan_version(
+        old, history.digests, last, version=data_version, files=history.files, triples=history.triples, at=now_iso()
+    )
+    if planned is None:
+        return
+    version, changes = planned
+    tx.run(_history.CREATE_VERSION, version=version.to_dict()).consume()
+    rows = [c.to_dict() for c in changes]
+    for batch in _batches(rows, batch_size):
+        tx.run(_history.CREATE_CHANGES, rows=batch).consume()
+    upserts = [
+        {"iri": c.iri, "kind": c.kind, "digest": c.after, "asserts": list(history.digests[c.iri].asserts)}
+        for c in changes
+        if c.after is not None
+    ]
+    for batch in _batches(upserts, batch_size):
+        tx.run(_history.MERGE_DIGESTS, rows=batch).consume()
+    removed = [c.iri for c in changes if c.after is None]
+    for batch in _batches(removed, batch_size):
+        tx.run(_history.DELETE_DIGESTS, iris=batch).consume()
 
 
 def read_dataset_version(tx: ManagedTransaction | Transaction) -> str | None:

@@ -5,11 +5,12 @@ of keys, and assembling the answer (:mod:`.assemble`)."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from milcoop.graph import models as m
 from milcoop.graph.service import assemble, derive
 from milcoop.graph.service.assemble import DEFAULT_CACHE_SIZE, Nodes, SharedCache
+from milcoop.graph.service.changes import Changes, change_key, change_model, filtered, version_model
 from milcoop.graph.service.errors import InvalidParameter, NotFound
 from milcoop.graph.service.paths import PathSearch
 from milcoop.graph.service.references import ACTOR, EntityIndex, References
@@ -46,6 +47,7 @@ class QueryService:
         self.cache_size = cache_size
         self._shared: SharedCache | None = None
         self._references = References(store, self._nodes)
+        self._changes = Changes(store)
 
     def _nodes(self) -> Nodes:
         """A per-request node reader over the shared cache of the current data version."""
@@ -82,11 +84,13 @@ class QueryService:
         min_grade: str | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
+        changed_since: str | None = None,
     ) -> m.FlowPage:
-        """Events flowing from one actor (to another), in time order (undated last)."""
+        """Events flowing from one actor (to another), in time order (undated last); with
+        ``changed_since``, only those that (or any of whose claims) changed since then."""
         return self._event_page(
             "flows", ("from", source), ("to", target), kinds, FLOW_KINDS,
-            since, until, undated, status, min_grade, limit, cursor,
+            since, until, undated, status, min_grade, limit, cursor, changed_since,
         )  # fmt: skip
 
     def deployments(
@@ -100,11 +104,12 @@ class QueryService:
         min_grade: str | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
+        changed_since: str | None = None,
     ) -> m.FlowPage:
         """Troop deployments by a state (to another), in time order."""
         return self._event_page(
             "deployments", ("by", by), ("to", to), ["troop-deployment"], (),
-            since, until, undated, status, min_grade, limit, cursor,
+            since, until, undated, status, min_grade, limit, cursor, changed_since,
         )  # fmt: skip
 
     def _event_page(
@@ -121,6 +126,7 @@ class QueryService:
         min_grade: str | None,
         limit: int,
         cursor: str | None,
+        changed_since: str | None = None,
     ) -> m.FlowPage:
         """One page of events between actors given as (parameter, reference)."""
         check_limit(limit)
@@ -142,9 +148,11 @@ class QueryService:
             max_reliability=grade[0] if grade else None,
             max_credibility=grade[1] if grade else None,
         )
-        query = fingerprint(endpoint, source, target, chosen_kinds, *window, include, claim_status, grade)
+        point, keep = self._changed_since(changed_since)
+        query = fingerprint(endpoint, source, target, chosen_kinds, *window, include, claim_status, grade, point)
         after = Cursor.decode(cursor, query)
-        iris, next_cursor = page(self.store.select_events(flt, after, limit + 1), limit, query)
+        keyed = filtered(lambda a, n: self.store.select_events(flt, a, n), keep, after, limit)
+        iris, next_cursor = page(keyed, limit, query)
         nodes = self._nodes()
         nodes.load([i for i in (source, target) if i])
         return m.FlowPage(
@@ -227,6 +235,7 @@ class QueryService:
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         basis: str | None = None,
+        changed_since: str | None = None,
     ) -> m.ViolationPage:
         """Breaches of sanctions measures, asserted and derived, by the breaching event's start.
 
@@ -234,7 +243,9 @@ class QueryService:
         ontology/breach-rules.ttl (:mod:`.derive`), interleaved by the same key (the event's
         start, else its end, then the breach's IRI or the derived breach's id). An event and
         measure that a source asserts is listed once, as asserted, naming the rules that also
-        find it. ``basis`` keeps only asserted or only derived ones.
+        find it. ``basis`` keeps only asserted or only derived ones; ``changed_since`` only those
+        whose breach, event or any of their claims changed since then (a derived one: its event
+        or measure).
         """
         check_limit(limit)
         chosen = parse_basis(basis)
@@ -242,14 +253,27 @@ class QueryService:
         measure_iri = self._references.resolve_optional(
             "measure", measure, frozenset({"SanctionsMeasure"}), "sanctions measure"
         )
-        query = fingerprint("violations", state_iri, measure_iri, chosen)
+        point, touched = self._changed_since(changed_since)
+        query = fingerprint("violations", state_iri, measure_iri, chosen, point)
         after = Cursor.decode(cursor, query)
         nodes = self._nodes()
+        keep: Callable[[list[str]], set[str]] | None = None
+        if touched is not None:
+            changed = touched
+
+            def keep(breaches: list[str]) -> set[str]:
+                # A breach counts as changed with its breaching event (and their claims).
+                nodes.load(breaches)
+                events = {iri: view.targets("BREACHING_EVENT") if (view := nodes.get(iri)) else [] for iri in breaches}
+                return {iri for iri in breaches if changed([iri, *events[iri]])}
+
         derived = derive.derived_breaches(nodes)
         asserted = derive.asserted_pairs(nodes, [d.event for d in derived])
         streams: list[list[Keyed]] = []
         if chosen != "derived":
-            streams.append(self.store.breaches(state_iri, measure_iri, after, limit + 1))
+            streams.append(
+                filtered(lambda a, n: self.store.breaches(state_iri, measure_iri, a, n), keep, after, limit)
+            )
         if chosen != "asserted":
             kept = [
                 (d.id, d.key)
@@ -257,6 +281,7 @@ class QueryService:
                 if (d.event, d.measure) not in asserted
                 and (state_iri is None or state_iri in d.sides)
                 and (measure_iri is None or d.measure == measure_iri)
+                and (touched is None or touched([d.event, d.measure]))
             ]
             streams.append(keys_after(kept, after, limit + 1))
         merged = list(heapq.merge(*streams, key=lambda pair: pair[1]))[: limit + 1]
@@ -269,6 +294,33 @@ class QueryService:
             state=nodes.ref_or_none(state_iri),
             measure=nodes.ref_or_none(measure_iri),
             basis=chosen,
+        )
+
+    # -- versions and changes -----------------------------------------------------------------------
+
+    def _changed_since(self, changed_since: str | None) -> tuple[int | None, Callable[[list[str]], set[str]] | None]:
+        """(the load ``changed_since`` names, a filter keeping the IRIs changed since), or
+        (None, None) without it."""
+        if changed_since is None:
+            return None, None
+        seq, touched = self._changes.touched("changed_since", changed_since)
+        return seq, lambda iris: {iri for iri in iris if iri in touched}
+
+    def changes(self, since: str, limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> m.ChangePage:
+        """The resources added, removed and changed since a data version or a date, each once
+        (its net change), by the load that last changed it, then IRI."""
+        check_limit(limit)
+        point, current, changes = self._changes.since("since", since)
+        query = fingerprint("changes", point.seq if point else 0, current.seq if current else 0)
+        after = Cursor.decode(cursor, query)
+        by_key = {change_key(c): c for c in changes}
+        keyed = keys_after(((c.iri, change_key(c)) for c in changes), after, limit + 1)
+        _, next_cursor = page(keyed, limit, query)
+        return m.ChangePage(
+            items=[change_model(by_key[key]) for _, key in keyed[:limit]],
+            next_cursor=next_cursor,
+            since=version_model(point),
+            current=version_model(current),
         )
 
     # -- sources ----------------------------------------------------------------------------------------

@@ -45,11 +45,25 @@ DATASET_NAME_UNIQUE: LiteralString = (
     "CREATE CONSTRAINT milcoop_dataset_name IF NOT EXISTS FOR (d:MilcoopDataset) REQUIRE d.name IS UNIQUE"
 )
 
+#: The records of data versions and changes (graph/neo4j/cypher/history.py).
+DATA_VERSION_SEQ_UNIQUE: LiteralString = (
+    "CREATE CONSTRAINT milcoop_data_version_seq IF NOT EXISTS FOR (v:DataVersion) REQUIRE v.seq IS UNIQUE"
+)
+RESOURCE_DIGEST_IRI_UNIQUE: LiteralString = (
+    "CREATE CONSTRAINT milcoop_resource_digest_iri IF NOT EXISTS FOR (d:ResourceDigest) REQUIRE d.iri IS UNIQUE"
+)
+RESOURCE_CHANGE_SEQ_INDEX: LiteralString = (
+    "CREATE INDEX milcoop_resource_change_seq IF NOT EXISTS FOR (c:ResourceChange) ON (c.seq)"
+)
+
 #: Everything :func:`ensure_schema` creates, in order (constraints first).
 SCHEMA: list[LiteralString] = [
     RESOURCE_IRI_UNIQUE,
     DATASET_NAME_UNIQUE,
+    DATA_VERSION_SEQ_UNIQUE,
+    RESOURCE_DIGEST_IRI_UNIQUE,
     RESOURCE_ID_INDEX,
+    RESOURCE_CHANGE_SEQ_INDEX,
     EVENT_SPAN_START_INDEX,
     EVENT_SPAN_END_INDEX,
     STATE_ISO_CODE_INDEX,
