@@ -346,6 +346,11 @@ def export(
     min_grade: Annotated[
         str | None, typer.Option(help="Keep claims graded at least this (Admiralty, e.g. B2).", show_default=False)
     ] = None,
+    derived: Annotated[
+        list[str] | None,
+        typer.Option(help="Add derived triples with their PROV-O derivation: consolidated (the consolidated "
+                     "quantities); repeatable.", show_default=False),
+    ] = None,
     backend: ExportBackendOption = None,
 ) -> None:
     """Export the knowledge graph as RDF, whole or filtered, streamed as it is read.
@@ -357,7 +362,7 @@ def export(
     import sys
     import time
 
-    from milcoop.graph.export import ExportError, ExportFilter, ExportStats, format_named
+    from milcoop.graph.export import ExportError, ExportFilter, ExportStats, format_named, parse_derived
     from milcoop.graph.export import export as export_rdf
     from milcoop.graph.service import QueryError, QueryService
     from milcoop.graph.store import open_store, source_for_store
@@ -367,6 +372,7 @@ def export(
     started = time.perf_counter()
     try:
         rdf_format = format_named(fmt, "--format")
+        chosen_derived = parse_derived(derived, "--derived")
         store = open_store(settings, chosen)
     except ExportError as exc:
         err.print(f"[red]{exc.parameter}[/red]: {exc.message}", highlight=False)
@@ -385,7 +391,7 @@ def export(
         stats = ExportStats()
         handle: BinaryIO = partial.open("wb") if partial is not None else sys.stdout.buffer
         try:
-            for chunk in export_rdf(source, rdf_format, flt, stats):
+            for chunk in export_rdf(source, rdf_format, flt, stats, derived=chosen_derived):
                 handle.write(chunk)
         finally:
             if partial is not None:

@@ -42,6 +42,7 @@ class MC(DefinedNamespace):
     Breach: URIRef
     Claim: URIRef
     ClaimStatus: URIRef
+    ConsolidatedQuantity: URIRef
     CooperationEvent: URIRef
     FinancingForm: URIRef
     IndustrialCooperation: URIRef
@@ -315,6 +316,14 @@ class MC(DefinedNamespace):
     tivPerUnit: URIRef
     toActor: URIRef
     tolerance: URIRef
+    # Consolidated quantities (derived, export only)
+    conflictingClaim: URIRef
+    consolidates: URIRef
+    consolidationRule: URIRef
+    lowerBound: URIRef
+    lowerInclusive: URIRef
+    upperBound: URIRef
+    upperInclusive: URIRef
     trainee: URIRef
     trainer: URIRef
     transferStatus: URIRef

@@ -14,11 +14,13 @@ from milcoop.api.deps import TEXT_PATTERN, Kinds, MinGrade, ServiceDep, Since, T
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.export import (
     CONTEXT_PATH,
+    DERIVED,
     FORMATS,
     ExportFilter,
     RdfFormat,
     export,
     format_for,
+    parse_derived,
     published_context,
     serialize_blocks,
 )
@@ -58,6 +60,17 @@ Statuses = Annotated[
     ),
 ]
 
+Derived = Annotated[
+    list[Text] | None,
+    Query(
+        alias="derived",
+        description=f"Add derived triples, with their derivation in PROV-O: {', '.join(DERIVED)} (the "
+        "consolidated quantities of /v1/flows). Repeatable or comma-separated; without it the export holds "
+        "the curated facts alone.",
+        examples=["consolidated"],
+    ),
+]
+
 _RDF_CONTENT: dict[str, object] = {f.media_type: {} for f in FORMATS.values()}
 _RDF_ERRORS: dict[int | str, dict[str, object]] = {
     **ERROR_RESPONSES,
@@ -88,6 +101,7 @@ def export_rdf(
     undated: Undated = "include",
     statuses: Statuses = None,
     min_grade: MinGrade = None,
+    derived: Derived = None,
 ) -> StreamingResponse:
     """The knowledge graph as RDF, lossless: every event and entity, the claims behind each fact
     with their sources, quotes, statuses and gradings, quantities with qualifiers, dates with their
@@ -96,8 +110,11 @@ def export_rdf(
 
     Without filters it holds everything. Filters keep matching events with their claims, breaches
     and every resource they reference; ``min_grade`` and ``status`` also drop the claims that fail
-    them. The answer streams: the first bytes leave before the export is complete."""
+    them. ``derived=consolidated`` adds, after the facts, the consolidated quantities as derived
+    triples (``mc:ConsolidatedQuantity``, with ``prov:wasDerivedFrom`` the claims), in the default
+    graph. The answer streams: the first bytes leave before the export is complete."""
     chosen = format_for(fmt, request.headers.get("accept"))
+    chosen_derived = parse_derived(derived)
     flt = ExportFilter.from_request(
         service,
         actors=actors,
@@ -111,7 +128,7 @@ def export_rdf(
     source = source_for_store(service.store)
     version = source.data_version or "unversioned"
     return StreamingResponse(
-        _stream(source, export(source, chosen, flt)),
+        _stream(source, export(source, chosen, flt, derived=chosen_derived)),
         media_type=chosen.media_type,
         headers={
             "Content-Disposition": f'inline; filename="milcoop-{version}.{chosen.extension}"',

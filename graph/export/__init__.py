@@ -26,7 +26,7 @@ a function of the data version and the load day only, so two exports of the same
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pyoxigraph as ox
 
@@ -41,6 +41,7 @@ from milcoop.graph.export.context import (
     published_context,
     write_context,
 )
+from milcoop.graph.export.derived import DERIVED, Consolidation, parse_derived
 from milcoop.graph.export.description import (
     DATASET_DESCRIPTION,
     DATASET_TITLE,
@@ -52,7 +53,7 @@ from milcoop.graph.export.formats import FORMATS, ExportError, RdfFormat, format
 from milcoop.graph.export.selection import LOOKUP_BATCH, ExportFilter, select_blocks
 from milcoop.graph.export.snapshots import Snapshots
 from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, graph_of, serialize_blocks
-from milcoop.graph.rdf_source import RdfSource
+from milcoop.graph.rdf_source import RdfSource, SubjectBlock
 
 __all__ = [
     "CHUNK_TRIPLES",
@@ -61,12 +62,14 @@ __all__ = [
     "DATASET_DESCRIPTION",
     "DATASET_TITLE",
     "DCAT_VERSION",
+    "DERIVED",
     "ENTITY_KINDS",
     "FORMATS",
     "JSONLD_PREFIXES",
     "LOOKUP_BATCH",
     "TURTLE_PREFIXES",
     "VOCABULARY_PREFIXES",
+    "Consolidation",
     "ExportError",
     "ExportFilter",
     "ExportStats",
@@ -81,6 +84,7 @@ __all__ = [
     "format_named",
     "graph_of",
     "negotiate",
+    "parse_derived",
     "published_context",
     "select_blocks",
     "serialize_blocks",
@@ -95,22 +99,45 @@ def export(
     stats: ExportStats | None = None,
     *,
     snapshots: bool = True,
+    derived: Sequence[str] = (),
 ) -> Iterator[bytes]:
     """Stream ``source`` (or a filter's selection of it) as ``fmt``, ending with the description.
 
+    ``derived`` (names in :data:`DERIVED`, see :func:`parse_derived`) adds derived triples after
+    the facts and before the description, in the default graph (:mod:`.derived`); without it the
+    export holds the facts alone.
+
     An unfiltered export of a source that allows it (the embedded store) is kept as a snapshot
     and later replayed from disk (see :class:`Snapshots`); ``snapshots=False`` always reads the
-    store.
+    store. An export with derived triples is always read from the store.
     """
     stats = stats if stats is not None else ExportStats()
 
     def description(s: ExportStats) -> list[ox.Triple]:
         return description_triples(source.data_version, source.issued, s.triples, flt)
 
-    def from_store() -> Iterator[bytes]:
-        return serialize_blocks(select_blocks(source, flt), fmt, stats, description)
+    def blocks() -> Iterator[SubjectBlock]:
+        selected = select_blocks(source, flt)
+        if "consolidated" not in derived:
+            return selected
+        return _then_derived(selected, Consolidation())
 
-    whole = flt is None or flt.is_empty
+    def from_store() -> Iterator[bytes]:
+        return serialize_blocks(blocks(), fmt, stats, description)
+
+    whole = (flt is None or flt.is_empty) and not derived
     if not (snapshots and whole and source.snapshot_key and source.snapshot_root):
         return from_store()
     return Snapshots(source.snapshot_root, source.snapshot_key).export(fmt, stats, from_store)
+
+
+def _then_derived(selected: Iterator[SubjectBlock], consolidation: Consolidation) -> Iterator[SubjectBlock]:
+    """The selected blocks, watched, then the consolidated quantities' blocks (default graph)."""
+    try:
+        yield from consolidation.watch(selected)
+    finally:
+        # Release the store's iterator in this (the writer's) thread, as serialize_blocks does.
+        close = getattr(selected, "close", None)
+        if close is not None:
+            close()
+    yield from blocks_of(consolidation.triples())
