@@ -18,10 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph as ox
@@ -218,6 +220,15 @@ def compare(old: Mapping[str, Digest], new: Mapping[str, Digest]) -> list[Differ
             )
 
     return found
+
+
+def relative_file_names(files: Iterable[object]) -> list[str]:
+    """The fact files' names relative to the folder they share (no server paths in the store)."""
+    paths = [Path(str(f)) for f in files]
+    if not paths:
+        return []
+    common = Path(os.path.commonpath([p.parent for p in paths]))
+    return sorted(p.relative_to(common).as_posix() for p in paths)
 
 
 def now_iso() -> str:

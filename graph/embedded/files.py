@@ -40,6 +40,7 @@ from milcoop.graph.changes import (
     digests_of_quads,
     now_iso,
     plan_version,
+    relative_file_names,
 )
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.terms import to_oxigraph, to_rdflib
@@ -60,15 +61,6 @@ _CHANGE = ox.NamedNode("urn:milcoop:change")
 
 def _load_node(seq: int) -> ox.NamedNode:
     return ox.NamedNode(f"urn:milcoop:load/{seq}")
-
-
-def _relative_names(files: Iterable[object]) -> list[str]:
-    """The fact files' names relative to the folder they share (no server paths in the store)."""
-    paths = [Path(str(f)) for f in files]
-    if not paths:
-        return []
-    common = Path(os.path.commonpath([p.parent for p in paths]))
-    return sorted(p.relative_to(common).as_posix() for p in paths)
 
 
 @dataclass(frozen=True)
@@ -219,7 +211,7 @@ class EmbeddedStore:
         records = [ox.Quad(ox.NamedNode(iri), _DIGEST, ox.Literal(d.to_json()), DIGESTS) for iri, d in new.items()]
         planned = plan_version(
             old, new, versions[-1] if versions else None,
-            version=facts.version, files=_relative_names(getattr(facts, "files", ())),
+            version=facts.version, files=relative_file_names(getattr(facts, "files", ())),
             triples=len(facts.graph), at=now_iso(),
         )
         if planned is not None:

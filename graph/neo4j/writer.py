@@ -31,19 +31,17 @@ dataset's transaction state (about 2 GB for 100,000 synthetic events; see bench/
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, LiteralString
 
 import neo4j
 import neo4j.exceptions
 from neo4j import Driver, ManagedTransaction, Record, Result, Transaction
 
-from milcoop.graph.changes import Digest, VersionRecord, digests, now_iso, plan_version
+from milcoop.graph.changes import Digest, VersionRecord, digests, now_iso, plan_version, relative_file_names
 from milcoop.graph.errors import LoadFailed
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
 from milcoop.graph.neo4j.cypher import history as _history
@@ -85,20 +83,11 @@ def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressRepor
             batch_size=settings.load_batch_size,
             progress=progress,
             history=Versioning(
-                digests(compiled.graph), _file_names(getattr(compiled, "files", ())), len(compiled.graph)
+                digests(compiled.graph), relative_file_names(getattr(compiled, "files", ())), len(compiled.graph)
             ),
         )
     finally:
         driver.close()
-
-
-def _file_names(files: Sequence[object]) -> list[str]:
-    """The fact files' names relative to the folder they share (no server paths in the store)."""
-    paths = [Path(str(f)) for f in files]
-    if not paths:
-        return []
-    common = Path(os.path.commonpath([p.parent for p in paths]))
-    return sorted(p.relative_to(common).as_posix() for p in paths)
 
 
 @dataclass(frozen=True)
