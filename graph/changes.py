@@ -72,9 +72,12 @@ class VersionRecord:
     added: int = 0
     removed: int = 0
     changed: int = 0
+    #: The partition the load replaced (:mod:`milcoop.graph.partitions`): ``curated`` or a register.
+    partition: str = "curated"
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "partition": self.partition,
             "seq": self.seq,
             "version": self.version,
             "at": self.at,
@@ -98,6 +101,7 @@ class VersionRecord:
             added=int(data.get("added") or 0),
             removed=int(data.get("removed") or 0),
             changed=int(data.get("changed") or 0),
+            partition=str(data.get("partition") or "curated"),
         )
 
 
@@ -224,7 +228,7 @@ def compare(old: Mapping[str, Digest], new: Mapping[str, Digest]) -> list[Differ
 
 def relative_file_names(files: Iterable[object]) -> list[str]:
     """The fact files' names relative to the folder they share (no server paths in the store)."""
-    paths = [Path(str(f)) for f in files]
+    paths = [Path(str(f)).absolute() for f in files]
     if not paths:
         return []
     common = Path(os.path.commonpath([p.parent for p in paths]))
@@ -245,6 +249,7 @@ def plan_version(
     files: Sequence[str],
     triples: int,
     at: str,
+    partition: str = "curated",
 ) -> tuple[VersionRecord, list[ChangeRecord]] | None:
     """What a load from ``old`` to ``new`` records, or None when it changes nothing (same data
     version as the last record and no resource differs)."""
@@ -254,7 +259,8 @@ def plan_version(
     seq = (last.seq if last is not None else 0) + 1
     counts = {kind: sum(1 for d in differences if d.change == kind) for kind in ("added", "removed", "changed")}
     record = VersionRecord(
-        seq, version, at, tuple(files), len(new), triples, counts["added"], counts["removed"], counts["changed"]
+        seq, version, at, tuple(files), len(new), triples, counts["added"], counts["removed"], counts["changed"],
+        partition,
     )
     changes = [
         ChangeRecord(seq, version, at, d.iri, d.kind, d.change, d.before, d.after, d.asserts) for d in differences

@@ -544,12 +544,15 @@ class DataVersion(_Model):
 
     version: str
     at: str
-    files: list[str] = Field(default_factory=list, description="The fact files it read.")
+    files: list[str] = Field(default_factory=list, description="The fact files or register file it read.")
     resources: int = 0
     triples: int = 0
     added: int = 0
     removed: int = 0
     changed: int = 0
+    partition: str = Field(
+        "curated", description="What the load replaced: the curated facts, or one register (register:sipri)."
+    )
 
 
 class ChangePage(Page[Change]):

@@ -25,8 +25,11 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from rdflib import Graph
+
 from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
-from milcoop.graph.writer import GraphWriter
+from milcoop.graph.partitions import PartitionRecord
+from milcoop.graph.writer import Facts, GraphWriter
 from milcoop.ontology.kinds import TO_TYPES
 from milcoop.settings import Backend, Settings
 
@@ -220,6 +223,74 @@ def open_writer(settings: Settings, backend: Backend | None = None) -> GraphWrit
     from milcoop.graph.embedded.writer import EmbeddedWriter
 
     return EmbeddedWriter(settings.data_dir)
+
+
+@dataclass
+class MergedFacts:
+    """One partition's new facts beside what the store keeps of the others
+    (:mod:`milcoop.graph.partitions`): what a writer that replaces a whole store is given."""
+
+    graph: Graph
+    version: str
+    files: list[Any]
+    partition: str
+
+
+def merged_facts(settings: Settings, facts: Facts) -> MergedFacts:
+    """``facts`` with the resources of the store's other partitions, as the embedded store (the
+    book of record of partitions, written by every load) holds them, and the store's data
+    version after the replacement."""
+    from rdflib.graph import ReadOnlyGraphAggregate
+
+    from milcoop.graph.embedded.files import EmbeddedStore
+
+    plan = EmbeddedStore.plan_for(settings.data_dir, facts)
+    graph = facts.graph if not plan.kept_quads else ReadOnlyGraphAggregate([facts.graph, plan.kept_triples()])
+    return MergedFacts(graph, plan.data_version, list(getattr(facts, "files", ())), plan.partition)
+
+
+def partition_resources(settings: Settings, partition: str) -> frozenset[str] | None:
+    """The resources ``partition`` holds in the store (None when nothing was ever loaded)."""
+    from milcoop.graph.embedded.files import EmbeddedStore
+
+    if not EmbeddedStore.exists(settings.data_dir):
+        return None
+    return EmbeddedStore.open(settings.data_dir).partition_subjects(partition)
+
+
+def holds_partition(settings: Settings, backend: Backend, partition: str, version: str) -> bool:
+    """Whether the store already holds exactly ``partition`` at data ``version``: the embedded
+    store records it so, and (for Neo4j) Neo4j holds the same data version as the embedded copy.
+    Unreachable or empty stores hold nothing."""
+    from milcoop.graph.embedded.files import EmbeddedStore
+    from milcoop.graph.errors import StoreError
+
+    if not EmbeddedStore.exists(settings.data_dir):
+        return False
+    try:
+        embedded = EmbeddedStore.open(settings.data_dir)
+        record = embedded.partition_records().get(partition)
+        if record is None or record.version != version:
+            return False
+        if backend != "neo4j":
+            return True
+        store = open_store(settings, "neo4j")
+        try:
+            return store.data_version() == embedded.info.data_version
+        finally:
+            store.close()
+    except StoreError:
+        return False
+
+
+def partition_records(settings: Settings) -> list[PartitionRecord]:
+    """What each partition of the store holds (empty when nothing was ever loaded), by name."""
+    from milcoop.graph.embedded.files import EmbeddedStore
+
+    if not EmbeddedStore.exists(settings.data_dir):
+        return []
+    records = EmbeddedStore.open(settings.data_dir).partition_records()
+    return [records[name] for name in sorted(records)]
 
 
 def source_for_store(store: Any) -> RdfSource:

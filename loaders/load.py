@@ -1,12 +1,14 @@
 """Load curated facts into the configured store: validate everything first, then write all or nothing.
 
-This is the one entry point the CLI and the API's first-start load use. It compiles and validates
-the fact files (raising :class:`~loaders.problems.CurationError` before anything is written),
-then writes the chosen backend:
+This is the one entry point the CLI, the register importers and the API's first-start load use.
+It compiles and validates the fact files (raising :class:`~loaders.problems.CurationError` before
+anything is written), then writes the chosen backend. Facts replace one *partition* of the store
+(the curated facts, or one register; :mod:`milcoop.graph.partitions`) and leave the others:
 
 * ``embedded``: the pyoxigraph store under ``MILCOOP_DATA_DIR`` is replaced atomically;
-* ``neo4j``: Neo4j is brought to exactly this dataset in one transaction, and then the embedded
-  copy is replaced as well, so that SPARQL answers the same data (see README, "SPARQL").
+* ``neo4j``: Neo4j is brought to exactly the new partition beside the others in one transaction,
+  and then the embedded copy is replaced as well, so that SPARQL answers the same data (see
+  README, "SPARQL").
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from milcoop.graph.store import open_writer
+from milcoop.graph.store import merged_facts, open_writer, partition_resources
 from milcoop.graph.writer import LoadSummary, ProgressReporter, SilentProgress
 from milcoop.loaders.curated import CompiledFacts, compile_facts
 from milcoop.settings import Backend, Settings
@@ -39,8 +41,8 @@ class RemovalsRefused(Exception):
 
 
 def check_removals(compiled: CompiledFacts, current: frozenset[str], max_share: float) -> None:
-    """Raise :class:`RemovalsRefused` when loading ``compiled`` over ``current`` would remove
-    more than ``max_share`` of the resources ``current`` holds."""
+    """Raise :class:`RemovalsRefused` when loading ``compiled`` over ``current`` (what its
+    partition holds now) would remove more than ``max_share`` of the resources ``current`` holds."""
     if not current:
         return
     kept = {str(subject) for subject in compiled.graph.subjects(unique=True)}
@@ -64,10 +66,13 @@ def load_compiled(
     """
     progress = progress or SilentProgress()
     if not allow_removals:
-        check_removals(compiled, open_writer(settings, backend).current_iris(), settings.max_removal_share)
+        held = partition_resources(settings, compiled.partition)
+        if held is None:
+            held = open_writer(settings, backend).current_iris()
+        check_removals(compiled, held, settings.max_removal_share)
     summaries: list[LoadSummary] = []
     if backend == "neo4j":
-        summaries.append(open_writer(settings, "neo4j").replace(compiled, progress))
+        summaries.append(open_writer(settings, "neo4j").replace(merged_facts(settings, compiled), progress))
     # SPARQL answers from the embedded store, so it always holds the same facts.
     summaries.append(open_writer(settings, "embedded").replace(compiled, progress))
     return summaries

@@ -7,10 +7,15 @@ Layout under ``MILCOOP_DATA_DIR``::
       store-<version>-<n>/  one pyoxigraph store per load
       store-<...>.json      what that load held: data version, triple count, time
 
-Beside the facts (the default graph), each store holds two named graphs that no answer, export or
+Beside the facts (the default graph), each store holds named graphs that no answer, export or
 count reads: ``urn:milcoop:graph:digests`` (one digest per resource, the state the next load
-compares with) and ``urn:milcoop:graph:history`` (every recorded data version and its changes,
-carried over from the previous store at each load; see :mod:`milcoop.graph.changes`).
+compares with), ``urn:milcoop:graph:history`` (every recorded data version and its changes,
+carried over from the previous store at each load; see :mod:`milcoop.graph.changes`) and
+``urn:milcoop:graph:partitions`` (which partitions each resource belongs to, and what each
+partition holds; see :mod:`milcoop.graph.partitions`).
+
+A load replaces one partition (the curated facts, or one register's import): the new store holds
+the new facts and, copied quad for quad, every resource the other partitions hold.
 
 A load writes a complete new store beside the active one and only then points ``CURRENT`` at
 it, so a load that fails half way leaves the previous store untouched (all or nothing), and a
@@ -30,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib.term import Node
+from rdflib import Graph
+from rdflib.term import BNode, Node
 
 from milcoop.graph.changes import (
     ChangeRecord,
@@ -43,6 +49,7 @@ from milcoop.graph.changes import (
     relative_file_names,
 )
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
+from milcoop.graph.partitions import CURATED, PartitionRecord, combined_version
 from milcoop.graph.terms import to_oxigraph, to_rdflib
 from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 
@@ -52,8 +59,12 @@ _BATCH = 50_000
 DIGESTS = ox.NamedNode("urn:milcoop:graph:digests")
 #: The named graph of the recorded data versions and their changes.
 HISTORY = ox.NamedNode("urn:milcoop:graph:history")
+#: The named graph of each resource's partitions and each partition's record.
+PARTITIONS = ox.NamedNode("urn:milcoop:graph:partitions")
 #: The graphs that hold milcoop's own records, never facts.
-INTERNAL_GRAPHS = frozenset({DIGESTS.value, HISTORY.value})
+INTERNAL_GRAPHS = frozenset({DIGESTS.value, HISTORY.value, PARTITIONS.value})
+_PART_OF = ox.NamedNode("urn:milcoop:partOf")
+_PARTITION_RECORD = ox.NamedNode("urn:milcoop:partitionRecord")
 _DIGEST = ox.NamedNode("urn:milcoop:digest")
 _VERSION = ox.NamedNode("urn:milcoop:version")
 _CHANGE = ox.NamedNode("urn:milcoop:change")
@@ -61,6 +72,35 @@ _CHANGE = ox.NamedNode("urn:milcoop:change")
 
 def _load_node(seq: int) -> ox.NamedNode:
     return ox.NamedNode(f"urn:milcoop:load/{seq}")
+
+
+def _partition_node(name: str) -> ox.NamedNode:
+    return ox.NamedNode(f"urn:milcoop:partition/{name}")
+
+
+@dataclass
+class PartitionPlan:
+    """What replacing one partition keeps of the store (see :mod:`milcoop.graph.partitions`)."""
+
+    partition: str
+    #: Every default-graph quad of the resources the other partitions keep.
+    kept_quads: list[ox.Quad]
+    #: The partitions of every resource after the replacement.
+    members: dict[str, set[str]]
+    #: Every partition's record after the replacement.
+    records: dict[str, PartitionRecord]
+
+    @property
+    def data_version(self) -> str:
+        """The store's data version after the replacement."""
+        return combined_version({name: record.version for name, record in self.records.items()})
+
+    def kept_triples(self) -> Graph:
+        """The kept quads as an rdflib graph (what Neo4j is given beside the new facts)."""
+        graph = Graph()
+        for quad in self.kept_quads:
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+        return graph
 
 
 @dataclass(frozen=True)
@@ -188,31 +228,130 @@ class EmbeddedStore:
         """The history graph's quads, to carry over into the next store."""
         return list(self.store.quads_for_pattern(None, None, None, HISTORY))
 
+    # -- partitions (milcoop.graph.partitions) ------------------------------------------------------
+
+    def partition_records(self) -> dict[str, PartitionRecord]:
+        """What each partition holds; a store written before partitions holds only the curated facts."""
+        found = {}
+        for quad in self.store.quads_for_pattern(None, _PARTITION_RECORD, None, PARTITIONS):
+            if isinstance(quad.object, ox.Literal):
+                record = PartitionRecord.from_dict(json.loads(quad.object.value))
+                found[record.name] = record
+        if found:
+            return found
+        info = self.info
+        return {CURATED: PartitionRecord(CURATED, info.data_version, info.loaded_at, triples=info.triples)}
+
+    def memberships(self) -> dict[str, set[str]]:
+        """Each resource's partitions (every resource is curated in a store written before partitions)."""
+        members: dict[str, set[str]] = {}
+        for quad in self.store.quads_for_pattern(None, _PART_OF, None, PARTITIONS):
+            if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
+                members.setdefault(quad.subject.value, set()).add(quad.object.value)
+        return members
+
+    def _subjects(self) -> set[str]:
+        return {
+            quad.subject.value
+            for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+            if isinstance(quad.subject, ox.NamedNode)
+        }
+
+    def partition_subjects(self, partition: str) -> frozenset[str]:
+        """The resources ``partition`` holds now."""
+        return frozenset(iri for iri, parts in self._members_or_curated().items() if partition in parts)
+
+    def _members_or_curated(self) -> dict[str, set[str]]:
+        members = self.memberships()
+        if members:
+            return members
+        return {iri: {CURATED} for iri in self._subjects()}
+
+    def plan_replacement(self, partition: str, new_subjects: set[str], record: PartitionRecord) -> PartitionPlan:
+        """What the store keeps when ``partition`` is replaced by facts about ``new_subjects``."""
+        members = self._members_or_curated()
+        kept = {iri for iri, parts in members.items() if parts - {partition} and iri not in new_subjects}
+        kept_quads = [
+            quad
+            for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+            if isinstance(quad.subject, ox.NamedNode) and quad.subject.value in kept
+        ]
+        after: dict[str, set[str]] = {iri: members[iri] - {partition} for iri in kept}
+        for iri in new_subjects:
+            after[iri] = (members.get(iri, set()) - {partition}) | {partition}
+        records = {name: r for name, r in self.partition_records().items() if name != partition}
+        # A partition none of whose resources are kept is gone (its resources all went with it).
+        held = {name for parts in after.values() for name in parts}
+        records = {name: r for name, r in records.items() if name in held}
+        records[partition] = record
+        return PartitionPlan(partition, kept_quads, after, records)
+
     # -- writing ---------------------------------------------------------------------------
+
+    @classmethod
+    def plan_for(cls, data_dir: Path, facts: Facts) -> PartitionPlan:
+        """What replacing ``facts``' partition keeps of the active store (nothing when there is none)."""
+        partition = getattr(facts, "partition", CURATED)
+        subjects = {str(s) for s in facts.graph.subjects(unique=True) if not isinstance(s, BNode)}
+        record = PartitionRecord(
+            partition,
+            facts.version,
+            now_iso(),
+            files=tuple(relative_file_names(getattr(facts, "files", ()))),
+            resources=len(subjects),
+            triples=len(facts.graph),
+            release=dict(getattr(facts, "release", None) or {}),
+        )
+        previous = cls._previous(data_dir)
+        if previous is None:
+            return PartitionPlan(partition, [], {iri: {partition} for iri in subjects}, {partition: record})
+        return previous.plan_replacement(partition, subjects, record)
+
+    @classmethod
+    def _previous(cls, data_dir: Path) -> EmbeddedStore | None:
+        if not cls.exists(data_dir):
+            return None
+        try:
+            return cls.open(data_dir)
+        except StoreUnavailable:
+            return None  # a damaged store is replaced and its history lost with it
 
     @classmethod
     def replace_contents(
         cls, data_dir: Path, facts: Facts, progress: ProgressReporter | None = None
     ) -> LoadSummary:
-        """Replace the active store with exactly ``facts``' graph, atomically, and record the data
+        """Replace ``facts``' partition (:mod:`milcoop.graph.partitions`) of the active store with
+        exactly ``facts``' graph, keeping the other partitions, atomically; and record the data
         version and what changed since the previous load (:mod:`milcoop.graph.changes`)."""
         old: dict[str, Digest] = {}
         versions: list[VersionRecord] = []
         carried: list[ox.Quad] = []
-        if cls.exists(data_dir):
-            try:
-                previous = cls.open(data_dir)
-            except StoreUnavailable:
-                previous = None  # a damaged store is replaced and its history lost with it
-            if previous is not None:
-                old, versions, carried = previous.resource_digests(), previous.data_versions(), previous.history_quads()
-                del previous
+        plan = cls.plan_for(data_dir, facts)
+        previous = cls._previous(data_dir)
+        if previous is not None:
+            old, versions, carried = previous.resource_digests(), previous.data_versions(), previous.history_quads()
+            del previous
         new = digests(facts.graph)
+        kept_iris = {str(getattr(q.subject, "value", "")) for q in plan.kept_quads}
+        kept_digests = {iri: old[iri] for iri in kept_iris if iri in old}
+        missing = [q for q in plan.kept_quads if str(getattr(q.subject, "value", "")) not in kept_digests]
+        kept_digests.update(digests_of_quads((q.subject, q.predicate, q.object) for q in missing))  # type: ignore[misc]
+        new.update(kept_digests)
+        data_version = plan.data_version
         records = [ox.Quad(ox.NamedNode(iri), _DIGEST, ox.Literal(d.to_json()), DIGESTS) for iri, d in new.items()]
+        records += [
+            ox.Quad(ox.NamedNode(iri), _PART_OF, ox.Literal(name), PARTITIONS)
+            for iri, parts in plan.members.items()
+            for name in sorted(parts)
+        ]
+        records += [
+            ox.Quad(_partition_node(name), _PARTITION_RECORD, ox.Literal(json.dumps(r.to_dict())), PARTITIONS)
+            for name, r in plan.records.items()
+        ]
         planned = plan_version(
             old, new, versions[-1] if versions else None,
-            version=facts.version, files=relative_file_names(getattr(facts, "files", ())),
-            triples=len(facts.graph), at=now_iso(),
+            version=data_version, files=relative_file_names(getattr(facts, "files", ())),
+            triples=len(facts.graph) + len(plan.kept_quads), at=now_iso(), partition=plan.partition,
         )
         if planned is not None:
             version, changes = planned
@@ -220,8 +359,8 @@ class EmbeddedStore:
             records.append(ox.Quad(node, _VERSION, ox.Literal(json.dumps(version.to_dict())), HISTORY))
             records.extend(ox.Quad(node, _CHANGE, ox.Literal(json.dumps(c.to_dict())), HISTORY) for c in changes)
         return cls.replace_with_triples(
-            data_dir, facts.graph, len(facts.graph), facts.version, progress or SilentProgress(),
-            extra_quads=[*carried, *records],
+            data_dir, facts.graph, len(facts.graph) + len(plan.kept_quads), data_version, progress or SilentProgress(),
+            extra_quads=[*carried, *records], kept_quads=plan.kept_quads,
         )
 
     @classmethod
@@ -234,11 +373,13 @@ class EmbeddedStore:
         progress: ProgressReporter,
         *,
         extra_quads: Sequence[ox.Quad] = (),
+        kept_quads: Sequence[ox.Quad] = (),
     ) -> LoadSummary:
         """Write ``triples`` to a new store and make it the active one (all or nothing).
 
-        ``extra_quads`` (milcoop's own records, in named graphs) are written beside them and not
-        counted as triples."""
+        ``kept_quads`` (default-graph quads copied from the previous store: the other partitions'
+        facts) are written as they are; ``extra_quads`` (milcoop's own records, in named graphs)
+        are written beside them and not counted as triples."""
         started = time.perf_counter()
         root = cls.root(data_dir)
         root.mkdir(parents=True, exist_ok=True)
@@ -260,6 +401,10 @@ class EmbeddedStore:
                 store.bulk_extend(batch)
                 written += len(batch)
                 progress.advance(len(batch))
+            for start in range(0, len(kept_quads), _BATCH):
+                chunk = kept_quads[start : start + _BATCH]
+                store.bulk_extend(chunk)
+                progress.advance(len(chunk))
             store.flush()
             stored = len(store)
             if extra_quads:

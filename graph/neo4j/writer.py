@@ -83,7 +83,10 @@ def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressRepor
             batch_size=settings.load_batch_size,
             progress=progress,
             history=Versioning(
-                digests(compiled.graph), relative_file_names(getattr(compiled, "files", ())), len(compiled.graph)
+                digests(compiled.graph),
+                relative_file_names(getattr(compiled, "files", ())),
+                len(compiled.graph),
+                getattr(compiled, "partition", "curated"),
             ),
         )
     finally:
@@ -97,6 +100,8 @@ class Versioning:
     digests: dict[str, Digest]
     files: list[str]
     triples: int
+    #: The partition the load replaced (:mod:`milcoop.graph.partitions`).
+    partition: str = "curated"
 
 
 class Neo4jWriter:
@@ -386,7 +391,14 @@ def _record_version(tx: Transaction, history: Versioning, data_version: str, bat
     last_row = tx.run(_history.READ_LAST_VERSION).single()
     last = VersionRecord.from_dict(last_row["version"]) if last_row is not None else None
     planned = plan_version(
-        old, history.digests, last, version=data_version, files=history.files, triples=history.triples, at=now_iso()
+        old,
+        history.digests,
+        last,
+        version=data_version,
+        files=history.files,
+        triples=history.triples,
+        at=now_iso(),
+        partition=history.partition,
     )
     if planned is None:
         return

@@ -32,6 +32,7 @@ def version_model(record: VersionRecord | None) -> m.DataVersion | None:
         added=record.added,
         removed=record.removed,
         changed=record.changed,
+        partition=record.partition,
     )
 
 
