@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 from rdflib import OWL, RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from milcoop.graph.partitions import CURATED
 from milcoop.graph.terms import decimal_literal
 from milcoop.loaders import hints
 from milcoop.loaders.format import RECORDS, Record
@@ -77,13 +78,19 @@ class Location:
 
 @dataclass
 class CompiledFacts:
-    """The curated facts as one RDF graph, with where each resource was curated."""
+    """The curated facts (or one register's import) as one RDF graph, with where each resource
+    was curated."""
 
     graph: Graph
     locations: dict[URIRef, Location]
     files: list[Path]
     #: A digest of the input files: the same files give the same version.
     version: str
+    #: The part of the store these facts replace (:mod:`milcoop.graph.partitions`): the curated
+    #: facts, or one register.
+    partition: str = CURATED
+    #: For a register's import: the release (title, version, date, URL) it came from.
+    release: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,6 +443,10 @@ class _Compiler:
             return []
         if document is None:
             return []
+        return self.collect_document(shown, document)
+
+    def collect_document(self, shown: str, document: Any) -> list[_Entity]:
+        """Register the items of one document (a fact file as read, or an importer's records)."""
         if not isinstance(document, LocatedDict):
             self.problems.append(
                 Problem(shown, 1, "", "the file must be a mapping of sections (sources, states, events, ...)")
@@ -874,18 +885,29 @@ class _Compiler:
         f = _Fields(self, e.file, f"{e.subject} provision {position}", item, RECORDS["provision"])
         f.check_keys()
         article = f.integer("article")
-        if article is None:
+        # A register codes obligations, not articles: without a number, a provision is named by
+        # its kind, which is then required (one provision of each kind).
+        kind = f.enum("kind", required=f.raw("article") is None)
+        if article is None and (kind is None or f.raw("article") is not None):
             return
-        iri = entity_iri("provision", f"{e.ident}-art{article}")
+        if article is not None:
+            tail = f"art{article}"
+        else:
+            assert kind is not None
+            tail = self.vocab.enum_properties[MC.provisionKind].code_of(kind)
+        iri = entity_iri("provision", f"{e.ident}-{tail}")
         if (iri, RDF.type, MC.Provision) in self.graph:
-            f.problem("article", f"article {article} is listed twice")
+            if article is not None:
+                f.problem("article", f"article {article} is listed twice")
+            else:
+                f.problem("kind", f"a provision of kind '{tail}' without an article is listed twice")
             return
         self.locate(iri, e.file, item.line, f.subject)
         self.add(e.iri, MC.provision, iri)
         self.add(iri, RDF.type, MC.Provision)
         self.add_int(iri, MC.articleNumber, article)
-        self.add_text(iri, SKOS.prefLabel, f.text("name") or f"Article {article}")
-        self.add(iri, MC.provisionKind, f.enum("kind"))
+        self.add_text(iri, SKOS.prefLabel, f.text("name") or (f"Article {article}" if article is not None else None))
+        self.add(iri, MC.provisionKind, kind)
         self.add_text(iri, DCTERMS.description, f.text("summary"))
 
     def _ratification(self, e: _Entity, position: int, item: LocatedDict, parties: list[URIRef]) -> None:
@@ -1261,6 +1283,133 @@ def _digest(files: list[Path]) -> str:
     return sha.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class FactDocument:
+    """Records in the curated format held in memory, such as a register importer makes: the
+    same sections, fields and checks as a fact file. ``name`` is how messages name it (the
+    register's file); the records' ``line`` attributes point into it."""
+
+    name: str
+    content: LocatedDict
+
+
+@dataclass
+class ReferenceIndex:
+    """How the reference data names its resources, for importers that resolve a register's names
+    and codes exactly as the compiler will: states by id, name, alias or code (the compiler's
+    own rules), states by Correlates of War code, organisations and systems by id, name or alias.
+    """
+
+    files: list[Path]
+    state_names: dict[str, str]
+    cow_codes: dict[int, str]
+    organisations: dict[str, str]
+    systems: dict[str, str]
+
+    def state(self, name: str) -> str | None:
+        """The id of the state ``name`` names (any case), or None."""
+        iri = self.state_names.get(name.strip().casefold())
+        return None if iri is None else iri.rsplit("/", 1)[-1]
+
+    def actor(self, name: str) -> str | None:
+        """The id of the state or organisation ``name`` names (any case), or None."""
+        return self.state(name) or self.organisations.get(name.strip().casefold())
+
+    def system(self, designation: str) -> str | None:
+        """The id of the reference system named ``designation`` (any case), or None."""
+        return self.systems.get(designation.strip().casefold())
+
+
+def reference_index(reference: Iterable[Path] | None = None) -> ReferenceIndex:
+    """Index the reference data (default: the bundled ``data/reference``) by the compiler's
+    first pass. Raises :class:`CurationError` when the reference files themselves are wrong."""
+    files = fact_files(list(reference) if reference is not None else [reference_dir()], reference=False)
+    compiler = _Compiler(vocabulary())
+    entities: list[_Entity] = []
+    for path in files:
+        entities += compiler.collect(path)
+    if compiler.problems:
+        raise CurationError(compiler.problems)
+    cow_codes: dict[int, str] = {}
+    organisations: dict[str, str] = {}
+    systems: dict[str, str] = {}
+    for entity in entities:
+        record = entity.record
+        names = [entity.ident, record.get("name"), *(record.get("aliases") or [])]
+        if entity.kind == "state" and isinstance(record.get("cow_code"), int):
+            cow_codes[int(record["cow_code"])] = entity.ident
+        elif entity.kind in ("organisation", "system"):
+            target = organisations if entity.kind == "organisation" else systems
+            for name in names:
+                if isinstance(name, str) and name.strip():
+                    target.setdefault(name.strip().casefold(), entity.ident)
+    state_names = {key: str(iri) for key, iri in compiler.index.state_names.items()}
+    return ReferenceIndex(files, state_names, cow_codes, organisations, systems)
+
+
+def compile_documents(
+    documents: Sequence[FactDocument],
+    *,
+    version: str,
+    partition: str,
+    files: Sequence[Path] = (),
+    release: Mapping[str, str] | None = None,
+    reference: Iterable[Path] | None = None,
+    shacl: bool = True,
+) -> CompiledFacts:
+    """Validate in-memory records exactly as :func:`compile_facts` validates fact files, with the
+    reference data in scope (the bundled reference, or the fact files in ``reference``), and
+    compile them to one graph. The reference resources are part of the graph, as in a load.
+
+    Raises :class:`CurationError` listing every problem.
+    """
+    ref_files = fact_files(list(reference) if reference is not None else [reference_dir()], reference=False)
+    hints.reset_budget()
+    compiler = _Compiler(vocabulary())
+    entities: list[_Entity] = []
+    for path in ref_files:
+        entities += compiler.collect(path)
+    for document in documents:
+        entities += compiler.collect_document(document.name, document.content)
+    return _finish(
+        compiler, entities, [*ref_files, *files], version, shacl=shacl, partition=partition, release=release
+    )
+
+
+def _finish(
+    compiler: _Compiler,
+    entities: list[_Entity],
+    files: list[Path],
+    version: str | Callable[[], str],
+    *,
+    shacl: bool,
+    partition: str = CURATED,
+    release: Mapping[str, str] | None = None,
+) -> CompiledFacts:
+    hints.reset_budget()
+    for entity in entities:
+        compiler.compile(entity)
+    if not compiler.problems:
+        compiler.check_across()
+    if compiler.problems:
+        raise CurationError(compiler.problems)
+    for triple in materiel_graph():
+        compiler.graph.add(triple)
+    # The version of fact files is the digest of their bytes, read only once they passed (a huge
+    # file is refused unread).
+    named = version() if callable(version) else version
+    compiled = CompiledFacts(
+        compiler.graph, compiler.locations, files, named, partition=partition, release=dict(release or {})
+    )
+    if shacl:
+        from milcoop.loaders.shacl import shacl_problems
+
+        problems = shacl_problems(compiled)
+        if problems:
+            raise CurationError(problems)
+    return compiled
+
+
 def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True, reference: bool = True) -> CompiledFacts:
     """Validate the curated facts and compile them to one RDF graph.
 
@@ -1275,31 +1424,20 @@ def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True, re
     entities: list[_Entity] = []
     for path in files:
         entities += compiler.collect(path)
-    for entity in entities:
-        compiler.compile(entity)
-    if not compiler.problems:
-        compiler.check_across()
-    if compiler.problems:
-        raise CurationError(compiler.problems)
-    for triple in materiel_graph():
-        compiler.graph.add(triple)
-    compiled = CompiledFacts(compiler.graph, compiler.locations, files, _digest(files))
-    if shacl:
-        from milcoop.loaders.shacl import shacl_problems
-
-        problems = shacl_problems(compiled)
-        if problems:
-            raise CurationError(problems)
-    return compiled
+    return _finish(compiler, entities, files, lambda: _digest(files), shacl=shacl)
 
 
 __all__ = [
     "CompiledFacts",
     "CurationError",
+    "FactDocument",
     "Location",
     "Problem",
+    "ReferenceIndex",
     "bundled_facts_dir",
+    "compile_documents",
     "compile_facts",
     "entity_iri",
     "fact_files",
+    "reference_index",
 ]

@@ -205,8 +205,12 @@ MEASURE: Record = {
 }
 
 PROVISION: Record = {
-    "article": Field("integer", "The article's number.", required=True, minimum=1),
-    "kind": Field("enum", "What the provision does.", enum=MC.provisionKind),
+    "article": Field(
+        "integer", "The article's number, where the source gives one (a register's coding gives none).", minimum=1
+    ),
+    "kind": Field(
+        "enum", "What the provision does.", required_when="when no article is given", enum=MC.provisionKind
+    ),
     "name": Field("text", "The article's heading."),
     "summary": Field("text", "What the article says.", required=True),
 }

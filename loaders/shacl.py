@@ -18,20 +18,26 @@ if TYPE_CHECKING:
 def shacl_report(data: Graph) -> tuple[bool, Graph]:
     """Validate ``data`` against the shapes, with the ontology and taxonomy alongside.
 
-    sh:class needs the class hierarchy and the enumeration individuals' types, so the union is
-    built here rather than relying on pyshacl's ont_graph mixing, which did not make the
-    enumeration individuals' rdf:type visible to sh:class.
+    sh:class needs the class hierarchy and the enumeration individuals' types, so the ontology's
+    and taxonomy's triples are added to ``data`` for the validation (pyshacl's ont_graph mixing
+    did not make the enumeration individuals' rdf:type visible to sh:class) and removed again
+    afterwards: ``data`` is left as it was given. Validating in place, rather than on a union
+    copy that pyshacl then clones again, keeps one copy of a large import in memory instead of
+    three. In place is safe because the shapes hold no rules (nothing is inferred into ``data``).
     """
-    union = Graph()
-    for source in (data, ontology_graph(), materiel_graph()):
-        for triple in source:
-            union.add(triple)
+    added = [triple for source in (ontology_graph(), materiel_graph()) for triple in source if triple not in data]
+    for triple in added:
+        data.add(triple)
     # pyshacl adds a few triples to the shapes graph it is given; hand it a copy so the cached,
     # served shapes stay exactly the shipped file.
     shapes = Graph()
     for triple in shapes_graph():
         shapes.add(triple)
-    conforms, report, _ = validate(union, shacl_graph=shapes, inference="none", advanced=True)
+    try:
+        conforms, report, _ = validate(data, shacl_graph=shapes, inference="none", advanced=True, inplace=True)
+    finally:
+        for triple in added:
+            data.remove(triple)
     assert isinstance(report, Graph)
     return bool(conforms), report
 
