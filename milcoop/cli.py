@@ -149,6 +149,204 @@ def validate(
     )
 
 
+import_app = typer.Typer(
+    help="Import a public register (SIPRI, ATOP, COW) from the publisher's own files; see docs/importers.md.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+GradingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--grading",
+        help="Admiralty grading of every imported claim (default: the register's, see docs/importers.md).",
+        show_default=False,
+    ),
+]
+ReleaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--release",
+        help="The release's name, such as 2025 (default: the version or date the file states).",
+        show_default=False,
+    ),
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Read and validate, report, write nothing.")]
+SkipOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-unresolved",
+        help="Import the other rows when some name parties the reference data does not know (they are listed).",
+    ),
+]
+ReferenceOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--reference",
+        help="More reference data (YAML files or folders of states, organisations, systems) to resolve names with, "
+        "besides the bundled data/reference. Repeatable.",
+        show_default=False,
+    ),
+]
+
+
+def _import(
+    register: str,
+    path: Path,
+    backend: Backend | None,
+    grading: str | None,
+    release: str | None,
+    dry_run: bool,
+    skip_unresolved: bool,
+    reference: list[Path] | None,
+) -> None:
+    from milcoop.loaders.curated import reference_dir
+    from milcoop.loaders.progress import BarProgress, progress_for_terminal
+    from milcoop.loaders.registers import import_register
+
+    settings = get_settings()
+    chosen = backend or settings.backend
+    progress = progress_for_terminal()
+    try:
+        report = import_register(
+            register,
+            path,
+            chosen,
+            settings,
+            progress,
+            grading=grading,
+            release=release,
+            skip_unresolved=skip_unresolved,
+            dry_run=dry_run,
+            reference=[reference_dir(), *reference] if reference else None,
+        )
+    except ValueError as exc:
+        err.print(f"[red]error[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except CurationError as exc:
+        _report_problems(exc)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        err.print(f"[red]import failed[/red]: {exc}", highlight=False)
+        err.print("The store was left as it was before the import.")
+        raise typer.Exit(2) from None
+    finally:
+        if isinstance(progress, BarProgress):
+            progress.close()
+    rel = report.release
+    counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
+    triples = "" if report.unchanged else f", {report.triples} triples with the reference data"
+    out.print(
+        f"{rel.title}: {report.rows} rows read ({counts}){triples}; source '{rel.source_id}', "
+        f"grading {grading or 'default'}.",
+        highlight=False,
+    )
+    for skipped in report.skipped:
+        out.print(f"  skipped: {skipped.describe()}", markup=False, highlight=False)
+    if report.dry_run:
+        out.print("Dry run: nothing was written.")
+    if report.unchanged:
+        out.print("The store already holds exactly this release (same file, options, reference data): nothing to do.")
+    for summary in report.summaries:
+        out.print(summary.describe(), highlight=False)
+
+
+@import_app.command("sipri")
+def import_sipri(
+    file: Annotated[Path, typer.Argument(help="The trade register's CSV as downloaded from SIPRI.")],
+    backend: BackendOption = None,
+    grading: GradingOption = None,
+    release: ReleaseOption = None,
+    dry_run: DryRunOption = False,
+    skip_unresolved: SkipOption = False,
+    reference: ReferenceOption = None,
+) -> None:
+    """Import the SIPRI Arms Transfers Database's trade register (legacy CSV export).
+
+    Replaces the previously imported SIPRI release and nothing else."""
+    _import("sipri", file, backend, grading, release, dry_run, skip_unresolved, reference)
+
+
+@import_app.command("atop")
+def import_atop(
+    folder: Annotated[Path, typer.Argument(help="The folder holding atop5_1a.csv and atop5_1m.csv.")],
+    backend: BackendOption = None,
+    grading: GradingOption = None,
+    release: ReleaseOption = None,
+    dry_run: DryRunOption = False,
+    skip_unresolved: SkipOption = False,
+    reference: ReferenceOption = None,
+) -> None:
+    """Import ATOP (v5.1): alliances, their phases and members, with obligations and conditions.
+
+    Replaces the previously imported ATOP release and nothing else."""
+    _import("atop", folder, backend, grading, release, dry_run, skip_unresolved, reference)
+
+
+@import_app.command("cow")
+def import_cow(
+    file: Annotated[Path, typer.Argument(help="alliance_v4.1_by_member.csv (or the folder holding it).")],
+    backend: BackendOption = None,
+    grading: GradingOption = None,
+    release: ReleaseOption = None,
+    dry_run: DryRunOption = False,
+    skip_unresolved: SkipOption = False,
+    reference: ReferenceOption = None,
+) -> None:
+    """Import the Correlates of War Formal Alliances (v4.1), by member.
+
+    Replaces the previously imported COW release and nothing else."""
+    _import("cow", file, backend, grading, release, dry_run, skip_unresolved, reference)
+
+
+@app.command()
+def sources(
+    backend: BackendOption = None,
+) -> None:
+    """List what the store holds: each partition (the curated facts, each imported register) with
+    its release and counts, then every source document with the claims read in it."""
+    from rich.table import Table
+
+    from milcoop.graph.service import QueryService
+    from milcoop.graph.store import open_store, partition_records
+
+    settings = get_settings()
+    try:
+        records = partition_records(settings)
+        store = open_store(settings, backend)
+    except StoreError as exc:
+        err.print(f"[red]error[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    parts = Table(title="What the store holds")
+    for column in ("partition", "release", "written", "resources", "triples"):
+        parts.add_column(column, no_wrap=column in ("partition", "written"))
+    for record in records:
+        release = record.release.get("title", "") or f"curated fact files ({len(record.files)})"
+        parts.add_row(record.name, release, record.at, str(record.resources), str(record.triples))
+    out.print(parts)
+    table = Table(title="Source documents")
+    for column in ("id", "kind", "name", "claims read here", "claims citing"):
+        table.add_column(column, no_wrap=column == "id")
+    try:
+        service = QueryService(store)
+        cursor: str | None = None
+        while True:
+            page = service.sources(500, cursor)
+            for item in page.items:
+                table.add_row(
+                    item.id, item.kind or "", item.name or "", str(item.claims_read_here), str(item.claims_citing)
+                )
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    except StoreError as exc:
+        err.print(f"[red]error[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    out.print(table)
+
+
 def _neo4j_data_version(settings: Settings, wait_seconds: float) -> str | None:
     """The data version Neo4j holds (None when empty), waiting for the server to come up."""
     import time
@@ -331,8 +529,11 @@ def export(
     ] = None,
     actor: Annotated[
         list[str] | None,
-        typer.Option(help="Keep events in which this actor takes part (id, ISO code, QID, name or alias); repeat "
-                     "for events involving all of them.", show_default=False),
+        typer.Option(
+            help="Keep events in which this actor takes part (id, ISO code, QID, name or alias); repeat "
+            "for events involving all of them.",
+            show_default=False,
+        ),
     ] = None,
     kind: Annotated[
         list[str] | None, typer.Option(help="Event kind, repeatable (materiel-transfer, ...).", show_default=False)
@@ -348,8 +549,11 @@ def export(
     ] = None,
     derived: Annotated[
         list[str] | None,
-        typer.Option(help="Add derived triples with their PROV-O derivation: consolidated (the consolidated "
-                     "quantities); repeatable.", show_default=False),
+        typer.Option(
+            help="Add derived triples with their PROV-O derivation: consolidated (the consolidated "
+            "quantities); repeatable.",
+            show_default=False,
+        ),
     ] = None,
     backend: ExportBackendOption = None,
 ) -> None:
@@ -384,8 +588,14 @@ def export(
     partial = target.with_name(f".{target.name}.part") if target is not None else None
     try:
         flt = ExportFilter.from_request(
-            QueryService(store), actors=actor, kinds=kind, since=since, until=until, undated=undated,
-            statuses=status, min_grade=min_grade,
+            QueryService(store),
+            actors=actor,
+            kinds=kind,
+            since=since,
+            until=until,
+            undated=undated,
+            statuses=status,
+            min_grade=min_grade,
         )
         source = source_for_store(store)
         stats = ExportStats()

@@ -1,0 +1,122 @@
+"""An import replaces exactly its register's facts; a load exactly the curated facts; both stores.
+
+The SIPRI rows are made up, between fictional states (see test_importers.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from neo4j import Driver
+from rdflib import Graph
+
+from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.neo4j.rdf_source import Neo4jSource
+from milcoop.graph.terms import to_rdflib
+from milcoop.loaders.curated import compile_facts
+from milcoop.loaders.load import load
+from milcoop.loaders.registers import import_register, read_register
+from milcoop.settings import Settings
+from tests.loaders.registers.test_importers import FIXTURES, REFERENCE, SIPRI
+
+
+def _embedded_triples(settings: Settings) -> set[tuple[object, object, object]]:
+    return set(EmbeddedStore.open(settings.data_dir).triples())
+
+
+def _neo4j_triples(settings: Settings) -> set[tuple[object, object, object]]:
+    found: set[tuple[object, object, object]] = set()
+    with Neo4jSource.from_settings(settings) as source:
+        for block in source.blocks():
+            for quad in block.quads:
+                found.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return found
+
+
+def _expected(*graphs: Graph) -> set[tuple[object, object, object]]:
+    union: set[tuple[object, object, object]] = set()
+    for graph in graphs:
+        union |= set(graph)
+    return union
+
+
+def _sequence(settings: Settings, backend: str) -> None:
+    """SIPRI 2025, then the curated facts, then SIPRI 2026: the curated facts and the 2026 release."""
+    first = import_register("sipri", SIPRI / "trade-register-2025.csv", backend, settings, reference=REFERENCE)  # type: ignore[arg-type]
+    assert first.summaries
+    load(None, backend, settings)  # type: ignore[arg-type]
+    import_register("sipri", SIPRI / "trade-register-2026.csv", backend, settings, reference=REFERENCE)  # type: ignore[arg-type]
+
+
+def _wanted() -> set[tuple[object, object, object]]:
+    _, second = read_register("sipri", SIPRI / "trade-register-2026.csv", reference=REFERENCE)
+    return _expected(compile_facts().graph, second.graph)
+
+
+def test_embedded_keeps_exactly_the_curated_facts_and_the_second_release(tmp_path: Path) -> None:
+    settings = Settings.model_validate({"data_dir": tmp_path, "NEO4J_URI": ""})
+    _sequence(settings, "embedded")
+    held = _embedded_triples(settings)
+    assert held == _wanted()
+    # The first release's source and its dropped row are gone; the curated facts are there.
+    subjects = {str(s) for s, _, _ in held}
+    assert not any("sipri-arms-transfers-2025" in s for s in subjects)
+    assert any(s.endswith("/source/sipri-arms-transfers-2026-03-12") for s in subjects)
+    assert any(s.endswith("/event/prk-rus-ammunition-2023-2024") for s in subjects) or any(
+        "/event/prk-rus" in s for s in subjects
+    )
+
+
+def test_reimporting_the_same_release_changes_nothing(tmp_path: Path) -> None:
+    settings = Settings.model_validate({"data_dir": tmp_path, "NEO4J_URI": ""})
+    import_register("sipri", SIPRI / "trade-register-2025.csv", "embedded", settings, reference=REFERENCE)
+    store = EmbeddedStore.open(settings.data_dir)
+    before, versions = set(store.triples()), store.data_versions()
+    del store
+    import_register("sipri", SIPRI / "trade-register-2025.csv", "embedded", settings, reference=REFERENCE)
+    store = EmbeddedStore.open(settings.data_dir)
+    assert set(store.triples()) == before
+    assert store.data_versions() == versions  # an unchanged re-import records no new version
+
+
+def test_a_curated_load_leaves_an_imported_register_in_place(tmp_path: Path) -> None:
+    settings = Settings.model_validate({"data_dir": tmp_path, "NEO4J_URI": ""})
+    load(None, "embedded", settings)
+    import_register("atop", FIXTURES / "atop", "embedded", settings, reference=REFERENCE)
+    import_register("cow", FIXTURES / "cow", "embedded", settings, reference=REFERENCE)
+    load(None, "embedded", settings)
+    store = EmbeddedStore.open(settings.data_dir)
+    assert set(store.partition_records()) == {"curated", "register:atop", "register:cow"}
+    treaties = {str(q.subject) for q in store.store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    assert any("atop-alliance-9902-phase-2" in t for t in treaties)
+    assert any("cow-alliance-9904" in t for t in treaties)
+
+
+@pytest.mark.neo4j
+def test_neo4j_keeps_exactly_the_curated_facts_and_the_second_release(
+    neo4j_settings: Settings, neo4j_driver: Driver, tmp_path: Path
+) -> None:
+    # A data folder of its own: the session's embedded copy (and so Neo4j's partitions) is other tests'.
+    settings = neo4j_settings.model_copy(update={"data_dir": tmp_path})
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+    try:
+        _sequence(settings, "neo4j")
+        wanted = _wanted()
+        assert _embedded_triples(settings) == wanted
+        assert _neo4j_triples(settings) == wanted
+    finally:
+        neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+
+
+def test_a_reimport_of_the_same_release_is_recognised_and_other_options_are_not(tmp_path: Path) -> None:
+    settings = Settings.model_validate({"data_dir": tmp_path, "NEO4J_URI": ""})
+    register = SIPRI / "trade-register-2025.csv"
+    assert not import_register("sipri", register, "embedded", settings, reference=REFERENCE).unchanged
+    assert import_register("sipri", register, "embedded", settings, reference=REFERENCE).unchanged
+    regraded = import_register("sipri", register, "embedded", settings, reference=REFERENCE, grading="C3")
+    assert not regraded.unchanged and regraded.summaries
+    triples = EmbeddedStore.open(settings.data_dir).triples()
+    held = {str(o) for s, p, o in triples if str(p).endswith("#sourceReliability") and "/claim/sipri-" in str(s)}
+    assert held == {"C"}  # every SIPRI claim regraded, none left at the default B
