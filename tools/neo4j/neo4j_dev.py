@@ -365,7 +365,7 @@ class DevNeo4j:
     def build(self, *, force: bool = False) -> None:
         """Compile DevServer and resolve Neo4j's jars with Maven, if stale.
 
-        The first run downloads about 125 MB of jars into ~/.m2 (about 30 s on
+        The first run downloads about 140 MB of jars into ~/.m2 (about 30 s on
         a CI machine); later runs are a few mtime checks.
         """
         if not (self.tool_dir / "pom.xml").is_file():
