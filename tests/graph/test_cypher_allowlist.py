@@ -15,6 +15,7 @@ from milcoop.graph.neo4j.procedures import (
     APOC_SCHEMA_PROCEDURES,
     CYPHER_PROCEDURES,
     SERVER_ALLOWLIST,
+    SERVER_ONLY_PROCEDURES,
     SERVER_UNRESTRICTED,
 )
 from milcoop.graph.neo4j.user_cypher import CypherRefused, check_plan
@@ -23,10 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_cypher_allowlist_is_read_only_schema_procedures() -> None:
-    assert SERVER_ALLOWLIST.split(",") == list(CYPHER_PROCEDURES)
-    # Only APOC's schema procedures leave the sandbox, and each of them is on the list itself.
-    assert SERVER_UNRESTRICTED.split(",") == list(APOC_SCHEMA_PROCEDURES)
+    # The servers load what /v1/cypher may call, plus APOC's index and constraint listings for
+    # tools that connect directly; nothing else.
+    assert SERVER_ALLOWLIST.split(",") == [*CYPHER_PROCEDURES, *SERVER_ONLY_PROCEDURES]
+    assert all(name.startswith("apoc.schema.") for name in SERVER_ONLY_PROCEDURES)
+    assert not set(SERVER_ONLY_PROCEDURES) & set(CYPHER_PROCEDURES)
+    # Only APOC's schema procedures leave the sandbox, and each of them is on the server's list.
+    assert SERVER_UNRESTRICTED.split(",") == [*APOC_SCHEMA_PROCEDURES, *SERVER_ONLY_PROCEDURES]
     assert all(name.startswith("apoc.meta.") and name in CYPHER_PROCEDURES for name in APOC_SCHEMA_PROCEDURES)
+    assert set(SERVER_UNRESTRICTED.split(",")) <= set(SERVER_ALLOWLIST.split(","))
     assert not [name for name in CYPHER_PROCEDURES if name.startswith(("dbms.", "apoc.load", "tx.", "apoc.export"))]
 
 
