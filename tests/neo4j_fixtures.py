@@ -12,11 +12,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from neo4j import Driver, GraphDatabase
 
 from milcoop.settings import Settings
+
+if TYPE_CHECKING:
+    from tools.neo4j.neo4j_dev import DevNeo4j
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -28,26 +32,34 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The Bolt URI of a running Neo4j (started here unless NEO4J_URI is set)."""
-    given = os.environ.get("NEO4J_URI", "").strip()
-    if given:
-        yield given
+def neo4j_dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevNeo4j | None]:
+    """The dev server started for the session from tools/neo4j; None when NEO4J_URI names one."""
+    if os.environ.get("NEO4J_URI", "").strip():
+        yield None
         return
     if shutil.which("java") is None or shutil.which("mvn") is None:
         _unavailable("java and mvn are needed to run Neo4j from tools/neo4j")
     from tools.neo4j.neo4j_dev import DevNeo4j, Neo4jDevError, free_port
 
     home: Path = tmp_path_factory.mktemp("neo4j-session")
-    server = DevNeo4j(port=free_port(), home=home, heap="2g", pagecache="512m")
+    # Both ports free ones, like the Bolt port, so parallel sessions never clash.
+    server = DevNeo4j(port=free_port(), http_port=free_port(), home=home, heap="2g", pagecache="512m")
     try:
         server.start()
     except Neo4jDevError as exc:
         _unavailable(str(exc))
     try:
-        yield server.uri
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri(neo4j_dev_server: DevNeo4j | None) -> str:
+    """The Bolt URI of a running Neo4j (started here unless NEO4J_URI is set)."""
+    if neo4j_dev_server is None:
+        return os.environ["NEO4J_URI"].strip()
+    return neo4j_dev_server.uri
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,7 @@ from milcoop.graph.neo4j.cypher import history as hq
 from milcoop.graph.neo4j.cypher import queries as cq
 from milcoop.graph.neo4j.cypher.load import DATASET_NAME, READ_DATASET
 from milcoop.graph.neo4j.driver import QueryTimedOut, create_driver, translated
+from milcoop.graph.neo4j.fulltext import fulltext_query
 from milcoop.graph.neo4j.user_cypher import CypherResult, run_cypher
 from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus
 from milcoop.ontology.kinds import (
@@ -367,7 +368,12 @@ class Neo4jGraphStore:
         return self._keyed(self._read(cq.SOURCE_FACTS, source=source, after=after, limit=limit))
 
     def search(self, text: str, after: str | None, limit: int) -> list[Keyed]:
-        return self._keyed(self._read(cq.SEARCH, text=text, after=after, limit=limit))
+        # The names full-text index when it can find every match (graph/neo4j/fulltext.py),
+        # else a scan of the named nodes; both rank alike, so the answer is the same.
+        lucene = fulltext_query(text)
+        if lucene is None:
+            return self._keyed(self._read(cq.SEARCH, text=text, after=after, limit=limit))
+        return self._keyed(self._read(cq.SEARCH_NAMES, lucene=lucene, text=text, after=after, limit=limit))
 
 
 #: Event labels the store may be asked to scan without an anchor (checked at import).

@@ -11,15 +11,28 @@ import pytest
 import yaml
 from neo4j import Driver
 
-from milcoop.graph.neo4j.procedures import CYPHER_PROCEDURES, SERVER_ALLOWLIST, SERVER_UNRESTRICTED
+from milcoop.graph.neo4j.procedures import (
+    APOC_SCHEMA_PROCEDURES,
+    CYPHER_PROCEDURES,
+    SERVER_ALLOWLIST,
+    SERVER_ONLY_PROCEDURES,
+    SERVER_UNRESTRICTED,
+)
 from milcoop.graph.neo4j.user_cypher import CypherRefused, check_plan
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_cypher_allowlist_is_read_only_schema_procedures() -> None:
-    assert SERVER_ALLOWLIST.split(",") == list(CYPHER_PROCEDURES)
-    assert SERVER_UNRESTRICTED == ""
+    # The servers load what /v1/cypher may call, plus APOC's index and constraint listings for
+    # tools that connect directly; nothing else.
+    assert SERVER_ALLOWLIST.split(",") == [*CYPHER_PROCEDURES, *SERVER_ONLY_PROCEDURES]
+    assert all(name.startswith("apoc.schema.") for name in SERVER_ONLY_PROCEDURES)
+    assert not set(SERVER_ONLY_PROCEDURES) & set(CYPHER_PROCEDURES)
+    # Only APOC's schema procedures leave the sandbox, and each of them is on the server's list.
+    assert SERVER_UNRESTRICTED.split(",") == [*APOC_SCHEMA_PROCEDURES, *SERVER_ONLY_PROCEDURES]
+    assert all(name.startswith("apoc.meta.") and name in CYPHER_PROCEDURES for name in APOC_SCHEMA_PROCEDURES)
+    assert set(SERVER_UNRESTRICTED.split(",")) <= set(SERVER_ALLOWLIST.split(","))
     assert not [name for name in CYPHER_PROCEDURES if name.startswith(("dbms.", "apoc.load", "tx.", "apoc.export"))]
 
 
@@ -27,6 +40,7 @@ def test_cypher_allowlist_of_compose_is_the_same_list() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     environment = compose["services"]["neo4j"]["environment"]
     assert environment["NEO4J_dbms_security_procedures_allowlist"] == SERVER_ALLOWLIST
+    assert environment["NEO4J_dbms_security_procedures_unrestricted"] == SERVER_UNRESTRICTED
 
 
 def test_cypher_allowlist_reaches_the_dev_server_command() -> None:
@@ -35,6 +49,7 @@ def test_cypher_allowlist_reaches_the_dev_server_command() -> None:
     assert "GraphDatabaseSettings.procedure_unrestricted" in source
     launcher = (ROOT / "tools/neo4j/neo4j_dev.py").read_text(encoding="utf-8")
     assert '"--procedures-allowlist",\n            SERVER_ALLOWLIST,' in launcher
+    assert '"--procedures-unrestricted",\n            SERVER_UNRESTRICTED,' in launcher
 
 
 @pytest.mark.neo4j
@@ -46,7 +61,7 @@ def test_cypher_allowlist_is_set_in_the_session_dev_server(neo4j_driver: Driver)
     ).records
     config = {r["name"]: r["value"] for r in records}
     assert config["dbms.security.procedures.allowlist"] == SERVER_ALLOWLIST
-    assert config["dbms.security.procedures.unrestricted"] == ""
+    assert config["dbms.security.procedures.unrestricted"] == SERVER_UNRESTRICTED
     assert config["dbms.security.allow_csv_import_from_file_urls"] == "false"
 
 

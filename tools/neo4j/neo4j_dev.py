@@ -3,12 +3,14 @@
 Neo4j Community is published on Maven Central as plain jars.  ``tools/neo4j``
 holds a tiny Maven project whose ``DevServer`` class embeds it and switches on
 the Bolt connector, so the Python driver talks to it exactly as it would to a
-packaged server: same storage engine, transaction log and crash recovery.
+packaged server: same storage engine, transaction log and crash recovery.  It
+also runs APOC core (from a plugins directory, as a packaged server does) and
+the HTTP connector, which serves Neo4j Browser at ``/browser/``.
 
 This module builds that project when needed, launches the JVM in its own
 process group, waits until Bolt answers a real ``RETURN 1``, and stops or
-kills it.  Authentication is disabled (any credentials work) and Bolt listens
-on 127.0.0.1 only.
+kills it.  Authentication is disabled (any credentials work) and Bolt and HTTP
+listen on 127.0.0.1 only.
 
 In tests::
 
@@ -17,7 +19,7 @@ In tests::
 
 From a shell::
 
-    python -m tools.neo4j.neo4j_dev start [--port 7687] [--home .milcoop/neo4j-dev]
+    python -m tools.neo4j.neo4j_dev start [--port 7687] [--http-port 7474] [--home .milcoop/neo4j-dev]
     python -m tools.neo4j.neo4j_dev status
     python -m tools.neo4j.neo4j_dev stop
 """
@@ -77,6 +79,8 @@ PID_FILE_NAME = "neo4j-dev.pid"
 LOG_FILE_NAME = "neo4j-dev.log"
 
 DEFAULT_PORT = 7687
+#: Neo4j's own default HTTP port: Neo4j Browser is then at http://127.0.0.1:7474/browser/.
+DEFAULT_HTTP_PORT = 7474
 DEFAULT_HOME = Path(".milcoop/neo4j-dev")
 DEFAULT_HEAP = "768m"
 DEFAULT_PAGECACHE = "256m"
@@ -256,6 +260,7 @@ class DevNeo4j:
         home: str | os.PathLike[str] = DEFAULT_HOME,
         port: int | None = None,
         *,
+        http_port: int | None = None,
         heap: str = DEFAULT_HEAP,
         pagecache: str = DEFAULT_PAGECACHE,
         log_file: str | os.PathLike[str] | None = None,
@@ -263,12 +268,14 @@ class DevNeo4j:
     ) -> None:
         """Describe a server; nothing starts until start().
 
-        ``port`` None picks a free port now (handy for parallel tests).
+        ``port`` None picks a free port now (handy for parallel tests); so
+        does ``http_port``, the HTTP connector's port (Neo4j Browser).
         ``heap`` is used for both -Xms and -Xmx; ``pagecache`` is Neo4j's
         off-heap page cache.  Both take JVM-style sizes such as ``512m``.
         """
         self.home = Path(home).absolute()
         self.port = free_port() if port is None else port
+        self.http_port = free_port() if http_port is None else http_port
         self.heap = heap
         self.pagecache = pagecache
         self.log_file = Path(log_file).absolute() if log_file is not None else self.home / LOG_FILE_NAME
@@ -285,6 +292,11 @@ class DevNeo4j:
     def uri(self) -> str:
         """The Bolt URI of this server."""
         return f"bolt://127.0.0.1:{self.port}"
+
+    @property
+    def http_uri(self) -> str:
+        """The base URL of the HTTP connector; Neo4j Browser is at ``<http_uri>/browser/``."""
+        return f"http://127.0.0.1:{self.http_port}"
 
     @property
     def pid_file(self) -> Path:
@@ -305,6 +317,11 @@ class DevNeo4j:
         return self.tool_dir / "target" / "classes"
 
     @property
+    def plugins_dir(self) -> Path:
+        """The plugin jars (APOC core) the build copies for Neo4j to load procedures from."""
+        return self.tool_dir / "target" / "plugins"
+
+    @property
     def pid(self) -> int | None:
         """The server JVM's pid, or None if not started (or already reaped)."""
         if self._proc is not None:
@@ -318,9 +335,11 @@ class DevNeo4j:
         return self.tool_dir / "target" / ".milcoop-build-stamp"
 
     def _build_outputs_exist(self) -> bool:
-        """Whether target/ holds the classpath file, the class and every jar."""
+        """Whether target/ holds the classpath file, the class, the plugins and every jar."""
         main_class = self._classes_dir / "org" / "milcoop" / "neo4j" / "DevServer.class"
         if not (self._classpath_file.is_file() and main_class.is_file()):
+            return False
+        if not any(self.plugins_dir.glob("apoc-core-*.jar")):
             return False
         # target/ may outlive ~/.m2 (a cleaned cache); a missing jar would
         # otherwise surface as a baffling NoClassDefFoundError at start.
@@ -346,7 +365,7 @@ class DevNeo4j:
     def build(self, *, force: bool = False) -> None:
         """Compile DevServer and resolve Neo4j's jars with Maven, if stale.
 
-        The first run downloads about 125 MB of jars into ~/.m2 (about 30 s on
+        The first run downloads about 140 MB of jars into ~/.m2 (about 30 s on
         a CI machine); later runs are a few mtime checks.
         """
         if not (self.tool_dir / "pom.xml").is_file():
@@ -405,6 +424,10 @@ class DevNeo4j:
             MAIN_CLASS,
             "--port",
             str(self.port),
+            "--http-port",
+            str(self.http_port),
+            "--plugins",
+            str(self.plugins_dir),
             "--home",
             str(self.home),
             "--pagecache",
@@ -432,8 +455,9 @@ class DevNeo4j:
         self.build()
         # If something else answers on the port, the readiness probe below
         # would happily talk to *it*; refuse up front.
-        if _port_in_use(self.port):
-            raise Neo4jStartError(f"port {self.port} on 127.0.0.1 is already in use")
+        for taken in (self.port, self.http_port):
+            if _port_in_use(taken):
+                raise Neo4jStartError(f"port {taken} on 127.0.0.1 is already in use")
 
         self.home.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -547,6 +571,7 @@ class DevNeo4j:
         self._proc = None
         self._foreign_pid = pid
         self.port = port
+        self.http_port = self._read_http_port() or self.http_port
         return True
 
     def detach(self) -> None:
@@ -623,13 +648,20 @@ class DevNeo4j:
         return MAIN_CLASS in cmdline and str(self.home) in cmdline
 
     def _write_pid_file(self, pid: int) -> None:
-        self.pid_file.write_text(json.dumps({"pid": pid, "port": self.port, "uri": self.uri}) + "\n")
+        record = {"pid": pid, "port": self.port, "uri": self.uri, "http_port": self.http_port}
+        self.pid_file.write_text(json.dumps(record) + "\n")
 
     def _read_pid_file(self) -> tuple[int, int] | None:
         """(pid, port) from the pid file, or None if absent or unreadable."""
         try:
             data = json.loads(self.pid_file.read_text())
             return int(data["pid"]), int(data["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _read_http_port(self) -> int | None:
+        try:
+            return int(json.loads(self.pid_file.read_text())["http_port"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -671,7 +703,10 @@ def _java_executable() -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.neo4j.neo4j_dev",
-        description="Run a Neo4j 5.26 Community server (Bolt on 127.0.0.1, auth disabled) for development and CI.",
+        description=(
+            "Run a Neo4j 5.26 Community server with APOC core (Bolt and HTTP with Neo4j Browser on 127.0.0.1,"
+            " auth disabled) for development and CI."
+        ),
     )
     parser.add_argument("action", choices=("start", "stop", "status"))
     parser.add_argument(
@@ -679,6 +714,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_PORT,
         help="Bolt port on 127.0.0.1 (default %(default)s)",
+    )
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        default=DEFAULT_HTTP_PORT,
+        help="HTTP port on 127.0.0.1, Neo4j Browser at /browser/ (default %(default)s)",
     )
     parser.add_argument(
         "--home",
@@ -723,6 +764,7 @@ def _cmd_start(server: DevNeo4j, args: argparse.Namespace) -> int:
     server.detach()
     _out(
         f"started (pid {server.pid}) in {server.start_seconds or 0:.1f} s;"
+        f" Neo4j Browser at {server.http_uri}/browser/;"
         f" log {server.log_file};"
         f" stop with: python -m tools.neo4j.neo4j_dev stop --home {args.home}",
         sys.stderr,
@@ -748,7 +790,7 @@ def _cmd_status(server: DevNeo4j, _args: argparse.Namespace) -> int:
         return 3
     answering = server.bolt_answers()
     bolt = "answers" if answering else "does NOT answer"
-    _out(f"running (pid {server.pid}) on {server.uri}; bolt {bolt}")
+    _out(f"running (pid {server.pid}) on {server.uri}; bolt {bolt}; Neo4j Browser at {server.http_uri}/browser/")
     return 0 if answering else 1
 
 
@@ -759,7 +801,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     3 ``status`` found no server (the LSB convention for "not running").
     """
     args = _parser().parse_args(argv)
-    server = DevNeo4j(home=args.home, port=args.port, heap=args.heap, pagecache=args.pagecache)
+    server = DevNeo4j(
+        home=args.home, port=args.port, http_port=args.http_port, heap=args.heap, pagecache=args.pagecache
+    )
     commands = {"start": _cmd_start, "stop": _cmd_stop, "status": _cmd_status}
     return commands[args.action](server, args)
 

@@ -23,8 +23,12 @@ import org.neo4j.io.ByteUnit;
  * driver in particular) then talk Bolt to it exactly as they would to a packaged server, with the
  * same storage engine, transaction log and recovery code.
  *
- * <p>Usage: {@code DevServer --port N --home DIR [--pagecache 256m] [--procedures-allowlist LIST]
- * [--procedures-unrestricted LIST]}
+ * <p>Like a packaged server it also runs the HTTP connector (the transactional HTTP API, and Neo4j
+ * Browser at {@code /browser/}, found on the class path in the neo4j-browser jar) and loads
+ * procedures from a plugins directory (APOC core).
+ *
+ * <p>Usage: {@code DevServer --port N --home DIR [--http-port N] [--plugins DIR] [--pagecache 256m]
+ * [--procedures-allowlist LIST] [--procedures-unrestricted LIST]}
  *
  * <p>Authentication is disabled: this is for a loopback-only development or CI server, and it lets
  * any credentials through so tests need no secret.
@@ -38,6 +42,9 @@ public final class DevServer {
 
     public static void main(String[] args) throws InterruptedException {
         int port = -1;
+        // 0: no HTTP connector.
+        int httpPort = 0;
+        Path plugins = null;
         Path home = null;
         String pagecache = "256m";
         // Null: Neo4j's defaults. The launcher (tools/neo4j/neo4j_dev.py) always passes the
@@ -48,6 +55,8 @@ public final class DevServer {
             String arg = args[i];
             switch (arg) {
                 case "--port" -> port = parsePort(value(args, ++i, arg));
+                case "--http-port" -> httpPort = parsePort(value(args, ++i, arg));
+                case "--plugins" -> plugins = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--home" -> home = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--pagecache" -> pagecache = value(args, ++i, arg);
                 case "--procedures-allowlist" -> allowlist = names(value(args, ++i, arg));
@@ -81,6 +90,20 @@ public final class DevServer {
                 // such as APOC cannot then offer apoc.load.* (files, URLs) to any query.
                 builder.setConfig(GraphDatabaseSettings.procedure_allowlist, allowlist);
             }
+            if (plugins != null) {
+                // Neo4j registers procedures (APOC's) only from the jars of this directory.
+                builder.setConfig(GraphDatabaseSettings.plugin_dir, plugins);
+            }
+            if (httpPort > 0) {
+                // The HTTP API and Neo4j Browser, on loopback only like Bolt (auth is off).
+                builder.setConfig(HttpConnector.enabled, true)
+                        .setConfig(HttpConnector.listen_address, new SocketAddress("127.0.0.1", httpPort))
+                        .setConfig(HttpConnector.advertised_address, new SocketAddress("127.0.0.1", httpPort))
+                        // The Browser connects back over Bolt to the address advertised here.
+                        .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port));
+            } else {
+                builder.setConfig(HttpConnector.enabled, false);
+            }
             if (unrestricted != null) {
                 // Procedures allowed to bypass the security sandbox: none, so none can reach
                 // the file system or the network through Neo4j's internals.
@@ -100,9 +123,8 @@ public final class DevServer {
                     .setConfig(
                             GraphDatabaseSettings.transaction_monitor_check_interval,
                             Duration.ofMillis(100))
-                    // The embedded builder has no web server module anyway; say so explicitly
-                    // so nothing tries to bind 7474/7473 next to another developer's instance.
-                    .setConfig(HttpConnector.enabled, false)
+                    // No HTTPS: there are no certificates, and 7473 could clash with another
+                    // developer's instance.
                     .setConfig(HttpsConnector.enabled, false)
                     // The page cache is off-heap; the default (50% of RAM minus heap) would claim
                     // gigabytes on a shared 24 GiB CI machine, so keep it small and explicit.
@@ -154,7 +176,8 @@ public final class DevServer {
                         "milcoop-neo4j-shutdown"));
 
         // build() returns once the default database is started and Bolt is bound.
-        System.out.println(READY_PREFIX + "127.0.0.1:" + port + " (home " + home + ")");
+        String http = httpPort > 0 ? "; Neo4j Browser on http://127.0.0.1:" + httpPort + "/browser/" : "";
+        System.out.println(READY_PREFIX + "127.0.0.1:" + port + " (home " + home + ")" + http);
         System.out.flush();
 
         // Block until the shutdown hook has run; the JVM then exits.
@@ -187,7 +210,8 @@ public final class DevServer {
     }
 
     private static String usage() {
-        return "usage: DevServer --port N --home DIR [--pagecache 256m] [--procedures-allowlist a,b.*]"
+        return "usage: DevServer --port N --home DIR [--http-port N] [--plugins DIR] [--pagecache 256m]"
+                + " [--procedures-allowlist a,b.*]"
                 + " [--procedures-unrestricted a,b]";
     }
 
