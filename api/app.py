@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from milcoop import __version__
 from milcoop.api import errors
@@ -103,5 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in _optional_routers():
         app.include_router(router)
     check_routes(app.routes)
+    # Inside the access middleware, so that refusals stay small and uncompressed; answers under 1 KB
+    # are not worth it. Streams (exports) are compressed chunk by chunk as they leave.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     access.install(app, settings)
     return app
