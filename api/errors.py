@@ -9,8 +9,9 @@
 * any other :class:`graph.errors.StoreError` -> 500: the store failed on a valid request;
 * RDF export and SPARQL: :class:`graph.export.ExportError` -> 406 for an Accept header that admits
   no RDF format, else 422; :class:`milcoop.graph.embedded.sparql_endpoint.SparqlError` -> its ``status`` (400 for
-  a query that does not parse or is an update, or has more results than an answer holds, 406, 415, 429 for a client past its share of the
-  workers, 503 for a timeout, busy workers or a full queue; with ``Retry-After`` when it helps);
+  a query that does not parse, is an update or has more results than an answer holds, 406, 415, 429 for a
+  client past its share of the workers, 503 for a timeout, busy workers or a full queue; with
+  ``Retry-After`` when it helps);
 * access control (api/access/): :class:`AccessDenied` -> 401 (with ``WWW-Authenticate``) or 403,
   :class:`RateLimited` -> 429 (with ``Retry-After``), :class:`BodyTooLarge` -> 413. The access
   middleware answers the same refusals through :func:`error_response`, outside the handlers.

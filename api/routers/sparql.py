@@ -225,7 +225,10 @@ async def _run(
     admission = endpoint.admit(client_of(request))
     try:
         answer: SparqlAnswer = await anyio.to_thread.run_sync(
-            partial(endpoint.run, queries[0], request.headers.get("accept"), defaults, named, admission=admission),
+            partial(
+                endpoint.run, queries[0], request.headers.get("accept"), defaults, named, admission=admission,
+                base_iri=f"{public_base(request, holder.settings)}{router.prefix}/sparql",
+            ),
             limiter=_limiter(request, endpoint),
         )
     finally:
