@@ -48,7 +48,12 @@ parameter at fault; an unknown entity answers 404 with close matches.
 
 #: Routers other modules contribute when present: RDF export and SPARQL (api/routers/export.py
 #: and api/routers/sparql.py, each exposing ``router``).
-OPTIONAL_ROUTERS = ("milcoop.api.routers.export", "milcoop.api.routers.sparql", "milcoop.api.routers.cypher")
+OPTIONAL_ROUTERS = (
+    "milcoop.api.routers.export",
+    "milcoop.api.routers.sparql",
+    "milcoop.api.routers.cypher",
+    "milcoop.api.routers.linked_data",
+)
 
 
 def _optional_routers() -> list[APIRouter]:

@@ -14,5 +14,5 @@ from milcoop.settings import Settings
 def public_base(request: Request, settings: Settings) -> str:
     """``MILCOOP_PUBLIC_BASE_URL``, or the base URL of ``request`` (with its root path), without a final ``/``."""
     if settings.public_base_url:
-        return settings.public_base_url
+        return settings.public_base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
