@@ -83,6 +83,10 @@ def describe_iri(service: QueryService, iri: str) -> list[SubjectBlock]:
 
 
 def _blocks(service: QueryService, iri: str) -> list[SubjectBlock]:
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise NotFound("iri", f"milcoop has no resource {iri!r}: it is not an IRI") from None
     source = source_for_store(service.store)
     try:
         blocks = describe_resource(source, iri)
@@ -219,23 +223,23 @@ _THING_RESPONSES: dict[int | str, dict[str, object]] = {
 _Path = Annotated[str, Path(pattern=r"^[^\u0000-\u001f\u007f]+$", description="The IRI's path after /id/.")]
 
 
-@router.get("/id/{path:path}", response_class=Response, responses=_THING_RESPONSES)
 @router.head("/id/{path:path}", response_class=Response, include_in_schema=False)
+@router.get("/id/{path:path}", response_class=Response, responses=_THING_RESPONSES)
 def identified(request: Request, service: ServiceDep, path: _Path) -> Response:
     """``https://w3id.org/milcoop/id/{path}`` dereferenced: the resource's description (Turtle,
     JSON-LD, N-Triples, RDF/XML), or for a browser its page (303) or a minimal HTML page."""
     return _thing(request, service, f"/id/{path}")
 
 
-@router.get("/materiel/{path:path}", response_class=Response, responses=_THING_RESPONSES)
 @router.head("/materiel/{path:path}", response_class=Response, include_in_schema=False)
+@router.get("/materiel/{path:path}", response_class=Response, responses=_THING_RESPONSES)
 def materiel_concept(request: Request, service: ServiceDep, path: _Path) -> Response:
     """``https://w3id.org/milcoop/materiel/{concept}`` dereferenced: the concept of the taxonomy."""
     return _thing(request, service, f"/materiel/{path}")
 
 
-@router.get("/data/{path:path}", response_class=Response, responses=_THING_RESPONSES)
 @router.head("/data/{path:path}", response_class=Response, include_in_schema=False)
+@router.get("/data/{path:path}", response_class=Response, responses=_THING_RESPONSES)
 def document(request: Request, service: ServiceDep, path: _Path) -> Response:
     """The document describing ``https://w3id.org/milcoop/{path}``: in the format of its extension
     (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``), else as ``Accept`` prefers."""
@@ -269,16 +273,16 @@ def _ontology(request: Request) -> Response:
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 
-@router.get("/ontology", response_class=Response, responses=_THING_RESPONSES)
 @router.head("/ontology", response_class=Response, include_in_schema=False)
+@router.get("/ontology", response_class=Response, responses=_THING_RESPONSES)
 def ontology_iri(request: Request) -> Response:
     """``https://w3id.org/milcoop/ontology`` dereferenced: the OWL ontology (terms are
     ``ontology#Term``), by ``Accept``; a minimal HTML page for a browser."""
     return _ontology(request)
 
 
-@router.get("/ontology/{version}", response_class=Response, responses=_THING_RESPONSES)
 @router.head("/ontology/{version}", response_class=Response, include_in_schema=False)
+@router.get("/ontology/{version}", response_class=Response, responses=_THING_RESPONSES)
 def ontology_version(request: Request, version: str) -> Response:
     """The version IRI ``https://w3id.org/milcoop/ontology/{version}``: the ontology of this
     version (only the version this server ships)."""

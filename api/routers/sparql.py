@@ -199,6 +199,7 @@ async def _run(
 ) -> Response:
     if updates:
         raise UpdateRefused("SPARQL updates are not accepted: this endpoint is read-only", "update")
+    defaults, named = _graphs("default-graph-uri", defaults), _graphs("named-graph-uri", named)
     if not queries and request.method in ("GET", "HEAD"):
         return service_description(request, holder)
     if not queries:
@@ -210,7 +211,6 @@ async def _run(
     endpoint = endpoint_of(holder.settings)
     note_query(request, queries[0])
     check_query(queries[0])  # refused before it takes a place in the queue
-    defaults, named = _graphs("default-graph-uri", defaults), _graphs("named-graph-uri", named)
     headers = {"Vary": "Accept"}
     version = _data_version(holder) if request.method in ("GET", "HEAD") else None
     if version is not None:
