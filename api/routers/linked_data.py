@@ -283,7 +283,10 @@ def ontology_iri(request: Request) -> Response:
 
 @router.head("/ontology/{version}", response_class=Response, include_in_schema=False)
 @router.get("/ontology/{version}", response_class=Response, responses=_THING_RESPONSES)
-def ontology_version(request: Request, version: str) -> Response:
+def ontology_version(
+    request: Request,
+    version: Annotated[str, Path(pattern=r"^[^\u0000-\u001f\u007f]+$", description="The ontology version.")],
+) -> Response:
     """The version IRI ``https://w3id.org/milcoop/ontology/{version}``: the ontology of this
     version (only the version this server ships)."""
     if version != ONTOLOGY_VERSION:
