@@ -9,7 +9,10 @@ subjects (a few thousand triples) at a time, whatever the size of the graph. The
 * :mod:`.description`: the VoID/DCAT triples that end every export;
 * :mod:`.writers`: the six serializers and :func:`serialize_blocks` (with :mod:`.pipe`, which
   turns a pyoxigraph ``serialize`` call into an iterator of chunks);
-* :mod:`.snapshots`: whole exports of an immutable store folder, kept and replayed.
+* :mod:`.snapshots`: whole exports of an immutable store folder, kept and replayed;
+* :mod:`.standard`: the PROV-O, SKOS and RDFS triples the ontology's declarations entail, added
+  to every subject (a partner needs no reasoner to read ``prov:wasDerivedFrom``);
+* :mod:`.describe`: one resource's description, as its dereferenced IRI answers it.
 
 Named graphs (TriG, N-Quads): a claim and the quantity it states go in the graph of the source
 document the analyst read, ``https://w3id.org/milcoop/graph/{source id}``; everything else (facts,
@@ -52,6 +55,7 @@ from milcoop.graph.export.description import (
 from milcoop.graph.export.formats import FORMATS, ExportError, RdfFormat, format_for, format_named, negotiate
 from milcoop.graph.export.selection import LOOKUP_BATCH, ExportFilter, select_blocks
 from milcoop.graph.export.snapshots import Snapshots
+from milcoop.graph.export.standard import standard_quads, standard_triples, with_standard_terms
 from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, graph_of, serialize_blocks
 from milcoop.graph.rdf_source import RdfSource, SubjectBlock
 
@@ -88,6 +92,9 @@ __all__ = [
     "published_context",
     "select_blocks",
     "serialize_blocks",
+    "standard_quads",
+    "standard_triples",
+    "with_standard_terms",
     "write_context",
 ]
 
@@ -118,9 +125,10 @@ def export(
 
     def blocks() -> Iterator[SubjectBlock]:
         selected = select_blocks(source, flt)
-        if "consolidated" not in derived:
-            return selected
-        return _then_derived(selected, Consolidation())
+        if "consolidated" in derived:
+            selected = _then_derived(selected, Consolidation())
+        # Every subject also in PROV-O, SKOS and RDFS terms, as the ontology declares (.standard).
+        return with_standard_terms(selected)
 
     def from_store() -> Iterator[bytes]:
         return serialize_blocks(blocks(), fmt, stats, description)

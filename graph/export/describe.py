@@ -8,6 +8,7 @@ A resource's own triples, and the triples a reader needs to judge them, each who
   claims;
 * for a claim, its quantities.
 
+Each with the standard triples the ontology's declarations entail (:mod:`.standard`).
 Everything else it points at is a link the reader can dereference in turn. Works over any
 :class:`RdfSource` (either store, or a shipped Turtle file), so the answer is the same whichever
 store the server uses.
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from milcoop.graph.export.standard import with_standard_terms
 from milcoop.graph.rdf_source import CLAIM_QUANTITIES, RdfSource, SubjectBlock
 from milcoop.ontology.namespace import MC
 
@@ -52,4 +54,4 @@ def describe_resource(source: RdfSource, iri: str) -> list[SubjectBlock]:
     claims = add([s for _, s in source.referrers([subject, *(b.subject for b in breaches if isinstance(
         b.subject, ox.NamedNode))], _ASSERTS)])
     add(_quantities([own[0], *claims]))
-    return list(blocks.values())
+    return list(with_standard_terms(blocks.values()))
