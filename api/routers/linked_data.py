@@ -15,6 +15,11 @@ deployment (docs/rdf.md says what to register), which answers the same path here
   a minimal HTML page for a browser. Terms are ``/ontology#Term``: the fragment never reaches
   the server.
 
+* an event asked for as ``application/ld+json; profile="http://www.w3.org/ns/json-ld#framed"``:
+  the framed form, its claims and breaches embedded, following the frame at ``/v1/frame.jsonld``;
+* ``/.well-known/void``: the dataset's VoID/DCAT description (endpoint, dumps, distributions,
+  publisher, licence, URI space, counts, versions); ``/dataset`` (the dataset's IRI) 303s to it.
+
 Every answer carries an ``ETag`` naming the data version, and ``If-None-Match`` answers 304.
 The public base (``MILCOOP_PUBLIC_BASE_URL``) is used for links only; IRIs never change with it.
 """
@@ -22,20 +27,33 @@ The public base (``MILCOOP_PUBLIC_BASE_URL``) is used for links only; IRIs never
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Sequence
 from typing import Annotated
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from milcoop.api.conditional import not_modified, request_etag
 from milcoop.api.deps import ServiceDep
 from milcoop.api.links import public_base
-from milcoop.graph.export import FORMATS, ExportError, RdfFormat, negotiate, serialize_blocks
+from milcoop.graph.embedded.sparql_endpoint import store_info
+from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.export import (
+    FORMATS,
+    DatasetLinks,
+    ExportError,
+    RdfFormat,
+    blocks_of,
+    description_triples,
+    negotiate,
+    serialize_blocks,
+)
 from milcoop.graph.export.describe import describe_resource
-from milcoop.graph.rdf_source import GraphSource, SubjectBlock
+from milcoop.graph.export.framed import EVENT_CLASS_IRIS, FRAMED_PROFILE, event_frame, framed_event
+from milcoop.graph.rdf_source import GraphSource, SubjectBlock, date_of
 from milcoop.graph.service import NotFound, QueryError
 from milcoop.graph.service.query_service import QueryService
 from milcoop.graph.store import source_for_store
@@ -199,11 +217,48 @@ def _thing(request: Request, service: QueryService, path: str) -> Response:
         return Response(body, media_type=HTML, headers=headers)
     fmt = _rdf_format(chosen)
     blocks = _blocks(service, iri)
+    if fmt.name == "jsonld" and FRAMED_PROFILE in request.headers.get("accept", "") and _is_event(blocks, iri):
+        return _framed(request, blocks, iri, _version(service), base)
     document = f"{base}/data{quote(path)}.{fmt.extension}"
     return rdf_answer(request, blocks, fmt, _version(service), {
         "Content-Location": document,
         "Link": f'<{document}>; rel="describedby"; type="{fmt.media_type}"',
     })
+
+
+def _is_event(blocks: Sequence[SubjectBlock], iri: str) -> bool:
+    return any(
+        isinstance(b.subject, ox.NamedNode) and b.subject.value == iri
+        and any(isinstance(t, ox.NamedNode) and t.value in EVENT_CLASS_IRIS for t in b.types)
+        for b in blocks
+    )
+
+
+def _framed(request: Request, blocks: Sequence[SubjectBlock], iri: str, version: str, base: str) -> Response:
+    """The event framed (claims and breaches embedded), as the published frame asks."""
+    media_type = f'application/ld+json; profile="{FRAMED_PROFILE}"'
+    headers = {
+        "Vary": "Accept",
+        "ETag": request_etag(request, version, "framed"),
+        "Link": f'<{base}{FRAME_PATH}>; rel="http://www.w3.org/ns/json-ld#frame"',
+    }
+    unchanged = not_modified(request, headers["ETag"], headers)
+    if unchanged is not None:
+        return unchanged
+    body = json.dumps(framed_event(blocks, iri), ensure_ascii=False).encode()
+    return Response(body, media_type=media_type, headers=headers)
+
+
+#: Where the published frame of the framed event form is served.
+FRAME_PATH = "/v1/frame.jsonld"
+
+
+@router.get(FRAME_PATH, response_class=JSONResponse, responses={
+    200: {"content": {"application/ld+json": {}}, "description": "The JSON-LD frame of an event with its claims."}})
+def frame() -> JSONResponse:
+    """The JSON-LD 1.1 frame the framed event form follows: any cooperation event, with its claims
+    (and their quantities) and its breaches (with theirs) embedded under ``claims`` and ``breaches``."""
+    return JSONResponse(event_frame(), media_type="application/ld+json")
 
 
 def service_settings(request: Request) -> Settings:
@@ -292,3 +347,39 @@ def ontology_version(
     if version != ONTOLOGY_VERSION:
         raise NotFound("version", f"this server has the ontology version {ONTOLOGY_VERSION}, not {version!r}")
     return _ontology(request)
+
+
+@router.head("/.well-known/void", response_class=Response, include_in_schema=False)
+@router.get(
+    "/.well-known/void",
+    response_class=Response,
+    responses={
+        200: {"content": {f.media_type: {} for f in DESCRIPTION_FORMATS},
+              "description": "The VoID/DCAT description of the dataset this server holds."},
+        304: _THING_RESPONSES[304],
+        406: _THING_RESPONSES[406],
+        503: {"description": "Nothing is loaded yet."},
+    },
+)
+def well_known_void(request: Request) -> Response:
+    """The dataset's VoID and DCAT description (RFC 5785 ``/.well-known/void``, as VoID asks):
+    SPARQL endpoint, a data dump and a distribution per export format, publisher, licence, URI
+    space, triple count, data version and ontology version. Turtle unless ``Accept`` asks for
+    JSON-LD, N-Triples or RDF/XML."""
+    settings = service_settings(request)
+    info = store_info(settings.data_dir)
+    if info is None:
+        raise StoreUnavailable(f"the embedded store in {settings.data_dir} is empty: run `milcoop load` first")
+    chosen = _chosen(request)
+    fmt = FORMATS["turtle"] if chosen == HTML else _rdf_format(chosen)
+    links = DatasetLinks(public_base(request, settings))
+    triples = description_triples(info.data_version, date_of(info.loaded_at), info.triples, None, links)
+    return rdf_answer(request, blocks_of(triples), fmt, info.data_version, {"Cache-Control": "no-cache"})
+
+
+@router.head("/dataset", include_in_schema=False)
+@router.get("/dataset", responses={303: {"description": "To /.well-known/void, the dataset's description."}})
+def dataset_iri(request: Request) -> RedirectResponse:
+    """``https://w3id.org/milcoop/dataset`` dereferenced: 303 See Other to its description."""
+    base = public_base(request, service_settings(request))
+    return RedirectResponse(f"{base}/.well-known/void", status_code=303, headers={"Vary": "Accept"})

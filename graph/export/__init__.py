@@ -29,6 +29,7 @@ a function of the data version and the load day only, so two exports of the same
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 
 import pyoxigraph as ox
@@ -49,6 +50,7 @@ from milcoop.graph.export.description import (
     DATASET_DESCRIPTION,
     DATASET_TITLE,
     DCAT_VERSION,
+    DatasetLinks,
     data_licence,
     description_triples,
 )
@@ -74,6 +76,7 @@ __all__ = [
     "TURTLE_PREFIXES",
     "VOCABULARY_PREFIXES",
     "Consolidation",
+    "DatasetLinks",
     "ExportError",
     "ExportFilter",
     "ExportStats",
@@ -107,6 +110,7 @@ def export(
     *,
     snapshots: bool = True,
     derived: Sequence[str] = (),
+    links: DatasetLinks | None = None,
 ) -> Iterator[bytes]:
     """Stream ``source`` (or a filter's selection of it) as ``fmt``, ending with the description.
 
@@ -116,12 +120,13 @@ def export(
 
     An unfiltered export of a source that allows it (the embedded store) is kept as a snapshot
     and later replayed from disk (see :class:`Snapshots`); ``snapshots=False`` always reads the
-    store. An export with derived triples is always read from the store.
+    store. An export with derived triples is always read from the store. ``links`` (where the
+    deployment serves the SPARQL endpoint and the dumps) go into the description.
     """
     stats = stats if stats is not None else ExportStats()
 
     def description(s: ExportStats) -> list[ox.Triple]:
-        return description_triples(source.data_version, source.issued, s.triples, flt)
+        return description_triples(source.data_version, source.issued, s.triples, flt, links)
 
     def blocks() -> Iterator[SubjectBlock]:
         selected = select_blocks(source, flt)
@@ -136,7 +141,13 @@ def export(
     whole = (flt is None or flt.is_empty) and not derived
     if not (snapshots and whole and source.snapshot_key and source.snapshot_root):
         return from_store()
-    return Snapshots(source.snapshot_root, source.snapshot_key).export(fmt, stats, from_store)
+    # The description names the links, so a snapshot is kept per link base.
+    key = source.snapshot_key if links is None else f"{source.snapshot_key}-{_digest(links.base)}"
+    return Snapshots(source.snapshot_root, key).export(fmt, stats, from_store)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _then_derived(selected: Iterator[SubjectBlock], consolidation: Consolidation) -> Iterator[SubjectBlock]:

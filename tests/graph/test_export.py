@@ -173,13 +173,13 @@ def test_json_ld_uses_the_published_context_and_its_terms(bundled: CompiledFacts
     document = json.loads(run(GraphSource.from_compiled(bundled), "jsonld")[0])
     assert document["@context"] == json.loads(CONTEXT_FILE.read_text())["@context"]
     nodes = {node["@id"]: node for node in document["@graph"]}
-    event = nodes["id:event/prk-rus-ammunition-2024"]
+    event = nodes["milcoop:event/prk-rus-ammunition-2024"]
     assert event["@type"] == ["MaterielTransfer", "prov:Activity"]  # with its PROV-O class (graph/export/standard.py)
     # Properties the ontology does not declare functional are always arrays (the context says @set).
-    assert event["supplier"] == ["id:state/PRK"] and event["recipient"] == ["id:state/RUS"]
+    assert event["supplier"] == ["milcoop:state/PRK"] and event["recipient"] == ["milcoop:state/RUS"]
     assert event["startDate"] == {"@value": "2024", "@type": "xsd:gYear"}
     assert sorted(event["item"]) == ["mat:artillery-ammunition", "mat:rocket-ammunition"]
-    claim = nodes["id:claim/prk-rus-ammunition-2024--source-notes"]
+    claim = nodes["milcoop:claim/prk-rus-ammunition-2024--source-notes"]
     assert claim["status"] == "mc:reported" and claim["informationCredibility"] == 2
 
 
