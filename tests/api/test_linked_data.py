@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from rdflib.namespace import SKOS
 from milcoop.loaders.curated import CompiledFacts
 from milcoop.ontology.namespace import MC, ONTOLOGY_IRI, ONTOLOGY_VERSION
 from milcoop.settings import Settings
-from tests.api.stores import embedded_settings, serving
+from tests.api.stores import client_for, embedded_settings, neo4j_with_bundled, serving
 
 PRK = URIRef("https://w3id.org/milcoop/id/state/PRK")
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -142,3 +143,17 @@ def test_the_public_base_changes_links_never_identifiers(settings: Settings) -> 
     g = Graph().parse(data=response.content, format="turtle")
     assert (PRK, MC.isoCode, Literal("PRK")) in g
     assert not any("example.org" in str(term) for triple in g for term in triple)
+
+
+@pytest.mark.neo4j
+def test_neo4j_as_the_primary_store_describes_an_iri_as_the_embedded_store_does(
+    neo4j_settings: Settings, bundled: CompiledFacts, tmp_path: Path, server: str
+) -> None:
+    settings = neo4j_with_bundled(neo4j_settings.model_copy(update={"data_dir": tmp_path}), bundled)
+    event = "/id/event/prk-rus-ammunition-2024"
+    with client_for(settings) as client:
+        from_neo4j = client.get(event, headers={"Accept": "application/n-triples"})
+    from_embedded = httpx.get(f"{server}{event}", headers={"Accept": "application/n-triples"}, timeout=60)
+    assert from_neo4j.status_code == 200
+    assert set(Graph().parse(data=from_neo4j.content, format="nt")) == set(
+        Graph().parse(data=from_embedded.content, format="nt"))
