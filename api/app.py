@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from milcoop import __version__
 from milcoop.api import errors
@@ -47,7 +48,12 @@ parameter at fault; an unknown entity answers 404 with close matches.
 
 #: Routers other modules contribute when present: RDF export and SPARQL (api/routers/export.py
 #: and api/routers/sparql.py, each exposing ``router``).
-OPTIONAL_ROUTERS = ("milcoop.api.routers.export", "milcoop.api.routers.sparql", "milcoop.api.routers.cypher")
+OPTIONAL_ROUTERS = (
+    "milcoop.api.routers.export",
+    "milcoop.api.routers.sparql",
+    "milcoop.api.routers.cypher",
+    "milcoop.api.routers.linked_data",
+)
 
 
 def _optional_routers() -> list[APIRouter]:
@@ -103,5 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in _optional_routers():
         app.include_router(router)
     check_routes(app.routes)
+    # Inside the access middleware, so that refusals stay small and uncompressed; answers under 1 KB
+    # are not worth it. Streams (exports) are compressed chunk by chunk as they leave (each chunk
+    # flushed, so a client still gets the first bytes at once); level 5: most of the gain for a
+    # fraction of the CPU of level 9, which matters for exports of millions of triples.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     access.install(app, settings)
     return app

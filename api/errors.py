@@ -9,8 +9,9 @@
 * any other :class:`graph.errors.StoreError` -> 500: the store failed on a valid request;
 * RDF export and SPARQL: :class:`graph.export.ExportError` -> 406 for an Accept header that admits
   no RDF format, else 422; :class:`milcoop.graph.embedded.sparql_endpoint.SparqlError` -> its ``status`` (400 for
-  a query that does not parse or is an update, 406, 415, 429 for a client past its share of the
-  workers, 503 for a timeout, busy workers or a full queue; with ``Retry-After`` when it helps);
+  a query that does not parse, is an update or has more results than an answer holds, 406, 415, 429 for a
+  client past its share of the workers, 503 for a timeout, busy workers or a full queue; with
+  ``Retry-After`` when it helps);
 * access control (api/access/): :class:`AccessDenied` -> 401 (with ``WWW-Authenticate``) or 403,
   :class:`RateLimited` -> 429 (with ``Retry-After``), :class:`BodyTooLarge` -> 413. The access
   middleware answers the same refusals through :func:`error_response`, outside the handlers.
@@ -109,8 +110,9 @@ async def _export_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _sparql_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SparqlError)
-    error: Literal["unavailable", "invalid_parameter", "too_many_requests"] = (
-        "unavailable" if exc.status == 503 else "too_many_requests" if exc.status == 429 else "invalid_parameter"
+    error: Literal["unavailable", "invalid_parameter", "too_many_requests", "result_too_large"] = (
+        "result_too_large" if exc.error == "result_too_large"
+        else "unavailable" if exc.status == 503 else "too_many_requests" if exc.status == 429 else "invalid_parameter"
     )
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     return _body(exc.status, ErrorBody(error=error, message=exc.message, parameter=exc.parameter), headers)

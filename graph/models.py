@@ -590,6 +590,8 @@ class ErrorBody(_Model):
         "forbidden",
         "too_many_requests",
         "payload_too_large",
+        # a SPARQL query with more results than one answer holds (page with LIMIT/OFFSET)
+        "result_too_large",
     ]
     message: str = Field(examples=["no actor matches 'Nroth Korea' (parameter from); did you mean PRK?"])
     parameter: str | None = Field(default=None, examples=["from"])

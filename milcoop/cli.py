@@ -566,7 +566,14 @@ def export(
     import sys
     import time
 
-    from milcoop.graph.export import ExportError, ExportFilter, ExportStats, format_named, parse_derived
+    from milcoop.graph.export import (
+        DatasetLinks,
+        ExportError,
+        ExportFilter,
+        ExportStats,
+        format_named,
+        parse_derived,
+    )
     from milcoop.graph.export import export as export_rdf
     from milcoop.graph.service import QueryError, QueryService
     from milcoop.graph.store import open_store, source_for_store
@@ -601,7 +608,9 @@ def export(
         stats = ExportStats()
         handle: BinaryIO = partial.open("wb") if partial is not None else sys.stdout.buffer
         try:
-            for chunk in export_rdf(source, rdf_format, flt, stats, derived=chosen_derived):
+            # The description links the endpoint and dumps only where the deployment says it is.
+            links = DatasetLinks(settings.public_base_url) if settings.public_base_url else None
+            for chunk in export_rdf(source, rdf_format, flt, stats, derived=chosen_derived, links=links):
                 handle.write(chunk)
         finally:
             if partial is not None:

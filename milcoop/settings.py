@@ -37,7 +37,19 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the API listens on (MILCOOP_HOST).")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on (MILCOOP_PORT).")
     sparql_timeout_seconds: float = Field(default=10.0, gt=0, description="Time limit of one SPARQL query.")
-    sparql_max_results: int = Field(default=10_000, ge=1, description="Most rows one SPARQL query returns.")
+    sparql_max_results: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most rows (or triples) one SPARQL answer holds; a query with more results is refused with 400 "
+        "and told how to page with LIMIT/OFFSET, never cut short (MILCOOP_SPARQL_MAX_RESULTS).",
+    )
+    public_base_url: str = Field(
+        default="",
+        description="The address the API is reached at from outside, e.g. 'https://milcoop.example.org' "
+        "(MILCOOP_PUBLIC_BASE_URL). Used only for links: the SPARQL endpoint and data dumps in the service "
+        "and dataset descriptions, the documents an IRI redirects to. Identifiers never change with it "
+        "(they are https://w3id.org/milcoop/...). Default: the address each request came to.",
+    )
     sparql_sandbox: Literal["required", "best-effort"] = Field(
         default="best-effort",
         description="Whether SPARQL workers must run in a network namespace of their own (required) or only "
@@ -113,7 +125,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins whose browser pages may call the API, comma-separated, e.g. "
-        "'https://app.example.org' (MILCOOP_CORS_ORIGINS). Default: none.",
+        "'https://app.example.org', or '*' for any (a public read-only deployment; keys travel in headers, "
+        "never cookies, so '*' hands no page another's credentials) (MILCOOP_CORS_ORIGINS). Default: none.",
     )
     access_log_file: Path | None = Field(
         default=None,
@@ -137,6 +150,14 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_base_url", mode="after")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("MILCOOP_PUBLIC_BASE_URL must be an http:// or https:// address")
         return value
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 from milcoop.loaders.curated import CompiledFacts, compile_facts
 
@@ -19,3 +20,22 @@ BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken"
 def bundled() -> CompiledFacts:
     """The bundled curated facts, compiled and validated once per test session."""
     return compile_facts([DATA])
+
+
+_EXPORTED: dict[int, Graph] = {}
+
+
+def exported(compiled: CompiledFacts) -> Graph:
+    """What an export of ``compiled`` holds besides its description: the facts, and the PROV-O,
+    SKOS and RDFS triples the ontology's declarations entail (graph/export/standard.py)."""
+    graph = _EXPORTED.get(id(compiled))
+    if graph is None:
+        from milcoop.graph.export import standard_triples
+
+        graph = Graph()
+        for triple in compiled.graph:
+            graph.add(triple)
+        for triple in standard_triples(compiled.graph):
+            graph.add(triple)
+        _EXPORTED[id(compiled)] = graph
+    return graph

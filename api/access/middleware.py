@@ -256,8 +256,11 @@ class BodyLimitMiddleware:
 
 
 #: Headers a browser page may send and read across origins.
-CORS_REQUEST_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "Accept")
+CORS_REQUEST_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "Accept", "If-None-Match")
 CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Link",
+    "Location",
     "Retry-After",
     "WWW-Authenticate",
     "Content-Disposition",
@@ -287,7 +290,7 @@ def install(app: Any, settings: Settings) -> None:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "HEAD"],
+            allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
             allow_headers=list(CORS_REQUEST_HEADERS),
             expose_headers=list(CORS_EXPOSED_HEADERS),
             allow_credentials=False,  # keys travel in headers, never in cookies

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
+from milcoop.api.routers.linked_data import DESCRIPTION_FORMATS, describe_iri, rdf_answer
+from milcoop.graph.export import negotiate
 from milcoop.graph.models import EntityDetail, EntitySummary, Page
 from milcoop.graph.service import DEFAULT_LIMIT
 
@@ -28,8 +30,21 @@ def search(
     return json_answer(service.search(q, limit, cursor))
 
 
-@router.get("/entities/{ref:path}", response_model=EntityDetail, responses=ERROR_RESPONSES)
+#: What /v1/entities/{ref} answers in: the API's JSON first (the default), or the entity's RDF description.
+ENTITY_TYPES = ("application/json", *(f.media_type for f in DESCRIPTION_FORMATS))
+
+
+@router.get(
+    "/entities/{ref:path}",
+    response_model=EntityDetail,
+    responses={
+        **ERROR_RESPONSES,
+        200: {"content": {t: {} for t in ENTITY_TYPES}, "description": "The entity (JSON), or its RDF description "
+              "when Accept asks for Turtle, JSON-LD, N-Triples or RDF/XML."},
+    },
+)
 def entity(
+    request: Request,
     service: ServiceDep,
     ref: Annotated[
         str,
@@ -41,5 +56,11 @@ def entity(
     ],
 ) -> Response:
     """One entity: identifiers, properties, outgoing links and counts of incoming ones; an event
-    or treaty also comes in full."""
-    return json_answer(service.entity(ref))
+    or treaty also comes in full. With ``Accept: text/turtle`` (or JSON-LD, N-Triples, RDF/XML)
+    its RDF description instead, as its dereferenced IRI gives it."""
+    chosen = negotiate(request.headers.get("accept"), ENTITY_TYPES)
+    if chosen is None or chosen == "application/json":
+        return json_answer(service.entity(ref))
+    iri = service.resolve("ref", ref, None, "entity")
+    fmt = next(f for f in DESCRIPTION_FORMATS if f.media_type == chosen)
+    return rdf_answer(request, describe_iri(service, iri), fmt, service.store.data_version() or "unversioned")

@@ -12,10 +12,12 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from milcoop.api.deps import TEXT_PATTERN, Kinds, MinGrade, ServiceDep, Since, Text, Undated, Until
 from milcoop.api.errors import ERROR_RESPONSES
+from milcoop.api.links import public_base
 from milcoop.graph.export import (
     CONTEXT_PATH,
     DERIVED,
     FORMATS,
+    DatasetLinks,
     ExportFilter,
     RdfFormat,
     export,
@@ -127,8 +129,9 @@ def export_rdf(
     )
     source = source_for_store(service.store)
     version = source.data_version or "unversioned"
+    links = DatasetLinks(public_base(request, request.app.state.settings))
     return StreamingResponse(
-        _stream(source, export(source, chosen, flt, derived=chosen_derived)),
+        _stream(source, export(source, chosen, flt, derived=chosen_derived, links=links)),
         media_type=chosen.media_type,
         headers={
             "Content-Disposition": f'inline; filename="milcoop-{version}.{chosen.extension}"',

@@ -4,8 +4,12 @@ GET with ``query``; POST with a form-encoded body (``query=...``) or an
 ``application/sparql-query`` body. ``default-graph-uri`` and ``named-graph-uri`` may be given as
 the protocol says. Results follow the Accept header: SELECT and ASK as SPARQL JSON (default),
 XML, CSV or TSV; CONSTRUCT and DESCRIBE as Turtle (default) or another RDF format. Updates are
-refused with 400, queries stop at the time limit (503) and answers are capped; the
-``Milcoop-Results-Truncated`` header says when the cap cut one short.
+refused with 400, queries stop at the time limit (503), and a query with more results than an
+answer holds is refused with 400 saying how to page (answers are never cut short).
+
+``GET`` (or ``HEAD``) without a query answers the SPARQL 1.1 Service Description (Turtle,
+RDF/XML, JSON-LD or N-Triples by ``Accept``). Every ``GET`` answer carries an ``ETag`` naming the
+data version; ``If-None-Match`` with it answers 304 without running the query again.
 
 The workers are shared fairly between callers (an API key, or an address when keys are off):
 a caller past its share is refused with 429 at once, and with every worker busy and the queue
@@ -30,19 +34,29 @@ from pydantic import WithJsonSchema
 
 from milcoop.api.access.deps import client_of, note_query
 from milcoop.api.access.errors import BodyTooLarge
+from milcoop.api.conditional import not_modified, request_etag
 from milcoop.api.deps import HolderDep
+from milcoop.api.links import public_base
+from milcoop.graph.embedded.service_description import (
+    DESCRIPTION_TYPES,
+    EndpointFacts,
+    description_media_type,
+    serialize_description,
+)
 from milcoop.graph.embedded.sparql_endpoint import (
     BOOLEAN_TYPES,
     GRAPH_TYPES,
     MAX_QUERY_BYTES,
     SOLUTION_TYPES,
     InvalidQuery,
+    NotAcceptable,
     SparqlAnswer,
     SparqlEndpoint,
     UnsupportedMediaType,
     UpdateRefused,
     check_query,
     endpoint_for,
+    store_info,
 )
 from milcoop.graph.models import ErrorBody
 from milcoop.settings import Settings
@@ -52,14 +66,16 @@ router = APIRouter(prefix="/v1", tags=["sparql"])
 #: Longest POST body: a form-encoded query of MAX_QUERY_BYTES, every byte percent-encoded.
 MAX_BODY_BYTES = 4 * MAX_QUERY_BYTES
 
-_ANSWER_TYPES = sorted(set(SOLUTION_TYPES) | set(BOOLEAN_TYPES) | set(GRAPH_TYPES))
+_ANSWER_TYPES = sorted(set(SOLUTION_TYPES) | set(BOOLEAN_TYPES) | set(GRAPH_TYPES) | set(DESCRIPTION_TYPES))
 _RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
         "content": {media_type: {} for media_type in _ANSWER_TYPES},
-        "description": "The results, in the format the Accept header prefers. Headers: Milcoop-Result-Count, "
-        "Milcoop-Result-Limit, Milcoop-Results-Truncated.",
+        "description": "The results, complete, in the format the Accept header prefers (headers: "
+        "Milcoop-Result-Count, Milcoop-Result-Limit, ETag); without a query, the SPARQL Service Description.",
     },
-    400: {"description": "The query does not parse or fails, or it is an update (the endpoint is read-only)."},
+    304: {"description": "If-None-Match names the ETag of the answer: the data has not changed since."},
+    400: {"description": "The query does not parse or fails, it is an update (the endpoint is read-only), or it "
+          "has more results than one answer holds (error result_too_large: page with ORDER BY, LIMIT, OFFSET)."},
     406: {"description": "The Accept header admits no format for this kind of result."},
     413: {"description": f"A POST body longer than {MAX_BODY_BYTES} bytes (refused before it is read whole)."},
     415: {"description": "A POST body that is neither form-encoded nor application/sparql-query."},
@@ -73,7 +89,8 @@ _QUERY_TEXT = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1})]
 QueryParam = Annotated[
     _QUERY_TEXT | None,
     Query(
-        description="The SPARQL query.",
+        description="The SPARQL query. Without it (and without update), GET answers the SPARQL Service "
+        "Description.",
         examples=["SELECT ?event ?name WHERE { ?event a <https://w3id.org/milcoop/ontology#MaterielTransfer> ; "
                   "<http://www.w3.org/2004/02/skos/core#prefLabel> ?name } LIMIT 10"],
     ),
@@ -142,11 +159,49 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _data_version(holder: HolderDep) -> str | None:
+    info = store_info(holder.settings.data_dir)
+    return info.data_version if info is not None else None
+
+
+def service_description(request: Request, holder: HolderDep) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, in the format ``Accept`` prefers."""
+    accept = request.headers.get("accept")
+    media_type = description_media_type(accept)
+    if media_type is None:
+        raise NotAcceptable(
+            f"the service description cannot be given as {accept!r}; acceptable media types are "
+            f"{', '.join(DESCRIPTION_TYPES)}",
+            "Accept",
+        )
+    settings = holder.settings
+    info = store_info(settings.data_dir)
+    endpoint = f"{public_base(request, settings)}{router.prefix}/sparql"
+    headers = {"Vary": "Accept"}
+    etag = request_etag(request, info.data_version if info else "unloaded", endpoint)
+    headers["ETag"] = etag
+    unchanged = not_modified(request, etag, headers)
+    if unchanged is not None:
+        return unchanged
+    facts = EndpointFacts(
+        endpoint=endpoint,
+        data_version=info.data_version if info else None,
+        triples=info.triples if info else None,
+        timeout_seconds=settings.sparql_timeout_seconds,
+        max_results=settings.sparql_max_results,
+        result_types=[*SOLUTION_TYPES, *GRAPH_TYPES],
+    )
+    return Response(serialize_description(facts, media_type), media_type=media_type, headers=headers)
+
+
 async def _run(
     request: Request, holder: HolderDep, queries: list[str], updates: list[str], defaults: list[str], named: list[str]
 ) -> Response:
     if updates:
         raise UpdateRefused("SPARQL updates are not accepted: this endpoint is read-only", "update")
+    defaults, named = _graphs("default-graph-uri", defaults), _graphs("named-graph-uri", named)
+    if not queries and request.method in ("GET", "HEAD"):
+        return service_description(request, holder)
     if not queries:
         raise InvalidQuery(
             "give the SPARQL query in the query parameter (or as an application/sparql-query body)", "query"
@@ -156,7 +211,13 @@ async def _run(
     endpoint = endpoint_of(holder.settings)
     note_query(request, queries[0])
     check_query(queries[0])  # refused before it takes a place in the queue
-    defaults, named = _graphs("default-graph-uri", defaults), _graphs("named-graph-uri", named)
+    headers = {"Vary": "Accept"}
+    version = _data_version(holder) if request.method in ("GET", "HEAD") else None
+    if version is not None:
+        headers["ETag"] = request_etag(request, version)
+        unchanged = not_modified(request, headers["ETag"], headers)
+        if unchanged is not None:
+            return unchanged
     # Admitted on the event loop, so that a query past its caller's share or a full queue is
     # refused at once, without taking a thread; the admitted ones wait on a thread limiter of
     # their own, as large as the workers and the queue, so they never hold the threads that the
@@ -164,21 +225,19 @@ async def _run(
     admission = endpoint.admit(client_of(request))
     try:
         answer: SparqlAnswer = await anyio.to_thread.run_sync(
-            partial(endpoint.run, queries[0], request.headers.get("accept"), defaults, named, admission=admission),
+            partial(
+                endpoint.run, queries[0], request.headers.get("accept"), defaults, named, admission=admission,
+                base_iri=f"{public_base(request, holder.settings)}{router.prefix}/sparql",
+            ),
             limiter=_limiter(request, endpoint),
         )
     finally:
         endpoint.withdraw(admission)
-    return Response(
-        answer.body,
-        media_type=answer.media_type,
-        headers={
-            "Vary": "Accept",
-            "Milcoop-Result-Count": str(answer.count),
-            "Milcoop-Result-Limit": str(answer.limit),
-            "Milcoop-Results-Truncated": "true" if answer.truncated else "false",
-        },
-    )
+    if version is not None and _data_version(holder) != version:
+        headers.pop("ETag")  # a load switched the store while the query ran: which data answered is unsure
+    headers["Milcoop-Result-Count"] = str(answer.count)
+    headers["Milcoop-Result-Limit"] = str(answer.limit)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
 @router.get("/sparql", response_class=Response, responses=_RESPONSES)
@@ -191,7 +250,8 @@ async def sparql_get(
     default_graphs: DefaultGraphs = None,
     named_graphs: NamedGraphs = None,
 ) -> Response:
-    """A SPARQL 1.1 query in the ``query`` parameter (read-only, time-limited, capped)."""
+    """A SPARQL 1.1 query in the ``query`` parameter (read-only, time-limited, never cut short); without
+    one, the SPARQL Service Description (Turtle, RDF/XML, JSON-LD or N-Triples by ``Accept``)."""
     queries = request.query_params.getlist("query")
     updates = request.query_params.getlist("update")
     return await _run(request, holder, queries, updates, default_graphs or [], named_graphs or [])

@@ -19,8 +19,10 @@ read-only. Federated queries (``SERVICE``) are refused from the parse, and each 
 network namespace of its own with no interface up, so even a query that slipped past the parse
 could not make the server fetch a URL of the caller's choosing.
 
-Results are capped at ``MILCOOP_SPARQL_MAX_RESULTS`` rows (or triples); :class:`SparqlAnswer`
-says whether the cap cut the answer, and the API says so in headers.
+Results are capped at ``MILCOOP_SPARQL_MAX_RESULTS`` rows (or triples), and never cut silently:
+a query with more results than the cap is refused (:class:`ResultTooLarge`, 400) with a message
+that says how to page through them with ``ORDER BY``, ``LIMIT`` and ``OFFSET``. So an answer is
+always the complete result of the query as sent.
 
 The workers are shared fairly. Each query belongs to a client (the API names it: an API key, or
 an address when keys are off). A client has at most ``per_client`` queries running and as many
@@ -52,8 +54,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from milcoop.graph.embedded.files import INTERNAL_GRAPHS, EmbeddedStore
+from milcoop.graph.embedded.files import INTERNAL_GRAPHS, EmbeddedStore, StoreInfo
 from milcoop.graph.embedded.sparql_guard import isolate_network, vet_query
+from milcoop.graph.errors import StoreError
 from milcoop.graph.export import FORMATS, negotiate, serialize_blocks
 from milcoop.graph.export import blocks_of as _blocks_of
 
@@ -99,6 +102,8 @@ class SparqlError(Exception):
 
     status = 400
     retry_after: int | None = None
+    #: The ``error`` code of the API's answer, when the status alone does not say it.
+    error: str | None = None
 
     def __init__(self, message: str, parameter: str | None = None) -> None:
         super().__init__(message)
@@ -124,6 +129,26 @@ class UnsupportedMediaType(SparqlError):
     """A POST body of a content type the protocol does not define for queries."""
 
     status = 415
+
+
+class ResultTooLarge(SparqlError):
+    """The query has more results than one answer may hold: the caller is to page with LIMIT/OFFSET.
+
+    400 rather than the 5xx the protocol suggests for refused queries: trying the same query again
+    can never succeed, and the remedy (``LIMIT``/``OFFSET``) is the caller's.
+    """
+
+    error = "result_too_large"
+
+
+def too_large_message(limit: int, kind: str) -> str:
+    """What a caller reads when a query has more than ``limit`` results: how to page through them."""
+    return (
+        f"the query has more than {limit} {kind}, the most one answer holds (MILCOOP_SPARQL_MAX_RESULTS), "
+        f"and answers are never cut short; page through the results: add ORDER BY (so that pages do not "
+        f"overlap) and LIMIT {limit} OFFSET 0, then LIMIT {limit} OFFSET {limit}, and so on until a page has "
+        f"fewer than {limit}"
+    )
 
 
 class QueryTimeout(SparqlError):
@@ -168,6 +193,18 @@ class EndpointUnavailable(SparqlError):
 # ------------------------------------------------------------------------------------------------
 # Checks made before a query reaches a worker
 # ------------------------------------------------------------------------------------------------
+
+def store_info(data_dir: Path) -> StoreInfo | None:
+    """What the store the workers answer over holds (data version, triples), or None when nothing is
+    loaded. Reads the active folder's description only: no store is opened."""
+    path = EmbeddedStore.current_path(Path(data_dir))
+    if path is None:
+        return None
+    try:
+        return EmbeddedStore._read_info(path)
+    except StoreError:
+        return None
+
 
 def check_query(query: str) -> None:
     """Refuse, before a worker is asked, what needs no parse: empty or oversized text.
@@ -312,10 +349,9 @@ class SparqlAnswer:
     body: bytes
     media_type: str
     kind: ResultKind
-    #: Rows (SELECT), triples (CONSTRUCT/DESCRIBE) or 1 (ASK) in the body.
+    #: Rows (SELECT), triples (CONSTRUCT/DESCRIBE) or 1 (ASK) in the body: the whole result.
     count: int
-    #: Whether the result cap cut the answer short.
-    truncated: bool
+    #: The most results an answer may hold (a query with more is refused).
     limit: int
     seconds: float
 
@@ -345,6 +381,10 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
         "named_graphs": named_graphs,
         "default_graph": default_graphs if request["default_graphs"] else ox.DefaultGraph(),
     }
+    if request.get("base_iri"):
+        # Relative IRIs in a query without BASE resolve against the endpoint's address, as the
+        # protocol's tests expect of a service (``CONSTRUCT { <s> <p> 1 } WHERE {}``).
+        options["base_iri"] = request["base_iri"]
     refusal = vet_query(query)
     if refusal is not None:
         return ("error", "update_refused" if refusal.code == "update" else "invalid_query", refusal.message, "query")
@@ -356,11 +396,9 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
                 return ("error", *_not_acceptable(accept, SOLUTION_TYPES, "SELECT"))
             variables = [v.value for v in result.variables]
             rows: list[list[Any]] = []
-            truncated = False
             for solution in result:
                 if len(rows) == limit:
-                    truncated = True
-                    break
+                    return ("error", "result_too_large", too_large_message(limit, "rows"), "query")
                 rows.append([solution[name] for name in variables])
             body = serialize_solutions(variables, rows, media_type)
             kind: ResultKind = "solutions"
@@ -369,24 +407,22 @@ def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
             media_type = negotiate(accept, BOOLEAN_TYPES)
             if media_type is None:
                 return ("error", *_not_acceptable(accept, BOOLEAN_TYPES, "ASK"))
-            body, kind, count, truncated = serialize_boolean(bool(result), media_type), "boolean", 1, False
+            body, kind, count = serialize_boolean(bool(result), media_type), "boolean", 1
         else:
             media_type = negotiate(accept, GRAPH_TYPES)
             if media_type is None:
                 return ("error", *_not_acceptable(accept, GRAPH_TYPES, "CONSTRUCT or DESCRIBE"))
             triples: list[ox.Triple] = []
-            truncated = False
             for triple in result:
                 if len(triples) == limit:
-                    truncated = True
-                    break
+                    return ("error", "result_too_large", too_large_message(limit, "triples"), "query")
                 triples.append(triple)
             body, kind, count = serialize_triples(triples, media_type), "graph", len(triples)
     except SyntaxError as exc:
         return ("error", "invalid_query", f"the query does not parse: {exc}", "query")
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         return ("error", "invalid_query", f"the query failed: {exc}", "query")
-    answer = SparqlAnswer(body, media_type, kind, count, truncated, limit, time.perf_counter() - started)
+    answer = SparqlAnswer(body, media_type, kind, count, limit, time.perf_counter() - started)
     return ("ok", answer)
 
 
@@ -453,6 +489,7 @@ _ERRORS: dict[str, type[SparqlError]] = {
     "update_refused": UpdateRefused,
     "not_acceptable": NotAcceptable,
     "unavailable": EndpointUnavailable,
+    "result_too_large": ResultTooLarge,
 }
 
 
@@ -718,8 +755,11 @@ class SparqlEndpoint:
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         admission: Admission | None = None,
+        base_iri: str | None = None,
     ) -> SparqlAnswer:
         """Answer ``query`` in the format ``accept`` prefers, within the time limit.
+
+        ``base_iri`` (the endpoint's address) resolves relative IRIs of a query without ``BASE``.
 
         ``admission`` is the query's place from :meth:`admit`; without one the query is admitted
         here as the local client's. Raises a :class:`SparqlError` subclass for anything but an answer.
@@ -741,6 +781,7 @@ class SparqlEndpoint:
             "limit": self.max_results,
             "default_graphs": list(default_graphs),
             "named_graphs": list(named_graphs),
+            "base_iri": base_iri,
         }
         # Waiting for a free worker is bounded by the time limit too (then: busy); starting a
         # worker (the first query, or after a kill) is not the query's time.

@@ -9,7 +9,10 @@ subjects (a few thousand triples) at a time, whatever the size of the graph. The
 * :mod:`.description`: the VoID/DCAT triples that end every export;
 * :mod:`.writers`: the six serializers and :func:`serialize_blocks` (with :mod:`.pipe`, which
   turns a pyoxigraph ``serialize`` call into an iterator of chunks);
-* :mod:`.snapshots`: whole exports of an immutable store folder, kept and replayed.
+* :mod:`.snapshots`: whole exports of an immutable store folder, kept and replayed;
+* :mod:`.standard`: the PROV-O, SKOS and RDFS triples the ontology's declarations entail, added
+  to every subject (a partner needs no reasoner to read ``prov:wasDerivedFrom``);
+* :mod:`.describe`: one resource's description, as its dereferenced IRI answers it.
 
 Named graphs (TriG, N-Quads): a claim and the quantity it states go in the graph of the source
 document the analyst read, ``https://w3id.org/milcoop/graph/{source id}``; everything else (facts,
@@ -26,6 +29,7 @@ a function of the data version and the load day only, so two exports of the same
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 
 import pyoxigraph as ox
@@ -46,12 +50,14 @@ from milcoop.graph.export.description import (
     DATASET_DESCRIPTION,
     DATASET_TITLE,
     DCAT_VERSION,
+    DatasetLinks,
     data_licence,
     description_triples,
 )
 from milcoop.graph.export.formats import FORMATS, ExportError, RdfFormat, format_for, format_named, negotiate
 from milcoop.graph.export.selection import LOOKUP_BATCH, ExportFilter, select_blocks
 from milcoop.graph.export.snapshots import Snapshots
+from milcoop.graph.export.standard import standard_quads, standard_triples, with_standard_terms
 from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, graph_of, serialize_blocks
 from milcoop.graph.rdf_source import RdfSource, SubjectBlock
 
@@ -70,6 +76,7 @@ __all__ = [
     "TURTLE_PREFIXES",
     "VOCABULARY_PREFIXES",
     "Consolidation",
+    "DatasetLinks",
     "ExportError",
     "ExportFilter",
     "ExportStats",
@@ -88,6 +95,9 @@ __all__ = [
     "published_context",
     "select_blocks",
     "serialize_blocks",
+    "standard_quads",
+    "standard_triples",
+    "with_standard_terms",
     "write_context",
 ]
 
@@ -100,6 +110,7 @@ def export(
     *,
     snapshots: bool = True,
     derived: Sequence[str] = (),
+    links: DatasetLinks | None = None,
 ) -> Iterator[bytes]:
     """Stream ``source`` (or a filter's selection of it) as ``fmt``, ending with the description.
 
@@ -109,18 +120,20 @@ def export(
 
     An unfiltered export of a source that allows it (the embedded store) is kept as a snapshot
     and later replayed from disk (see :class:`Snapshots`); ``snapshots=False`` always reads the
-    store. An export with derived triples is always read from the store.
+    store. An export with derived triples is always read from the store. ``links`` (where the
+    deployment serves the SPARQL endpoint and the dumps) go into the description.
     """
     stats = stats if stats is not None else ExportStats()
 
     def description(s: ExportStats) -> list[ox.Triple]:
-        return description_triples(source.data_version, source.issued, s.triples, flt)
+        return description_triples(source.data_version, source.issued, s.triples, flt, links)
 
     def blocks() -> Iterator[SubjectBlock]:
         selected = select_blocks(source, flt)
-        if "consolidated" not in derived:
-            return selected
-        return _then_derived(selected, Consolidation())
+        if "consolidated" in derived:
+            selected = _then_derived(selected, Consolidation())
+        # Every subject also in PROV-O, SKOS and RDFS terms, as the ontology declares (.standard).
+        return with_standard_terms(selected)
 
     def from_store() -> Iterator[bytes]:
         return serialize_blocks(blocks(), fmt, stats, description)
@@ -128,7 +141,13 @@ def export(
     whole = (flt is None or flt.is_empty) and not derived
     if not (snapshots and whole and source.snapshot_key and source.snapshot_root):
         return from_store()
-    return Snapshots(source.snapshot_root, source.snapshot_key).export(fmt, stats, from_store)
+    # The description names the links, so a snapshot is kept per link base.
+    key = source.snapshot_key if links is None else f"{source.snapshot_key}-{_digest(links.base)}"
+    return Snapshots(source.snapshot_root, key).export(fmt, stats, from_store)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _then_derived(selected: Iterator[SubjectBlock], consolidation: Consolidation) -> Iterator[SubjectBlock]:

@@ -68,9 +68,14 @@ TURTLE_PREFIXES: dict[str, str] = {
     "graph": str(GRAPH),
 }
 
-#: JSON-LD has one prefix for entities (``id:state/PRK``): per-kind prefixes would clash with
-#: property terms (``source``).
-JSONLD_PREFIXES: dict[str, str] = {**VOCABULARY_PREFIXES, "id": str(ID)}
+#: JSON-LD has one prefix for entities (``milcoop:state/PRK``): per-kind prefixes would clash with
+#: property terms (``source``), and ``id`` with the common ``"id": "@id"`` alias of a user's context.
+JSONLD_ENTITY_PREFIX = "milcoop"
+JSONLD_PREFIXES: dict[str, str] = {**VOCABULARY_PREFIXES, JSONLD_ENTITY_PREFIX: str(ID)}
+
+#: Reverse terms, so that a JSON-LD user reaches from an event (or a treaty, a breach, ...) the
+#: claims asserting it, and from an event its breaches: ``{"@reverse": ...}`` of the forward link.
+REVERSE_TERMS: dict[str, URIRef] = {"claims": MC.asserts, "breaches": MC.breachingEvent}
 
 
 def local_name(iri: str) -> str:
@@ -98,7 +103,8 @@ def build_context(vocab: Vocabulary | None = None) -> dict[str, Any]:
 
     Terms are the property graph's names (``supplier``, ``startDate``, ``name`` for
     skos:prefLabel, ``status``), so JSON-LD, the API and Cypher speak alike. Links and enumeration
-    values are IRIs (``"status": "mc:reported"``); many-valued properties are sets; dates that may
+    values are IRIs (``"status": "mc:reported"``); properties the ontology declares functional
+    take a single value, the others are sets; ``claims`` and ``breaches`` are reverse terms; dates that may
     be partial carry their datatype in each value (``{"@value": "2024", "@type": "xsd:gYear"}``).
     The shipped ``ontology/context.jsonld`` must equal this (a test checks it).
     """
@@ -131,6 +137,8 @@ def build_context(vocab: Vocabulary | None = None) -> dict[str, Any]:
         if not _functional(rel.iri):
             definition["@container"] = "@set"
         add(local_name(str(rel.iri)), definition)
+    for term, forward in REVERSE_TERMS.items():
+        add(term, {"@reverse": compact(str(forward), JSONLD_PREFIXES), "@type": "@id", "@container": "@set"})
     return {"@context": terms}
 
 

@@ -31,6 +31,10 @@ def _writer_fingerprint() -> str:
         digest.update((package / name).read_bytes())
     digest.update(json.dumps(published_context(), sort_keys=True).encode())
     digest.update(ox.__version__.encode() if hasattr(ox, "__version__") else b"")
+    # The standard terms added to every subject come from the ontology's declarations.
+    from milcoop.graph.export.standard import fingerprint
+
+    digest.update(fingerprint().encode())
     # A kept document holds its description: what that takes from outside this package too.
     digest.update(f"{data_licence()} {ONTOLOGY_IRI} {ONTOLOGY_VERSION_IRI} {ONTOLOGY_VERSION} {DATASET_IRI}".encode())
     return digest.hexdigest()[:12]

@@ -137,7 +137,7 @@ def _write_rdfxml(blocks: Iterable[SubjectBlock], out: Pipe) -> None:
 _CANONICAL_INTEGER = re.compile(r"^(0|-?[1-9][0-9]{0,14})$")
 
 
-class _JsonLd:
+class JsonLdNodes:
     """Compacted JSON-LD, one node object per subject, in one top-level ``@graph``."""
 
     def __init__(self) -> None:
@@ -151,6 +151,8 @@ class _JsonLd:
             if isinstance(definition, str):
                 if term not in self._prefixes:
                     self._classes[self._expand(definition)] = term
+                continue
+            if "@reverse" in definition:  # reverse terms (claims, breaches) are for readers and frames
                 continue
             coercion = definition.get("@type")
             if coercion is not None and coercion != "@id":
@@ -223,7 +225,7 @@ class _JsonLd:
 
 
 def _write_jsonld(blocks: Iterable[SubjectBlock], out: Pipe) -> None:
-    _JsonLd().write(blocks, out)
+    JsonLdNodes().write(blocks, out)
 
 
 _WRITERS: dict[str, Callable[[Iterable[SubjectBlock], Pipe], None]] = {

@@ -39,6 +39,7 @@ from milcoop.ontology.namespace import DATASET_IRI, GRAPH, MC, ONTOLOGY_IRI, ONT
 from milcoop.ontology.vocabulary import vocabulary
 from milcoop.settings import Settings
 from tests.api.stores import embedded_settings, neo4j_with_bundled
+from tests.conftest import exported
 
 RDFLIB_FORMATS = {
     "turtle": "turtle",
@@ -144,11 +145,11 @@ def test_every_format_parses_back_to_the_compiled_facts_in_two_parsers(
     data, stats = run(source, fmt, snapshots=False)
     by_rdflib, description = split_description(union(parse_rdflib(data, fmt)))
     by_oxigraph, description_ox = split_description(parse_oxigraph(data, fmt))
-    assert isomorphic(by_rdflib, bundled.graph)
-    assert isomorphic(by_oxigraph, bundled.graph)
+    assert isomorphic(by_rdflib, exported(bundled))
+    assert isomorphic(by_oxigraph, exported(bundled))
     assert isomorphic(description, description_ox)
-    assert stats.triples == len(bundled.graph)
-    assert description.value(DATASET_IRI, VOID.triples) == Literal(len(bundled.graph), datatype=XSD.integer)
+    assert stats.triples == len(exported(bundled))
+    assert description.value(DATASET_IRI, VOID.triples) == Literal(len(exported(bundled)), datatype=XSD.integer)
     conforms, report = shacl_report(by_rdflib)
     assert conforms, report.serialize(format="turtle")
 
@@ -172,13 +173,13 @@ def test_json_ld_uses_the_published_context_and_its_terms(bundled: CompiledFacts
     document = json.loads(run(GraphSource.from_compiled(bundled), "jsonld")[0])
     assert document["@context"] == json.loads(CONTEXT_FILE.read_text())["@context"]
     nodes = {node["@id"]: node for node in document["@graph"]}
-    event = nodes["id:event/prk-rus-ammunition-2024"]
-    assert event["@type"] == "MaterielTransfer"
+    event = nodes["milcoop:event/prk-rus-ammunition-2024"]
+    assert event["@type"] == ["MaterielTransfer", "prov:Activity"]  # with its PROV-O class (graph/export/standard.py)
     # Properties the ontology does not declare functional are always arrays (the context says @set).
-    assert event["supplier"] == ["id:state/PRK"] and event["recipient"] == ["id:state/RUS"]
+    assert event["supplier"] == ["milcoop:state/PRK"] and event["recipient"] == ["milcoop:state/RUS"]
     assert event["startDate"] == {"@value": "2024", "@type": "xsd:gYear"}
     assert sorted(event["item"]) == ["mat:artillery-ammunition", "mat:rocket-ammunition"]
-    claim = nodes["id:claim/prk-rus-ammunition-2024--source-notes"]
+    claim = nodes["milcoop:claim/prk-rus-ammunition-2024--source-notes"]
     assert claim["status"] == "mc:reported" and claim["informationCredibility"] == 2
 
 
@@ -196,7 +197,7 @@ def test_claims_and_their_quantities_sit_in_the_graph_of_their_source_document(
     source: RdfSource, fmt: str, bundled: CompiledFacts
 ) -> None:
     dataset = parse_rdflib(run(source, fmt, snapshots=False)[0], fmt)
-    compiled = bundled.graph
+    compiled = exported(bundled)
     expected: dict[URIRef, set[tuple[Any, Any, Any]]] = {}
     for claim in compiled.subjects(RDF.type, MC.Claim):
         graph = GRAPH[str(compiled.value(claim, MC.source)).rsplit("/", 1)[-1]]
@@ -336,7 +337,7 @@ def test_a_filtered_export_holds_the_matching_events_whole_with_their_context(
     name: str, embedded_dir: Path, bundled: CompiledFacts
 ) -> None:
     flt = FILTERS[name]
-    compiled = bundled.graph
+    compiled = exported(bundled)
     with EmbeddedSource.open(embedded_dir) as source:
         data, stats = run(source, "trig", flt)
     graph, description = split_description(union(parse_rdflib(data, "trig")))
@@ -498,7 +499,7 @@ def test_the_chunks_may_be_pulled_from_one_thread_after_another(
                 break
     assert len(received) > 3
     data, _ = split_description(Graph().parse(data=b"".join(received), format="nt"))
-    assert isomorphic(data, bundled.graph)
+    assert isomorphic(data, exported(bundled))
 
 
 # -- snapshots of whole exports ------------------------------------------------------------------------------
@@ -514,7 +515,7 @@ def test_a_whole_export_is_replayed_from_its_snapshot_until_the_next_load(
         unfiltered_from_store, _ = run(source, "turtle", snapshots=False)
     assert (cold.origin, warm.origin) == ("store", "snapshot")
     assert first == second == unfiltered_from_store
-    assert warm.triples == cold.triples == len(bundled.graph)
+    assert warm.triples == cold.triples == len(exported(bundled))
     embedded_settings(tmp_path, bundled)  # a new load: a new store folder
     with EmbeddedSource.open(settings.data_dir) as source:
         _, after = run(source, "turtle")
@@ -574,7 +575,7 @@ def test_a_replayed_snapshot_is_byte_for_byte_the_export_from_the_store(
     assert stats.origin == "snapshot"
     assert replayed == from_store
     data, _ = split_description(union(parse_rdflib(replayed, fmt)))
-    assert isomorphic(data, bundled.graph)
+    assert isomorphic(data, exported(bundled))
 
 
 # -- the command line ----------------------------------------------------------------------------------------
@@ -600,7 +601,7 @@ def test_milcoop_export_writes_a_filtered_file_and_names_bad_options(embedded_di
     assert f"{len(data)} triples" in done.stderr.decode()
     to_stdout = _milcoop("export", "-f", "nt", data_dir=embedded_dir)
     assert to_stdout.returncode == 0
-    assert isomorphic(split_description(Graph().parse(data=to_stdout.stdout, format="nt"))[0], bundled.graph)
+    assert isomorphic(split_description(Graph().parse(data=to_stdout.stdout, format="nt"))[0], exported(bundled))
     for args, option in [(("-f", "excel"), "--format"), (("--actor", "Nroth Korea"), "--actor"),
                          (("--since", "2024-13"), "--since"), (("--min-grade", "Z9"), "--min-grade")]:
         bad = _milcoop("export", *args, "--out", str(tmp_path / "bad.ttl"), data_dir=embedded_dir)
