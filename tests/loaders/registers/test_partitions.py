@@ -106,6 +106,15 @@ def test_neo4j_keeps_exactly_the_curated_facts_and_the_second_release(
         wanted = _wanted()
         assert _embedded_triples(settings) == wanted
         assert _neo4j_triples(settings) == wanted
+        # The alliance registers beside them, exact in both stores, and idempotent.
+        for register, path in (("atop", FIXTURES / "atop"), ("cow", FIXTURES / "cow")):
+            assert import_register(register, path, "neo4j", settings, reference=REFERENCE).summaries
+            assert import_register(register, path, "neo4j", settings, reference=REFERENCE).unchanged
+        _, atop = read_register("atop", FIXTURES / "atop", reference=REFERENCE)
+        _, cow = read_register("cow", FIXTURES / "cow", reference=REFERENCE)
+        everything = wanted | set(atop.graph) | set(cow.graph)
+        assert _embedded_triples(settings) == everything
+        assert _neo4j_triples(settings) == everything
     finally:
         neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
 
