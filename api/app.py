@@ -24,6 +24,7 @@ from milcoop.api.deps import StoreHolder
 from milcoop.api.routers import (
     changes,
     deployments,
+    docs,
     entities,
     flows,
     health,
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: api/routers/docs.py, with their assets served locally
+        redoc_url=None,
         dependencies=DOCUMENTED_SECURITY if settings.auth == "keys" else None,
         openapi_tags=[
             {"name": "flows", "description": "What moves from one actor to another."},
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for router in _optional_routers():
         app.include_router(router)
+    docs.install(app)
     check_routes(app.routes)
     access.install(app, settings)
     return app

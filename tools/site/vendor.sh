@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fetch the vendored front-end files of api/static/vendor/ again, at the pinned versions, from the
+# npm registry (npm pack: the package tarball as published, with its licence). See its README.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SWAGGER_UI=5.35.0
+REDOC=2.5.4
+vendor=api/static/vendor
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm pack -q "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" >/dev/null)
+mkdir -p "$work/sw" "$work/rd" "$vendor/swagger-ui" "$vendor/redoc"
+tar xzf "$work/swagger-ui-dist-$SWAGGER_UI.tgz" -C "$work/sw"
+tar xzf "$work/redoc-$REDOC.tgz" -C "$work/rd"
+s=$work/sw/package r=$work/rd/package
+cp "$s/swagger-ui-bundle.js" "$s/swagger-ui-bundle.js.LICENSE.txt" "$s/swagger-ui.css" "$s/LICENSE" "$s/NOTICE" \
+    "$s/favicon-32x32.png" "$vendor/swagger-ui/"
+cp "$r/bundles/redoc.standalone.js" "$r/bundles/redoc.standalone.js.LICENSE.txt" "$r/LICENSE" "$vendor/redoc/"
+echo "vendored swagger-ui-dist $SWAGGER_UI and redoc $REDOC into $vendor"
