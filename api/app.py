@@ -30,6 +30,7 @@ from milcoop.api.routers import (
     health,
     paths,
     relations,
+    site,
     sources,
     treaties,
     violations,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in _optional_routers():
         app.include_router(router)
     docs.install(app)
+    site.install(app)  # the HTML pages at the API's paths without /v1 (api/routers/site.py)
     check_routes(app.routes)
     access.install(app, settings)
     return app
