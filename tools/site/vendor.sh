@@ -16,4 +16,9 @@ s=$work/sw/package r=$work/rd/package
 cp "$s/swagger-ui-bundle.js" "$s/swagger-ui-bundle.js.LICENSE.txt" "$s/swagger-ui.css" "$s/LICENSE" "$s/NOTICE" \
     "$s/favicon-32x32.png" "$vendor/swagger-ui/"
 cp "$r/bundles/redoc.standalone.js" "$r/bundles/redoc.standalone.js.LICENSE.txt" "$r/LICENSE" "$vendor/redoc/"
+# The one change to a vendored file: Redoc's sidebar credit loads its logo from Redocly's CDN on
+# every page view. Its image source becomes an empty data: URL (the image then hides itself by its
+# own onError; the credit's text and link stay), so /redoc asks no other host for anything.
+sed -i 's#src:"https://cdn.redoc.ly/redoc/logo-mini.svg"#src:"data:,"#' "$vendor/redoc/redoc.standalone.js"
+grep -q 'cdn.redoc.ly/redoc/logo-mini' "$vendor/redoc/redoc.standalone.js" && { echo "the Redoc logo patch no longer applies" >&2; exit 1; }
 echo "vendored swagger-ui-dist $SWAGGER_UI and redoc $REDOC into $vendor"
