@@ -20,9 +20,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from milcoop import __version__
-from milcoop.api import charts, tabular
+from milcoop.api import charts, tabular, worldmap
 from milcoop.api.deps import (
     TEXT_PATTERN,
     ChangedSince,
@@ -38,7 +39,7 @@ from milcoop.api.deps import (
 )
 from milcoop.api.errors import html_page, set_html_renderer
 from milcoop.graph import models as m
-from milcoop.graph.service import DEFAULT_LIMIT, MAX_LIMIT
+from milcoop.graph.service import DEFAULT_LIMIT, MAX_LIMIT, QueryService
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -96,6 +97,26 @@ def _render(request: Request, template: str, status: int = 200, **context: Any) 
 def render_error(request: Request, status: int, body: m.ErrorBody) -> Response:
     """An error of a site page: the API's status and message, as a page."""
     return _render(request, "error.html", status=status, status_code=status, error=body, title=f"Error {status}")
+
+
+def _map(service: QueryService, events: list[m.Event]) -> Markup:
+    """The flow map of ``events``, with the ISO numeric code of each state among their actors."""
+    numeric: dict[str, str] = {}
+    states = {ref.id for event in events for ref in (event.from_, event.to) if ref is not None and ref.kind == "state"}
+    for state in sorted(states):
+        code = service.entity(state).identifiers.get("iso_numeric")
+        if code:
+            numeric[state] = code.zfill(3)
+    return worldmap.flow_map(events, numeric)
+
+
+def _charts(service: QueryService, events: list[m.Event]) -> dict[str, Any]:
+    """The timeline, network and map of a page's events."""
+    return {
+        "timeline": charts.timeline(events),
+        "network": charts.network(events),
+        "map": _map(service, events),
+    }
 
 
 def _table(table: tabular.Table[Any], items: list[Any]) -> dict[str, Any]:
@@ -168,8 +189,7 @@ def entity(
         partners=partners,
         flows=_table(tabular.FLOWS, events) if events else None,
         events=events,
-        timeline=charts.timeline(events) if events else None,
-        network=charts.network(events) if events else None,
+        **(_charts(service, events) if events else {}),
         links={"JSON": f"/v1/entities/{detail.entity.id}"}
         | ({"CSV (flows from it)": f"/v1/flows?from={detail.entity.id}&format=csv"} if events else {}),
     )
@@ -209,8 +229,7 @@ def flows(
         form=dict(request.query_params),
         table=_table(tabular.FLOWS, page.items),
         events=page.items,
-        timeline=charts.timeline(page.items),
-        network=charts.network(page.items),
+        **_charts(service, page.items),
         next_page=_next_page(request, page.next_cursor),
         links=_links(request, "/v1/flows"),
     )
@@ -245,8 +264,7 @@ def deployments(
         form=dict(request.query_params),
         table=_table(tabular.DEPLOYMENTS, page.items),
         events=page.items,
-        timeline=charts.timeline(page.items),
-        network=charts.network(page.items),
+        **_charts(service, page.items),
         next_page=_next_page(request, page.next_cursor),
         links=_links(request, "/v1/deployments"),
     )

@@ -139,6 +139,12 @@ def test_flows_draw_the_timeline_and_network_of_the_json_events(page: Any, site:
     supplier = float(nodes["from:PRK"].find_element(By.TAG_NAME, "circle").get_attribute("r"))
     one_item = float(nodes["item:ballistic-missile"].find_element(By.TAG_NAME, "circle").get_attribute("r"))
     assert supplier > one_item, "nodes are not sized by their number of events"
+    # The map: one arrow from North Korea to Russia, drawn over locally served shapes.
+    world = page.find_element(By.CSS_SELECTOR, "svg.map")
+    assert world.size["width"] > 600
+    assert len(world.find_elements(By.CSS_SELECTOR, "path.country")) > 100
+    arrow = world.find_element(By.CSS_SELECTOR, 'path.flow[data-from="PRK"][data-to="RUS"]')
+    assert arrow.get_attribute("data-count") == str(len(events))
     # Each claim's source and quote is one click away.
     details = page.find_element(By.CSS_SELECTOR, "details.claims")
     assert not details.find_element(By.TAG_NAME, "blockquote").is_displayed()

@@ -144,3 +144,14 @@ def test_open_ends_are_drawn_open_and_undated_events_apart() -> None:
     undated_group = re.search(r'<g class="event undated" data-event="undated".*?</g>', svg, re.S)
     assert undated_group and "rect class=\"bar" not in undated_group.group(0)
     assert svg.index("Undated: the sources give no time") < svg.index('data-event="undated"')
+
+
+def test_the_map_draws_one_arrow_per_state_pair_sized_by_its_events(client: TestClient) -> None:
+    events = client.get("/v1/flows", params={"from": "DPRK", "to": "Russia"}).json()["items"]
+    html = client.get("/flows", params={"from": "DPRK", "to": "Russia"}).text
+    arrows = re.findall(r'<path class="flow" data-from="([^"]+)" data-to="([^"]+)" data-count="(\d+)"', html)
+    assert arrows == [("PRK", "RUS", str(len(events)))]
+    # The two states are highlighted by their ISO numeric codes (408, 643), the shapes served locally.
+    assert 'class="country involved" data-iso-numeric="408"' in html
+    assert 'class="country involved" data-iso-numeric="643"' in html
+    assert client.get("/docs/assets/world-atlas/LICENSE").status_code == 200
