@@ -101,12 +101,12 @@ def render_error(request: Request, status: int, body: m.ErrorBody) -> Response:
 
 def _map(service: QueryService, events: list[m.Event]) -> Markup:
     """The flow map of ``events``, with the ISO numeric code of each state among their actors."""
-    numeric: dict[str, str] = {}
-    states = {ref.id for event in events for ref in (event.from_, event.to) if ref is not None and ref.kind == "state"}
-    for state in sorted(states):
-        code = service.entity(state).identifiers.get("iso_numeric")
-        if code:
-            numeric[state] = code.zfill(3)
+    states = {ref.iri: ref.id for event in events for ref in (event.from_, event.to) if ref and ref.kind == "state"}
+    numeric = {
+        states[iri]: codes["iso_numeric"].zfill(3)
+        for iri, codes in service.identifiers(states).items()
+        if "iso_numeric" in codes
+    }
     return worldmap.flow_map(events, numeric)
 
 
@@ -173,7 +173,8 @@ def entity(
     flows: m.FlowPage | None = None
     partners: list[tuple[m.Ref, int]] = []
     if kind in ("state", "organisation", "person"):
-        flows = service.flows(detail.entity.id, limit=MAX_LIMIT)
+        # One page of its flows, as /v1/flows gives it by default; the page links to all of them.
+        flows = service.flows(detail.entity.id, limit=DEFAULT_LIMIT)
         counted: dict[str, tuple[m.Ref, int]] = {}
         for event in flows.items:
             if event.to is not None:
@@ -187,6 +188,7 @@ def entity(
         title=detail.entity.name or detail.entity.id,
         detail=detail,
         partners=partners,
+        more_flows=bool(flows and flows.next_cursor),
         flows=_table(tabular.FLOWS, events) if events else None,
         events=events,
         **(_charts(service, events) if events else {}),
