@@ -17,7 +17,9 @@
 
 Every error body is :class:`graph.models.ErrorBody`. On a site page (a route marked by
 :func:`html_page`) the same status and body are rendered as an HTML page by the renderer the site
-registers with :func:`set_html_renderer`.
+registers with :func:`set_html_renderer`; so is a 404 for a path no route serves, outside /v1,
+when the request accepts HTML (a person following a link), while other clients keep FastAPI's
+own answer.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from milcoop.api.access.errors import AccessDenied, BodyTooLarge, RateLimited
 from milcoop.graph.embedded.sparql_endpoint import SparqlError
@@ -149,6 +153,18 @@ async def _sparql_error(request: Request, exc: Exception) -> JSONResponse:
     return _body(exc.status, ErrorBody(error=error, message=exc.message, parameter=exc.parameter), headers)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # A path no route serves: a person following a link outside /v1 gets a page saying so,
+    # anything else FastAPI's own answer.
+    assert isinstance(exc, StarletteHTTPException)
+    renderer: HtmlRenderer | None = getattr(request.app.state, "html_error_renderer", None)
+    wants_page = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/v1/")
+    if exc.status_code == 404 and renderer is not None and wants_page:
+        message = f"there is no page at {request.url.path}"
+        return renderer(request, 404, ErrorBody(error="not_found", message=message))
+    return await http_exception_handler(request, exc)
+
+
 async def _access_denied(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AccessDenied)
     return access_denied_response(exc)
@@ -167,6 +183,7 @@ async def _body_too_large(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreUnavailable, _unavailable)
     app.add_exception_handler(StoreError, _store_error)

@@ -155,3 +155,12 @@ def test_the_map_draws_one_arrow_per_state_pair_sized_by_its_events(client: Test
     assert 'class="country involved" data-iso-numeric="408"' in html
     assert 'class="country involved" data-iso-numeric="643"' in html
     assert client.get("/docs/assets/world-atlas/LICENSE").status_code == 200
+
+
+def test_a_missing_page_is_a_404_page_for_people_and_json_for_programs(client: TestClient) -> None:
+    page = client.get("/nowhere", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "there is no page at /nowhere" in page.text
+    program = client.get("/nowhere")
+    assert program.status_code == 404 and program.json() == {"detail": "Not Found"}
+    assert client.get("/v1/nowhere", headers={"Accept": "text/html"}).headers["content-type"] == "application/json"
