@@ -138,6 +138,24 @@ def _centroid(ring: Sequence[Point]) -> Point:
     return cx, cy
 
 
+#: Where the site serves :func:`base_map` (api/routers/site.py).
+BASE_MAP_URL = "/map/world.svg"
+
+
+@lru_cache(maxsize=1)
+def base_map() -> str:
+    """Every country as one SVG document: the map's background, the same for every page."""
+    paths = "".join(
+        f'<path data-iso-numeric="{country.numeric}" d="{country.path}"><title>{escape(country.name)}</title></path>'
+        for country in countries().values()
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}">'
+        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#eef4fa"/>'
+        f'<g fill="#dde3e9" stroke="#ffffff" stroke-width="0.4">{paths}</g></svg>'
+    )
+
+
 def flow_map(events: Sequence[m.Event], numeric: Mapping[str, str], caption_id: str = "map-caption") -> Markup:
     """The world with an arrow per supplier and recipient state pair, sized by its events.
 
@@ -158,11 +176,13 @@ def flow_map(events: Sequence[m.Event], numeric: Mapping[str, str], caption_id: 
             names[event.to.id] = event.to.name or event.to.id
         else:
             not_drawn += 1
-    involved = {numeric[state] for pair in pairs for state in pair}
-    parts = [f'<rect class="sea" x="0" y="0" width="{WIDTH}" height="{HEIGHT}"/>']
-    for country in shapes.values():
-        css = "country involved" if country.numeric in involved else "country"
-        parts.append(f'<path class="{css}" data-iso-numeric="{country.numeric}" d="{country.path}"/>')
+    involved = sorted({numeric[state] for pair in pairs for state in pair})
+    # The world comes as one image (served once, then cached by the browser, see base_map);
+    # only the involved states are drawn again on top, highlighted.
+    parts = [f'<image class="world" href="{BASE_MAP_URL}" x="0" y="0" width="{WIDTH}" height="{HEIGHT}"/>']
+    for code in involved:
+        country = shapes[code]
+        parts.append(f'<path class="country involved" data-iso-numeric="{code}" d="{country.path}"/>')
     for (a, b), count in sorted(pairs.items()):
         (x1, y1), (x2, y2) = shapes[numeric[a]].label, shapes[numeric[b]].label
         # A curve bowed to one side, so that flows both ways between two states stay apart.

@@ -11,6 +11,7 @@ HTML page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from milcoop import __version__
-from milcoop.api import charts, tabular, worldmap
+from milcoop.api import charts, html_tables, tabular, worldmap
 from milcoop.api.deps import (
     TEXT_PATTERN,
     ChangedSince,
@@ -56,6 +57,8 @@ def claims_of(item: m.Event | m.Treaty | m.Violation) -> list[m.Claim]:
 
 
 templates.env.globals["claims_of"] = claims_of
+templates.env.globals["table_html"] = html_tables.table_html
+templates.env.globals["claims_html"] = html_tables.claims_html
 
 router = APIRouter(include_in_schema=False)
 
@@ -119,8 +122,16 @@ def _charts(service: QueryService, events: list[m.Event]) -> dict[str, Any]:
     }
 
 
-def _table(table: tabular.Table[Any], items: list[Any]) -> dict[str, Any]:
-    return {"headers": table.headers, "rows": [(item, table.row(item)) for item in items]}
+@dataclass(frozen=True)
+class TableView:
+    """A table for a template: its columns and items, drawn by ``table_html`` (api/html_tables.py)."""
+
+    table: tabular.Table[Any]
+    items: list[Any]
+
+
+def _table(table: tabular.Table[Any], items: list[Any]) -> TableView:
+    return TableView(table, items)
 
 
 # -- pages ------------------------------------------------------------------------------------------
@@ -337,6 +348,14 @@ def sources(
         table=_table(tabular.SOURCES, page.items),
         next_page=_next_page(request, page.next_cursor),
         links=_links(request, "/v1/sources"),
+    )
+
+
+@router.get(worldmap.BASE_MAP_URL)
+def world_map() -> Response:
+    """The map's background: every country's shape, Natural Earth 1:110m (api/worldmap.py)."""
+    return Response(
+        worldmap.base_map(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
     )
 
 

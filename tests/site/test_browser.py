@@ -142,7 +142,15 @@ def test_flows_draw_the_timeline_and_network_of_the_json_events(page: Any, site:
     # The map: one arrow from North Korea to Russia, drawn over locally served shapes.
     world = page.find_element(By.CSS_SELECTOR, "svg.map")
     assert world.size["width"] > 600
-    assert len(world.find_elements(By.CSS_SELECTOR, "path.country")) > 100
+    background = world.find_element(By.CSS_SELECTOR, "image.world")
+    assert background.size["width"] > 600
+    assert page.execute_script(
+        "return fetch(arguments[0]).then(r => r.text()).then(t => (t.match(/<path/g) || []).length)",
+        background.get_attribute("href"),
+    ) > 100
+    assert {p.get_attribute("data-iso-numeric") for p in world.find_elements(By.CSS_SELECTOR, "path.country")} == {
+        "408", "643"
+    }
     arrow = world.find_element(By.CSS_SELECTOR, 'path.flow[data-from="PRK"][data-to="RUS"]')
     assert arrow.get_attribute("data-count") == str(len(events))
     # Each claim's source and quote is one click away.

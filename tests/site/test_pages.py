@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
-from milcoop.api import charts
+from milcoop.api import charts, worldmap
 from milcoop.graph import models as m
 from milcoop.loaders.curated import CompiledFacts
 from tests.api.stores import client_for, embedded_settings
@@ -155,6 +155,10 @@ def test_the_map_draws_one_arrow_per_state_pair_sized_by_its_events(client: Test
     assert 'class="country involved" data-iso-numeric="408"' in html
     assert 'class="country involved" data-iso-numeric="643"' in html
     assert client.get("/docs/assets/world-atlas/LICENSE").status_code == 200
+    world = client.get("/map/world.svg")
+    assert world.headers["content-type"].startswith("image/svg+xml")
+    assert world.text.count("<path") == len(worldmap.countries()) > 170
+    assert 'href="/map/world.svg"' in html
 
 
 def test_a_missing_page_is_a_404_page_for_people_and_json_for_programs(client: TestClient) -> None:
