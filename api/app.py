@@ -25,11 +25,13 @@ from milcoop.api.deps import StoreHolder
 from milcoop.api.routers import (
     changes,
     deployments,
+    docs,
     entities,
     flows,
     health,
     paths,
     relations,
+    site,
     sources,
     treaties,
     violations,
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: api/routers/docs.py, with their assets served locally
+        redoc_url=None,
         dependencies=DOCUMENTED_SECURITY if settings.auth == "keys" else None,
         openapi_tags=[
             {"name": "flows", "description": "What moves from one actor to another."},
@@ -108,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for router in _optional_routers():
         app.include_router(router)
+    docs.install(app)
+    site.install(app)  # the HTML pages at the API's paths without /v1 (api/routers/site.py)
     check_routes(app.routes)
     # Inside the access middleware, so that refusals stay small and uncompressed; answers under 1 KB
     # are not worth it. Streams (exports) are compressed chunk by chunk as they leave (each chunk

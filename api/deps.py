@@ -226,3 +226,48 @@ ChangedSince = Annotated[
         max_length=64,
     ),
 ]
+
+# -- CSV or JSON ----------------------------------------------------------------------------------------
+
+
+def _quality(accept: str, media_type: str) -> float:
+    """The q a request's Accept header gives ``media_type`` (its best matching range; 0 if none)."""
+    main = media_type.split("/")[0]
+    best, specificity = 0.0, -1
+    for part in accept.split(","):
+        fields = [field.strip() for field in part.split(";")]
+        if not fields[0]:
+            continue
+        q = 1.0
+        for field in fields[1:]:
+            if field.startswith("q="):
+                try:
+                    q = float(field[2:])
+                except ValueError:
+                    q = 0.0
+        rank = 2 if fields[0] == media_type else 1 if fields[0] == f"{main}/*" else 0 if fields[0] == "*/*" else -1
+        if rank > specificity:
+            best, specificity = q, rank
+    return best
+
+
+def get_format(
+    request: Request,
+    format: Annotated[
+        Literal["json", "csv"] | None,
+        Query(
+            description="json (the default) or csv: the page as the table the site shows, a header row first "
+            "(the same as Accept: text/csv).",
+        ),
+    ] = None,
+) -> Literal["json", "csv"]:
+    """``format`` when given, else CSV when the Accept header prefers text/csv to JSON."""
+    if format is not None:
+        return format
+    accept = request.headers.get("accept", "")
+    if "csv" in accept and _quality(accept, "text/csv") > _quality(accept, "application/json"):
+        return "csv"
+    return "json"
+
+
+FormatDep = Annotated[Literal["json", "csv"], Depends(get_format)]

@@ -16,17 +16,24 @@
   :class:`RateLimited` -> 429 (with ``Retry-After``), :class:`BodyTooLarge` -> 413. The access
   middleware answers the same refusals through :func:`error_response`, outside the handlers.
 
-Every error body is :class:`graph.models.ErrorBody`.
+Every error body is :class:`graph.models.ErrorBody`. On a site page (a route marked by
+:func:`html_page`) the same status and body are rendered as an HTML page by the renderer the site
+registers with :func:`set_html_renderer`; so is a 404 for a path no route serves, outside /v1,
+when the request accepts HTML (a person following a link), while other clients keep FastAPI's
+own answer.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from milcoop.api.access.errors import AccessDenied, BodyTooLarge, RateLimited
 from milcoop.graph.embedded.sparql_endpoint import SparqlError
@@ -36,6 +43,35 @@ from milcoop.graph.models import ErrorBody
 from milcoop.graph.service import Ambiguous, NotFound, QueryError
 
 log = logging.getLogger("milcoop.api")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Renders an error as a site page: (request, status, body) to a response.
+HtmlRenderer = Callable[[Request, int, ErrorBody], Response]
+
+_HTML_MARK = "__milcoop_html_page__"
+
+
+def html_page(endpoint: F) -> F:
+    """Mark a route's endpoint as a site page: its errors are answered as HTML."""
+    setattr(endpoint, _HTML_MARK, True)
+    return endpoint
+
+
+def set_html_renderer(app: FastAPI, renderer: HtmlRenderer) -> None:
+    """How the site renders an error page (api/routers/site.py registers it)."""
+    app.state.html_error_renderer = renderer
+
+
+def _answer(request: Request, status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Response:
+    # Starlette puts the matched route's endpoint in the scope before any parameter is validated,
+    # so a validation error on a site page is known to be one.
+    renderer: HtmlRenderer | None = getattr(request.app.state, "html_error_renderer", None)
+    if renderer is not None and getattr(request.scope.get("endpoint"), _HTML_MARK, False):
+        response = renderer(request, status, body)
+        response.headers.update(headers or {})
+        return response
+    return _body(status, body, headers)
 
 
 def _body(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -62,7 +98,7 @@ def body_too_large_response(exc: BodyTooLarge) -> JSONResponse:
     return _body(413, ErrorBody(error="payload_too_large", message=exc.message), {"Connection": "close"})
 
 
-async def _query_error(request: Request, exc: Exception) -> JSONResponse:
+async def _query_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QueryError)
     if isinstance(exc, NotFound):
         status, error = 404, "not_found"
@@ -70,13 +106,14 @@ async def _query_error(request: Request, exc: Exception) -> JSONResponse:
         status, error = 422, "ambiguous"
     else:
         status, error = 422, "invalid_parameter"
-    return _body(
+    return _answer(
+        request,
         status,
         ErrorBody(error=error, message=exc.message, parameter=exc.parameter, suggestions=exc.suggestions),  # type: ignore[arg-type]
     )
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {}
@@ -84,22 +121,22 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     parameter = location[0] if location else None
     reason = str(first.get("msg", "is not valid"))
     message = f"{parameter}: {reason}" if parameter else reason
-    return _body(422, ErrorBody(error="invalid_parameter", message=message, parameter=parameter))
+    return _answer(request, 422, ErrorBody(error="invalid_parameter", message=message, parameter=parameter))
 
 
-async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+async def _unavailable(request: Request, exc: Exception) -> Response:
     # Neo4j's errors carry a public message ("Neo4j is unavailable"): the detail names the
     # server's internal address, so it goes to the log (unless the circuit breaker logged it
     # when it opened) and not to the answer.
     public = getattr(exc, "public", None)
     if public is not None and not getattr(exc, "logged", False):
         log.warning("store unavailable on %s: %s", request.url.path, exc)
-    return _body(503, ErrorBody(error="unavailable", message=public or str(exc)))
+    return _answer(request, 503, ErrorBody(error="unavailable", message=public or str(exc)))
 
 
-async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+async def _store_error(request: Request, exc: Exception) -> Response:
     log.error("store error on %s: %s", request.url.path, exc)
-    return _body(500, ErrorBody(error="store_error", message=f"the store failed to answer: {exc}"))
+    return _answer(request, 500, ErrorBody(error="store_error", message=f"the store failed to answer: {exc}"))
 
 
 async def _export_error(request: Request, exc: Exception) -> JSONResponse:
@@ -116,6 +153,18 @@ async def _sparql_error(request: Request, exc: Exception) -> JSONResponse:
     )
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     return _body(exc.status, ErrorBody(error=error, message=exc.message, parameter=exc.parameter), headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # A path no route serves: a person following a link outside /v1 gets a page saying so,
+    # anything else FastAPI's own answer.
+    assert isinstance(exc, StarletteHTTPException)
+    renderer: HtmlRenderer | None = getattr(request.app.state, "html_error_renderer", None)
+    wants_page = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/v1/")
+    if exc.status_code == 404 and renderer is not None and wants_page:
+        message = f"there is no page at {request.url.path}"
+        return renderer(request, 404, ErrorBody(error="not_found", message=message))
+    return await http_exception_handler(request, exc)
 
 
 async def _access_denied(request: Request, exc: Exception) -> JSONResponse:
@@ -136,6 +185,7 @@ async def _body_too_large(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreUnavailable, _unavailable)
     app.add_exception_handler(StoreError, _store_error)

@@ -505,7 +505,9 @@ def serve(
         raise typer.Exit(2) from None
     chosen_host = host or settings.host
     chosen_port = port or settings.port
-    out.print(f"milcoop API ({settings.backend} store) on http://{chosen_host}:{chosen_port} (docs at /docs)")
+    out.print(
+        f"milcoop API and site ({settings.backend} store) on http://{chosen_host}:{chosen_port}/ (API docs at /docs)"
+    )
     uvicorn.run(create_app(settings), host=chosen_host, port=chosen_port, log_level="info")
 
 

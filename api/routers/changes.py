@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import TEXT_PATTERN, VERSION_OR_MOMENT_HELP, CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api import tabular
+from milcoop.api.deps import TEXT_PATTERN, VERSION_OR_MOMENT_HELP, CursorParam, FormatDep, Limit, ServiceDep
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import ChangePage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -15,9 +16,10 @@ from milcoop.graph.service import DEFAULT_LIMIT
 router = APIRouter(prefix="/v1", tags=["changes"])
 
 
-@router.get("/changes", response_model=ChangePage, responses=ERROR_RESPONSES)
+@router.get("/changes", response_model=ChangePage, responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT})
 def changes(
     service: ServiceDep,
+    fmt: FormatDep,
     since: Annotated[
         str,
         Query(
@@ -34,4 +36,5 @@ def changes(
     (its own triples differ), each once with its net change and the data version and time of the
     load that last changed it; ordered by that load, then IRI. A resource added and removed again
     since then is not listed. 422 for a data version the store never recorded or a bad date."""
-    return json_answer(service.changes(since, limit, cursor))
+    page = service.changes(since, limit, cursor)
+    return tabular.answer(page, page.items, tabular.CHANGES, fmt)

@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from milcoop.api import tabular
 from milcoop.api.deps import (
     TEXT_PATTERN,
     ChangedSince,
     CursorParam,
+    FormatDep,
     Limit,
     MinGrade,
     ServiceDep,
@@ -18,7 +20,6 @@ from milcoop.api.deps import (
     Status,
     Undated,
     Until,
-    json_answer,
 )
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import FlowPage
@@ -27,9 +28,10 @@ from milcoop.graph.service import DEFAULT_LIMIT
 router = APIRouter(prefix="/v1", tags=["deployments"])
 
 
-@router.get("/deployments", response_model=FlowPage, responses=ERROR_RESPONSES)
+@router.get("/deployments", response_model=FlowPage, responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT})
 def deployments(
     service: ServiceDep,
+    fmt: FormatDep,
     by: Annotated[str | None, Query(pattern=TEXT_PATTERN, description="The sending state.", examples=["PRK"])] = None,
     to: Annotated[str | None, Query(pattern=TEXT_PATTERN, description="The host state.", examples=["RUS"])] = None,
     since: Since = None,
@@ -42,8 +44,7 @@ def deployments(
     changed_since: ChangedSince = None,
 ) -> Response:
     """Troop deployments by a state (to another), in time order (undated last)."""
-    return json_answer(
-        service.deployments(
-            by, to, since, until, undated, status, min_grade, limit, cursor, changed_since=changed_since
-        )
+    page = service.deployments(
+        by, to, since, until, undated, status, min_grade, limit, cursor, changed_since=changed_since
     )
+    return tabular.answer(page, page.items, tabular.DEPLOYMENTS, fmt)

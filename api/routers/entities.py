@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api import tabular
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, FormatDep, Limit, ServiceDep, json_answer
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.api.routers.linked_data import DESCRIPTION_FORMATS, describe_iri, rdf_answer
 from milcoop.graph.export import negotiate
@@ -17,9 +18,12 @@ from milcoop.graph.service import DEFAULT_LIMIT
 router = APIRouter(prefix="/v1", tags=["entities"])
 
 
-@router.get("/entities", response_model=Page[EntitySummary], responses=ERROR_RESPONSES)
+@router.get(
+    "/entities", response_model=Page[EntitySummary], responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT}
+)
 def search(
     service: ServiceDep,
+    fmt: FormatDep,
     q: Annotated[
         str, Query(pattern=TEXT_PATTERN, description="Text in a name, alias or id (any case).", examples=["korea"])
     ],
@@ -27,7 +31,8 @@ def search(
     cursor: CursorParam = None,
 ) -> Response:
     """Named entities matching ``q``: exact matches first, then prefixes, then the rest."""
-    return json_answer(service.search(q, limit, cursor))
+    page = service.search(q, limit, cursor)
+    return tabular.answer(page, page.items, tabular.ENTITIES, fmt)
 
 
 #: What /v1/entities/{ref} answers in: the API's JSON first (the default), or the entity's RDF description.

@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from milcoop.api import tabular
 from milcoop.api.deps import (
     TEXT_PATTERN,
     ChangedSince,
     CursorParam,
+    FormatDep,
     Kinds,
     Limit,
     MinGrade,
@@ -19,7 +21,6 @@ from milcoop.api.deps import (
     Status,
     Undated,
     Until,
-    json_answer,
 )
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import FlowPage
@@ -28,9 +29,10 @@ from milcoop.graph.service import DEFAULT_LIMIT
 router = APIRouter(prefix="/v1", tags=["flows"])
 
 
-@router.get("/flows", response_model=FlowPage, responses=ERROR_RESPONSES)
+@router.get("/flows", response_model=FlowPage, responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT})
 def flows(
     service: ServiceDep,
+    fmt: FormatDep,
     source: Annotated[
         str,
         Query(
@@ -61,8 +63,7 @@ def flows(
     order date and delivery years. Support that was only sought is kind ``support-request`` with
     status ``sought``. ``changed_since`` keeps the events that (or any of whose claims) changed
     since a data version or moment (see /v1/changes)."""
-    return json_answer(
-        service.flows(
-            source, to, kinds, since, until, undated, status, min_grade, limit, cursor, changed_since=changed_since
-        )
+    page = service.flows(
+        source, to, kinds, since, until, undated, status, min_grade, limit, cursor, changed_since=changed_since
     )
+    return tabular.answer(page, page.items, tabular.FLOWS, fmt)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api import tabular
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, FormatDep, Limit, ServiceDep
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import RelationPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -15,9 +16,10 @@ from milcoop.graph.service import DEFAULT_LIMIT
 router = APIRouter(prefix="/v1", tags=["relations"])
 
 
-@router.get("/relations", response_model=RelationPage, responses=ERROR_RESPONSES)
+@router.get("/relations", response_model=RelationPage, responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT})
 def relations(
     service: ServiceDep,
+    fmt: FormatDep,
     a: Annotated[str, Query(pattern=TEXT_PATTERN, description="One actor.", examples=["PRK"])],
     b: Annotated[str, Query(pattern=TEXT_PATTERN, description="The other actor.", examples=["RUS"])],
     limit: Limit = DEFAULT_LIMIT,
@@ -26,4 +28,5 @@ def relations(
     """Treaties between the two (with provisions), events in either direction (transfers,
     deployments, support sought, weapons used by one against the other) and the statements
     about them, ordered by start (undated last)."""
-    return json_answer(service.relations(a, b, limit, cursor))
+    page = service.relations(a, b, limit, cursor)
+    return tabular.answer(page, page.items, tabular.RELATIONS, fmt)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api import tabular
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, FormatDep, Limit, ServiceDep
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import Page, Source, SourceDetail
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -15,15 +16,21 @@ from milcoop.graph.service import DEFAULT_LIMIT
 router = APIRouter(prefix="/v1", tags=["sources"])
 
 
-@router.get("/sources", response_model=Page[Source], responses=ERROR_RESPONSES)
-def sources(service: ServiceDep, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> Response:
+@router.get("/sources", response_model=Page[Source], responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT})
+def sources(
+    service: ServiceDep, fmt: FormatDep, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None
+) -> Response:
     """Every source document with how many claims were read in it and how many cite it."""
-    return json_answer(service.sources(limit, cursor))
+    page = service.sources(limit, cursor)
+    return tabular.answer(page, page.items, tabular.SOURCES, fmt)
 
 
-@router.get("/sources/{id:path}", response_model=SourceDetail, responses=ERROR_RESPONSES)
+@router.get(
+    "/sources/{id:path}", response_model=SourceDetail, responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT}
+)
 def source(
     service: ServiceDep,
+    fmt: FormatDep,
     id: Annotated[
         str, Path(pattern=TEXT_PATTERN, description="The source's id, IRI or name.", examples=["msmt-2025-1"])
     ],
@@ -32,4 +39,5 @@ def source(
 ) -> Response:
     """A source and the facts it supports, read in it directly or attributed to it (``cites``),
     each with the claims that tie it to the source."""
-    return json_answer(service.source(id, limit, cursor))
+    detail = service.source(id, limit, cursor)
+    return tabular.answer(detail, detail.facts.items, tabular.SOURCE_FACTS, fmt)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import TEXT_PATTERN, CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api import tabular
+from milcoop.api.deps import TEXT_PATTERN, CursorParam, FormatDep, Limit, ServiceDep
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import TreatyPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -15,9 +16,10 @@ from milcoop.graph.service import DEFAULT_LIMIT
 router = APIRouter(prefix="/v1", tags=["treaties"])
 
 
-@router.get("/treaties", response_model=TreatyPage, responses=ERROR_RESPONSES)
+@router.get("/treaties", response_model=TreatyPage, responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT})
 def treaties(
     service: ServiceDep,
+    fmt: FormatDep,
     party: Annotated[
         str | None, Query(pattern=TEXT_PATTERN, description="A state party to the treaty.", examples=["PRK"])
     ] = None,
@@ -34,4 +36,5 @@ def treaties(
     cursor: CursorParam = None,
 ) -> Response:
     """Treaties with their parties, dates, provisions, ratifications and claims, by signature date."""
-    return json_answer(service.treaties(party, in_force_on, limit, cursor))
+    page = service.treaties(party, in_force_on, limit, cursor)
+    return tabular.answer(page, page.items, tabular.TREATIES, fmt)

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from milcoop.api.deps import TEXT_PATTERN, ChangedSince, CursorParam, Limit, ServiceDep, json_answer
+from milcoop.api import tabular
+from milcoop.api.deps import TEXT_PATTERN, ChangedSince, CursorParam, FormatDep, Limit, ServiceDep
 from milcoop.api.errors import ERROR_RESPONSES
 from milcoop.graph.models import ViolationPage
 from milcoop.graph.service import DEFAULT_LIMIT
@@ -15,9 +16,10 @@ from milcoop.graph.service import DEFAULT_LIMIT
 router = APIRouter(prefix="/v1", tags=["violations"])
 
 
-@router.get("/violations", response_model=ViolationPage, responses=ERROR_RESPONSES)
+@router.get("/violations", response_model=ViolationPage, responses={**ERROR_RESPONSES, **tabular.CSV_CONTENT})
 def violations(
     service: ServiceDep,
+    fmt: FormatDep,
     state: Annotated[
         str | None,
         Query(pattern=TEXT_PATTERN, description="An actor on either side of the breaching event.", examples=["RUS"]),
@@ -46,4 +48,5 @@ def violations(
     source asserts is listed once, as asserted. ``changed_since`` keeps the breaches whose
     breach, event or any of their claims changed since a data version or moment (see
     /v1/changes)."""
-    return json_answer(service.violations(state, measure, limit, cursor, basis, changed_since))
+    page = service.violations(state, measure, limit, cursor, basis, changed_since)
+    return tabular.answer(page, page.items, tabular.VIOLATIONS, fmt)

@@ -5,7 +5,7 @@ of keys, and assembling the answer (:mod:`.assemble`)."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from milcoop.graph import models as m
 from milcoop.graph.service import assemble, derive
@@ -370,6 +370,20 @@ class QueryService:
         if view is None:  # removed between resolution and now
             raise NotFound("ref", f"no entity matches '{clip(ref)}' (parameter ref)")
         return assemble.entity_detail(nodes, view)
+
+    def identifiers(self, iris: Iterable[str]) -> dict[str, dict[str, str]]:
+        """The identifiers (as :meth:`entity` lists them) of the nodes with these IRIs, in one
+        store call and without counting their links: for pages that only need codes (the site's
+        map matches states to shapes by ISO numeric code)."""
+        nodes = self._nodes()
+        return {
+            view.iri: {
+                name: str(value)
+                for key, name in assemble.IDENTIFIERS.items()
+                if (value := view.properties.get(key)) is not None
+            }
+            for view in nodes.views(iris)
+        }
 
     # -- paths ----------------------------------------------------------------------------------------------
 
