@@ -16,7 +16,7 @@ from milcoop.cli import app
 from milcoop.loaders.curated import reference_dir
 from milcoop.loaders.problems import CurationError
 from milcoop.loaders.registers import read_register
-from milcoop.settings import Settings
+from milcoop.settings import Settings, get_settings
 from tests.api.stores import client_for
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "registers"
@@ -164,9 +164,14 @@ def test_cow_members_types_and_censoring() -> None:
 
 
 def _cli(settings: Settings, *args: str) -> str:
-    result = CliRunner().invoke(
-        app, [*args], env={"MILCOOP_DATA_DIR": str(settings.data_dir), "NEO4J_URI": settings.neo4j_uri}
-    )
+    # The command reads its settings from the environment once per process: read them afresh.
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            app, [*args], env={"MILCOOP_DATA_DIR": str(settings.data_dir), "NEO4J_URI": settings.neo4j_uri}
+        )
+    finally:
+        get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     return result.output
 
