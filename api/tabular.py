@@ -151,6 +151,29 @@ def _quantities(event: m.Event) -> Cell:
     return joined(f"{text} ({', '.join(unique(sources))})" for text, sources in by_text.items())
 
 
+def _amount(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def consolidated_text(quantity: m.ConsolidatedQuantity) -> str:
+    """A consolidated quantity in words: what every taking-part claim allows, or that they
+    cannot all be true (derived by milcoop, not claimed by a source)."""
+    if quantity.low is None and quantity.high is None:
+        return f"{quantity.unit}: the claims cannot all be true ({', '.join(quantity.conflicting)})"
+    parts = []
+    if quantity.low is not None:
+        parts.append(f"{'at least' if quantity.low_inclusive else 'more than'} {_amount(quantity.low)}")
+    if quantity.high is not None:
+        parts.append(f"{'at most' if quantity.high_inclusive else 'less than'} {_amount(quantity.high)}")
+    else:
+        parts.append("no upper bound")
+    return f"{quantity.unit}: {', '.join(parts)}"
+
+
+def _consolidated(event: m.Event) -> Cell:
+    return joined(consolidated_text(q) for q in event.consolidated)
+
+
 def _event_column(header: str, cell: Callable[[m.Event], Cell]) -> Column[m.Event]:
     return Column(header, cell)
 
@@ -166,6 +189,8 @@ EVENT_COLUMNS: list[Column[m.Event]] = [
     _event_column("end", lambda e: _period_part(e, "end")),
     _event_column("end_precision", lambda e: _period_part(e, "end_precision")),
     _event_column("quantities", _quantities),
+    # Derived by milcoop from the claims above (docs/analysis.md, "Consolidated quantities").
+    _event_column("consolidated", _consolidated),
     _event_column("transfer_status", lambda e: Cell(e.transfer_status or "")),
     _event_column("statuses", lambda e: joined(e.statuses)),
     _event_column("gradings", lambda e: claim_gradings(e.claims)),

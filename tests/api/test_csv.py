@@ -44,6 +44,11 @@ def test_flows_as_csv_hold_the_json_events_in_order(client: TestClient) -> None:
     assert "Artillery ammunition" in ammunition["items"]
     assert ammunition["start"] == "2024" and ammunition["start_precision"] == "year"
     assert "as-many-as 9000000 rounds" in ammunition["quantities"]
+    # The consolidated range beside the claims' words: "as many as 9 million" and "nearly nine
+    # million" together allow at most 9 million, and the "nearly" claim states the lower edge.
+    assert ammunition["consolidated"] == "rounds: at least 8100000, less than 9000000"
+    containers = next(row for row in by_id.values() if "20000" in row["quantities"] and "containers" in row["quantities"])
+    assert containers["consolidated"] == "containers: more than 20000, no upper bound"
     # An undated event keeps its dates empty rather than inventing any.
     assert by_id["prk-rus-ballistic-missiles"]["start"] == ""
 
