@@ -232,7 +232,7 @@ def test_readable_on_a_phone(page: Any, site: str) -> None:
     save_screenshot(page, "10-flows-phone")
 
 
-@pytest.mark.parametrize(("path", "drawn"), [("/docs", ".swagger-ui .info"), ("/redoc", ".api-content")])
+@pytest.mark.parametrize(("path", "drawn"), [("/docs", ".swagger-ui .opblock"), ("/redoc", ".api-content")])
 def test_the_api_docs_render_offline(page: Any, site: str, path: str, drawn: str) -> None:
     page.get(site + path)
     wait_for(page, drawn, seconds=40)
