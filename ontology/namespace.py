@@ -192,6 +192,7 @@ class MC(DefinedNamespace):
     isoCodeWithdrawn: URIRef
     isoNumeric: URIRef
     item: URIRef
+    items: URIRef
     jointProduction: URIRef
     lapsed: URIRef
     leaderOf: URIRef
@@ -373,6 +374,7 @@ class MAT(DefinedNamespace):
         "intercontinental-ballistic-missile",
         "intermediate-range-ballistic-missile",
         "loitering-munition",
+        "major-conventional-weapons",
         "manpads",
         "medium-range-ballistic-missile",
         "missile-launcher",
