@@ -32,6 +32,7 @@ from milcoop.loaders.registers.base import (
     date_of,
     digest_of,
     flag,
+    release_version,
     slug,
     unresolved_error,
 )
@@ -93,12 +94,7 @@ class AtopImporter(RegisterImporter):
             )
         alliances_table = Table(_find(path, "a"), ALLIANCE_COLUMNS, "ATOP's alliance-level file (atop5_1a.csv)")
         members_table = Table(_find(path, "m"), MEMBER_COLUMNS, "ATOP's member-level file (atop5_1m.csv)")
-        versions = {r["version"] for t in (alliances_table, members_table) for _, r in t.rows if r["version"]}
-        version_name = release or (versions.pop() if len(versions) == 1 else None)
-        if version_name is None:
-            raise CurationError(
-                [Problem(members_table.shown, 0, "version", "the rows name no single version; give --release")]
-            )
+        version_name = release_version([alliances_table, members_table], release)
         source_id = f"atop-{slug(version_name)}"
         rel = Release(
             register=self.name,
@@ -112,15 +108,9 @@ class AtopImporter(RegisterImporter):
         rows.add(
             "sources",
             members_table.header_line,
-            {
-                "id": source_id,
-                "name": rel.title,
-                "publisher": rel.publisher,
-                "kind": "register",
-                "url": [rel.url],
-                "number": f"v{version_name}",
-                "description": "Military alliance agreements coded by the ATOP project (Leeds et al. 2002).",
-            },
+            rel.source_record(
+                f"v{version_name}", "Military alliance agreements coded by the ATOP project (Leeds et al. 2002)."
+            ),
         )
         by_alliance = {r["atopid"]: (line, r) for line, r in alliances_table.rows}
         phases: dict[tuple[str, int], Alliance] = {}

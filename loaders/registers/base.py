@@ -49,6 +49,21 @@ class Release:
     #: The date the publisher generated or released the file (ISO), where the file says so.
     issued: str | None = None
 
+    def source_record(self, number: str, description: str) -> dict[str, Any]:
+        """The release as a ``sources`` item of the curated format (kind ``register``)."""
+        record: dict[str, Any] = {
+            "id": self.source_id,
+            "name": self.title,
+            "publisher": self.publisher,
+            "kind": "register",
+            "url": [self.url],
+            "number": number,
+            "description": description,
+        }
+        if self.issued:
+            record["issued"] = self.issued
+        return record
+
     def to_dict(self) -> dict[str, str]:
         data = {
             "register": self.register,
@@ -275,9 +290,23 @@ __all__ = [
     "partial_date",
     "read_text",
     "reference_index",
+    "release_version",
     "slug",
     "unresolved_error",
 ]
+
+
+def release_version(tables: Sequence[Table], release: str | None) -> str:
+    """``release`` if given, else the one value of the tables' ``version`` column; raises
+    CurationError when the rows name none or several."""
+    if release is not None:
+        return release
+    versions = {r["version"] for table in tables for _, r in table.rows if r["version"]}
+    if len(versions) != 1:
+        raise CurationError(
+            [Problem(tables[-1].shown, 0, "version", "the rows name no single version; give it with --release")]
+        )
+    return versions.pop()
 
 
 def partial_date(year: str, month: str = "", day: str = "") -> str | None:

@@ -25,6 +25,7 @@ from milcoop.loaders.registers.base import (
     date_of,
     digest_of,
     flag,
+    release_version,
     slug,
     unresolved_error,
 )
@@ -70,12 +71,7 @@ class CowImporter(RegisterImporter):
                 )
             path = candidates[-1]
         table = Table(path, COLUMNS, "the COW Formal Alliances file by member (alliance_v4.1_by_member.csv)")
-        versions = {r["version"] for _, r in table.rows if r["version"]}
-        version_name = release or (versions.pop() if len(versions) == 1 else None)
-        if version_name is None:
-            raise CurationError(
-                [Problem(table.shown, 0, "version", "the rows name no single version; give the release with --release")]
-            )
+        version_name = release_version([table], release)
         source_id = f"cow-formal-alliances-{slug(version_name)}"
         rel = Release(
             register=self.name,
@@ -89,15 +85,9 @@ class CowImporter(RegisterImporter):
         rows.add(
             "sources",
             table.header_line,
-            {
-                "id": source_id,
-                "name": rel.title,
-                "publisher": rel.publisher,
-                "kind": "register",
-                "url": [rel.url],
-                "number": f"v{version_name}",
-                "description": "Formal alliances 1816-2012 coded by the Correlates of War Project (Gibler 2009).",
-            },
+            rel.source_record(
+                f"v{version_name}", "Formal alliances 1816-2012 coded by the Correlates of War Project (Gibler 2009)."
+            ),
         )
         alliances: dict[str, Alliance] = {}
         unresolved: list[Unresolved] = []

@@ -200,17 +200,9 @@ class SipriImporter(RegisterImporter):
             issued=generated,
         )
         rows = Rows(shown)
-        source: dict[str, Any] = {
-            "id": source_id,
-            "name": rel.title,
-            "publisher": rel.publisher,
-            "kind": "register",
-            "url": [rel.url],
-            "number": version_name,
-            "description": "SIPRI's trade register of transfers of major conventional weapons, as exported to CSV.",
-        }
-        if generated:
-            source["issued"] = generated
+        source = rel.source_record(
+            version_name, "SIPRI's trade register of transfers of major conventional weapons, as exported to CSV."
+        )
         rows.add("sources", header_line, source)
 
         unresolved: list[Unresolved] = []
