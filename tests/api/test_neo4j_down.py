@@ -49,12 +49,16 @@ def test_serve_starts_with_neo4j_down_and_answers_sparql_and_health(tmp_path: Pa
         first_seconds = time.monotonic() - started
         assert first.status_code == 503 and first.json()["message"] == "Neo4j is unavailable"
         assert first_seconds < 2.0, first_seconds
-        started = time.monotonic()
         for path in ("/v1/treaties", "/v1/flows?from=PRK&to=RUS", "/v1/entities?q=Korea", "/v1/sources"):
+            started = time.monotonic()
             again = api.get(path)
+            seconds = time.monotonic() - started
             bodies.append(again.text)
             assert again.status_code == 503 and again.json()["error"] == "unavailable"
-        assert time.monotonic() - started < 0.5  # the circuit is open: no waiting at all
+            # The circuit is open, so the driver is not asked at all. Asking it would take at least
+            # its first retry's wait (about 1 s, see the log above), so a shorter answer shows that
+            # no connection was tried, without counting on how busy the machine is.
+            assert seconds < 0.9, (path, seconds)
         health = api.get("/healthz")
         body = health.json()
         assert health.status_code == 200 and body["status"] == "degraded"
