@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="Whether SPARQL workers must run in a network namespace of their own (required) or only "
         "where the platform allows it (best-effort); MILCOOP_SPARQL_SANDBOX.",
     )
+    shacl_engine: Literal["rust", "pyshacl"] = Field(
+        default="rust",
+        description="Which SHACL validator checks facts before a load (MILCOOP_SHACL_ENGINE): 'rust' (the "
+        "`shacl` package, fast) or 'pyshacl' (the reference, many times slower on large imports). Both read "
+        "the same shapes and give the same results on the test fixtures.",
+    )
     max_removal_share: float = Field(
         default=0.10,
         ge=0,
