@@ -258,29 +258,36 @@ def partition_resources(settings: Settings, partition: str) -> frozenset[str] | 
     return EmbeddedStore.open(settings.data_dir).partition_subjects(partition)
 
 
-def holds_partition(settings: Settings, backend: Backend, partition: str, version: str) -> bool:
-    """Whether the store already holds exactly ``partition`` at data ``version``: the embedded
-    store records it so, and (for Neo4j) Neo4j holds the same data version as the embedded copy.
-    Unreachable or empty stores hold nothing."""
+def held_data_version(settings: Settings, backend: Backend, partition: str, version: str) -> str | None:
+    """The store's data version when it already holds exactly ``partition`` at ``version`` (the
+    embedded store records it so, and, for Neo4j, Neo4j holds the same data version as the
+    embedded copy); None otherwise. Unreachable or empty stores hold nothing."""
     from milcoop.graph.embedded.files import EmbeddedStore
     from milcoop.graph.errors import StoreError
 
     if not EmbeddedStore.exists(settings.data_dir):
-        return False
+        return None
     try:
         embedded = EmbeddedStore.open(settings.data_dir)
         record = embedded.partition_records().get(partition)
         if record is None or record.version != version:
-            return False
+            return None
+        held = embedded.info.data_version
         if backend != "neo4j":
-            return True
+            return held
         store = open_store(settings, "neo4j")
         try:
-            return store.data_version() == embedded.info.data_version
+            return held if store.data_version() == held else None
         finally:
             store.close()
     except StoreError:
-        return False
+        return None
+
+
+def holds_partition(settings: Settings, backend: Backend, partition: str, version: str) -> bool:
+    """Whether the store already holds exactly ``partition`` at data ``version`` (see
+    :func:`held_data_version`)."""
+    return held_data_version(settings, backend, partition, version) is not None
 
 
 def partition_records(settings: Settings) -> list[PartitionRecord]:

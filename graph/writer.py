@@ -63,9 +63,16 @@ class LoadSummary:
     relationships_deleted: int = 0
     triples: int = 0
     details: dict[str, int] = field(default_factory=dict)
+    unchanged: bool = False
+    """The store already held exactly these facts, so nothing was validated or written."""
 
     def describe(self) -> str:
         """One line for people: what changed, in which store, how fast."""
+        if self.unchanged:
+            return (
+                f"{self.backend}: unchanged, the store already holds these files (data version {self.data_version}); "
+                f"nothing written, in {self.seconds:.2f} s"
+            )
         if self.backend == "embedded":
             return f"embedded store: {self.triples} triples (data version {self.data_version}) in {self.seconds:.2f} s"
         return (

@@ -22,6 +22,7 @@ from typing import Any
 from rdflib import OWL, RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from milcoop import __version__
 from milcoop.graph.partitions import CURATED
 from milcoop.graph.terms import decimal_literal
 from milcoop.loaders import hints
@@ -29,7 +30,7 @@ from milcoop.loaders.format import RECORDS, Record
 from milcoop.loaders.format import Field as FormatField
 from milcoop.loaders.problems import CurationError, Problem, display_path
 from milcoop.loaders.yamlio import LocatedDict, LocatedList, OversizedInteger, read_yaml
-from milcoop.ontology import materiel_graph
+from milcoop.ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE, materiel_graph
 from milcoop.ontology.dates import PartialDate
 from milcoop.ontology.grading import GRADING
 from milcoop.ontology.kinds import EVENT_KINDS, PARTICIPANT_KINDS, SECTIONS
@@ -1275,11 +1276,20 @@ def _covers(root: Path, folder: Path) -> bool:
         return False
 
 
-def _digest(files: list[Path]) -> str:
+def files_version(files: Sequence[Path]) -> str:
+    """The data version of fact files: a digest of their names and bytes, of the ontology, shapes
+    and taxonomy they are compiled against, and of milcoop's version.
+
+    Equal versions compile to equal facts, which is what lets a load of files whose version the
+    store already holds write nothing (``milcoop load --force`` writes anyway).
+    """
     sha = hashlib.sha256()
     for path in sorted(files, key=lambda p: p.name):
         sha.update(path.name.encode())
         sha.update(path.read_bytes())
+    for vocabulary_file in (ONTOLOGY_FILE, SHAPES_FILE, MATERIEL_FILE):
+        sha.update(vocabulary_file.read_bytes())
+    sha.update(__version__.encode())
     return sha.hexdigest()[:16]
 
 
@@ -1424,7 +1434,7 @@ def compile_facts(paths: Iterable[Path] | None = None, *, shacl: bool = True, re
     entities: list[_Entity] = []
     for path in files:
         entities += compiler.collect(path)
-    return _finish(compiler, entities, files, lambda: _digest(files), shacl=shacl)
+    return _finish(compiler, entities, files, lambda: files_version(files), shacl=shacl)
 
 
 __all__ = [
@@ -1439,5 +1449,6 @@ __all__ = [
     "compile_facts",
     "entity_iri",
     "fact_files",
+    "files_version",
     "reference_index",
 ]

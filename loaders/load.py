@@ -13,12 +13,14 @@ anything is written), then writes the chosen backend. Facts replace one *partiti
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from milcoop.graph.store import merged_facts, open_writer, partition_resources
+from milcoop.graph.partitions import CURATED
+from milcoop.graph.store import held_data_version, merged_facts, open_writer, partition_resources
 from milcoop.graph.writer import LoadSummary, ProgressReporter, SilentProgress
-from milcoop.loaders.curated import CompiledFacts, compile_facts
+from milcoop.loaders.curated import CompiledFacts, compile_facts, fact_files, files_version
 from milcoop.settings import Backend, Settings
 
 
@@ -85,11 +87,24 @@ def load(
     progress: ProgressReporter | None = None,
     *,
     allow_removals: bool = False,
+    force: bool = False,
 ) -> list[LoadSummary]:
     """Validate the fact files under ``paths`` (default: the bundled facts) and load them.
 
-    A load that would remove more than ``settings.max_removal_share`` of the resources the store
-    holds stops with :class:`RemovalsRefused` unless ``allow_removals``.
+    When the store already holds exactly these files (the same data version of the curated
+    partition, :func:`~milcoop.loaders.curated.files_version`), nothing is compiled, validated or
+    written, and the summaries say ``unchanged``; ``force`` loads anyway. A load that would remove
+    more than ``settings.max_removal_share`` of the resources the store holds stops with
+    :class:`RemovalsRefused` unless ``allow_removals``.
     """
+    started = time.perf_counter()
+    paths = list(paths) if paths is not None else None
+    files = fact_files(paths)
+    if not force:
+        held = held_data_version(settings, backend, CURATED, files_version(files))
+        if held is not None:
+            stores: list[Backend] = ["neo4j", "embedded"] if backend == "neo4j" else ["embedded"]
+            seconds = time.perf_counter() - started
+            return [LoadSummary(store, held, seconds, unchanged=True) for store in stores]
     compiled = compile_facts(paths)
     return load_compiled(compiled, backend, settings, progress, allow_removals=allow_removals)

@@ -83,12 +83,20 @@ def load(
             help="Load even if it removes more than MILCOOP_MAX_REMOVAL_SHARE (default 10%) of the stored resources.",
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Validate and write even when the store already holds exactly these files (same data version).",
+        ),
+    ] = False,
 ) -> None:
     """Validate the fact files, then load them into the store, all or nothing.
 
     With Neo4j, the graph is brought to exactly this dataset (facts removed from the files are
     removed from the graph) and the embedded copy that serves SPARQL is refreshed too. A load that
     would remove more than a tenth of what the store holds stops and lists what it would remove.
+    Loading files the store already holds (the same data version) writes nothing; --force does.
     """
     from milcoop.loaders.load import RemovalsRefused
     from milcoop.loaders.load import load as load_facts
@@ -98,7 +106,9 @@ def load(
     chosen = backend or settings.backend
     progress = progress_for_terminal()
     try:
-        summaries = load_facts(_fact_paths(paths, settings), chosen, settings, progress, allow_removals=allow_removals)
+        summaries = load_facts(
+            _fact_paths(paths, settings), chosen, settings, progress, allow_removals=allow_removals, force=force
+        )
     except CurationError as exc:
         _report_problems(exc)
         raise typer.Exit(1) from None
