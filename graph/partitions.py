@@ -49,7 +49,9 @@ class PartitionRecord:
     """What one partition holds: its data version, when and from what it was written.
 
     ``release`` describes a register's release (``title``, ``version``, ``released``, ``url``,
-    ``source``: the id of the source document its claims cite).
+    ``source``: the id of the source document its claims cite). ``inputs`` is a digest of what a
+    register import was given (the file's bytes, the options, the reference data, milcoop's
+    version), known before a row is read, so an unchanged re-import stops before reading.
     """
 
     name: str
@@ -59,6 +61,7 @@ class PartitionRecord:
     resources: int = 0
     triples: int = 0
     release: Mapping[str, str] = field(default_factory=dict)
+    inputs: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class PartitionRecord:
             "resources": self.resources,
             "triples": self.triples,
             "release": dict(self.release),
+            "inputs": self.inputs,
         }
 
     @classmethod
@@ -81,6 +85,7 @@ class PartitionRecord:
             resources=int(data.get("resources") or 0),
             triples=int(data.get("triples") or 0),
             release={str(k): str(v) for k, v in (data.get("release") or {}).items()},
+            inputs=str(data.get("inputs") or ""),
         )
 
 

@@ -25,10 +25,12 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.partitions import PartitionRecord
+from milcoop.graph.terms import oxigraph_quads
 from milcoop.graph.writer import Facts, GraphWriter
 from milcoop.ontology.kinds import TO_TYPES
 from milcoop.settings import Backend, Settings
@@ -235,6 +237,10 @@ class MergedFacts:
     files: list[Any]
     partition: str
 
+    def quads(self) -> list[ox.Quad]:
+        """The merged graph as pyoxigraph quads (converted at each call: no writer reads them twice)."""
+        return oxigraph_quads(self.graph)
+
 
 def merged_facts(settings: Settings, facts: Facts) -> MergedFacts:
     """``facts`` with the resources of the store's other partitions, as the embedded store (the
@@ -256,6 +262,29 @@ def partition_resources(settings: Settings, partition: str) -> frozenset[str] | 
     if not EmbeddedStore.exists(settings.data_dir):
         return None
     return EmbeddedStore.open(settings.data_dir).partition_subjects(partition)
+
+
+def held_record(settings: Settings, backend: Backend, partition: str) -> PartitionRecord | None:
+    """The record of ``partition`` when the store holds it as its book of record says: the
+    embedded store records it, and, for Neo4j, Neo4j holds the same data version as the embedded
+    copy. None otherwise; unreachable or empty stores hold nothing."""
+    from milcoop.graph.embedded.files import EmbeddedStore
+    from milcoop.graph.errors import StoreError
+
+    if not EmbeddedStore.exists(settings.data_dir):
+        return None
+    try:
+        embedded = EmbeddedStore.open(settings.data_dir)
+        record = embedded.partition_records().get(partition)
+        if record is None or backend != "neo4j":
+            return record
+        store = open_store(settings, "neo4j")
+        try:
+            return record if store.data_version() == embedded.info.data_version else None
+        finally:
+            store.close()
+    except StoreError:
+        return None
 
 
 def held_data_version(settings: Settings, backend: Backend, partition: str, version: str) -> str | None:

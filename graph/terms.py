@@ -9,6 +9,7 @@ boolean, a partial date or a string, as the ontology's property says) through
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -65,6 +66,36 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"cannot store {term!r}")
+
+
+def oxigraph_quads(triples: Iterable[tuple[Node, Node, Node]]) -> list[ox.Quad]:
+    """rdflib triples as pyoxigraph quads in the default graph.
+
+    Each distinct term is converted once: a graph names the same predicates, classes and states
+    over and over, and building the pyoxigraph term is most of a conversion's cost.
+    """
+    converted: dict[Node, Any] = {}
+    default = ox.DefaultGraph()
+    quads = []
+    for s, p, o in triples:
+        subject = converted.get(s)
+        if subject is None:
+            subject = converted[s] = to_oxigraph(s)
+        predicate = converted.get(p)
+        if predicate is None:
+            predicate = converted[p] = to_oxigraph(p)
+        obj = converted.get(o)
+        if obj is None:
+            obj = converted[o] = to_oxigraph(o)
+        quads.append(ox.Quad(subject, predicate, obj, default))  # type: ignore[arg-type]
+    return quads
+
+
+def ntriples_of(quads: Iterable[ox.Quad]) -> str:
+    """Default-graph quads as an N-Triples document (written by pyoxigraph, in Rust)."""
+    written = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    assert written is not None  # serialize returns the document when given no output
+    return written.decode("utf-8")
 
 
 def to_rdflib(term: Any) -> Node:

@@ -8,9 +8,11 @@ new ones, never a mix, and a failed write leaves the previous facts in place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from milcoop.settings import Backend
@@ -24,6 +26,11 @@ class Facts(Protocol):
 
     @property
     def version(self) -> str: ...
+
+    def quads(self) -> Sequence[ox.Quad]:
+        """The graph's triples as pyoxigraph default-graph quads (:func:`graph.terms.oxigraph_quads`),
+        converted once however many steps read them (validation, digests, the embedded write)."""
+        ...
 
 
 class ProgressReporter(Protocol):

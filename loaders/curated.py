@@ -19,12 +19,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import OWL, RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from milcoop import __version__
 from milcoop.graph.partitions import CURATED
-from milcoop.graph.terms import decimal_literal
+from milcoop.graph.terms import decimal_literal, oxigraph_quads
 from milcoop.loaders import hints
 from milcoop.loaders.format import RECORDS, Record
 from milcoop.loaders.format import Field as FormatField
@@ -92,6 +93,17 @@ class CompiledFacts:
     partition: str = CURATED
     #: For a register's import: the release (title, version, date, URL) it came from.
     release: dict[str, str] = field(default_factory=dict)
+    #: For a register's import: the digest of its inputs, recorded with the partition
+    #: (:class:`~milcoop.graph.partitions.PartitionRecord`).
+    inputs: str = ""
+    _quads: list[ox.Quad] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def quads(self) -> list[ox.Quad]:
+        """The graph as pyoxigraph quads, converted on first use and kept: validation, the
+        digests and the embedded write all read them. The graph must not change afterwards."""
+        if self._quads is None:
+            self._quads = oxigraph_quads(self.graph)
+        return self._quads
 
 
 # --------------------------------------------------------------------------------------------
@@ -1366,10 +1378,12 @@ def compile_documents(
     release: Mapping[str, str] | None = None,
     reference: Iterable[Path] | None = None,
     shacl: bool = True,
+    inputs: str = "",
 ) -> CompiledFacts:
     """Validate in-memory records exactly as :func:`compile_facts` validates fact files, with the
     reference data in scope (the bundled reference, or the fact files in ``reference``), and
     compile them to one graph. The reference resources are part of the graph, as in a load.
+    ``inputs`` (a register import's input digest) is kept with the facts.
 
     Raises :class:`CurationError` listing every problem.
     """
@@ -1382,7 +1396,14 @@ def compile_documents(
     for document in documents:
         entities += compiler.collect_document(document.name, document.content)
     return _finish(
-        compiler, entities, [*ref_files, *files], version, shacl=shacl, partition=partition, release=release
+        compiler,
+        entities,
+        [*ref_files, *files],
+        version,
+        shacl=shacl,
+        partition=partition,
+        release=release,
+        inputs=inputs,
     )
 
 
@@ -1395,6 +1416,7 @@ def _finish(
     shacl: bool,
     partition: str = CURATED,
     release: Mapping[str, str] | None = None,
+    inputs: str = "",
 ) -> CompiledFacts:
     hints.reset_budget()
     for entity in entities:
@@ -1409,7 +1431,13 @@ def _finish(
     # file is refused unread).
     named = version() if callable(version) else version
     compiled = CompiledFacts(
-        compiler.graph, compiler.locations, files, named, partition=partition, release=dict(release or {})
+        compiler.graph,
+        compiler.locations,
+        files,
+        named,
+        partition=partition,
+        release=dict(release or {}),
+        inputs=inputs,
     )
     if shacl:
         from milcoop.loaders.shacl import shacl_problems

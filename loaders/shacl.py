@@ -16,16 +16,18 @@ Either way the results become the same :class:`Violation` records, and those the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
+import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from milcoop.graph.terms import ntriples_of
 from milcoop.loaders.problems import Problem
 from milcoop.ontology import materiel_graph, ontology_graph, shapes_graph
 
@@ -221,13 +223,17 @@ def rust_violations(data: Graph, ntriples: str | None = None) -> list[Violation]
     return sorted(found)
 
 
-def violations(data: Graph, engine: Engine | None = None) -> list[Violation]:
-    """Every shape violation of ``data``, by ``engine`` (default: the ``MILCOOP_SHACL_ENGINE`` setting)."""
+def violations(data: Graph, engine: Engine | None = None, *, quads: Sequence[ox.Quad] | None = None) -> list[Violation]:
+    """Every shape violation of ``data``, by ``engine`` (default: the ``MILCOOP_SHACL_ENGINE``
+    setting). ``quads``, the same triples already converted for pyoxigraph, spare the Rust engine
+    rdflib's slower serialiser."""
     if engine is None:
         from milcoop.settings import get_settings
 
         engine = get_settings().shacl_engine
-    return pyshacl_violations(data) if engine == "pyshacl" else rust_violations(data)
+    if engine == "pyshacl":
+        return pyshacl_violations(data)
+    return rust_violations(data, ntriples_of(quads) if quads is not None else None)
 
 
 def located(found: Iterable[Violation], compiled: CompiledFacts) -> list[Problem]:
@@ -248,7 +254,7 @@ def located(found: Iterable[Violation], compiled: CompiledFacts) -> list[Problem
 
 def shacl_problems(compiled: CompiledFacts, engine: Engine | None = None) -> list[Problem]:
     """Every shape violation, located at the curated fact it concerns."""
-    return located(violations(compiled.graph, engine), compiled)
+    return located(violations(compiled.graph, engine, quads=compiled.quads()), compiled)
 
 
 __all__ = [

@@ -244,8 +244,15 @@ def _import(
         if isinstance(progress, BarProgress):
             progress.close()
     rel = report.release
+    if report.unchanged:
+        out.print(
+            f"{rel.title}: unchanged. The store already holds exactly this release (same file, options, "
+            f"reference data): nothing read or written ({report.seconds:.2f} s).",
+            highlight=False,
+        )
+        return
     counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
-    triples = "" if report.unchanged else f", {report.triples} triples with the reference data"
+    triples = f", {report.triples} triples with the reference data"
     out.print(
         f"{rel.title}: {report.rows} rows read ({counts}){triples}; source '{rel.source_id}', "
         f"grading {grading or 'default'}.",
@@ -255,8 +262,6 @@ def _import(
         out.print(f"  skipped: {skipped.describe()}", markup=False, highlight=False)
     if report.dry_run:
         out.print("Dry run: nothing was written.")
-    if report.unchanged:
-        out.print("The store already holds exactly this release (same file, options, reference data): nothing to do.")
     for summary in report.summaries:
         out.print(summary.describe(), highlight=False)
 

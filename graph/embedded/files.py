@@ -26,6 +26,7 @@ after a successful switch.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -36,13 +37,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.term import BNode, Node
+from rdflib.term import Node
 
 from milcoop.graph.changes import (
     ChangeRecord,
     Digest,
     VersionRecord,
-    digests,
     digests_of_quads,
     now_iso,
     plan_version,
@@ -292,7 +292,7 @@ class EmbeddedStore:
     def plan_for(cls, data_dir: Path, facts: Facts) -> PartitionPlan:
         """What replacing ``facts``' partition keeps of the active store (nothing when there is none)."""
         partition = getattr(facts, "partition", CURATED)
-        subjects = {str(s) for s in facts.graph.subjects(unique=True) if not isinstance(s, BNode)}
+        subjects = {q.subject.value for q in facts.quads() if isinstance(q.subject, ox.NamedNode)}
         record = PartitionRecord(
             partition,
             facts.version,
@@ -301,6 +301,7 @@ class EmbeddedStore:
             resources=len(subjects),
             triples=len(facts.graph),
             release=dict(getattr(facts, "release", None) or {}),
+            inputs=str(getattr(facts, "inputs", "") or ""),
         )
         previous = cls._previous(data_dir)
         if previous is None:
@@ -331,7 +332,8 @@ class EmbeddedStore:
         if previous is not None:
             old, versions, carried = previous.resource_digests(), previous.data_versions(), previous.history_quads()
             del previous
-        new = digests(facts.graph)
+        quads = facts.quads()
+        new = digests_of_quads((q.subject, q.predicate, q.object) for q in quads)  # type: ignore[misc]
         kept_iris = {str(getattr(q.subject, "value", "")) for q in plan.kept_quads}
         kept_digests = {iri: old[iri] for iri in kept_iris if iri in old}
         missing = [q for q in plan.kept_quads if str(getattr(q.subject, "value", "")) not in kept_digests]
@@ -358,8 +360,8 @@ class EmbeddedStore:
             node = _load_node(version.seq)
             records.append(ox.Quad(node, _VERSION, ox.Literal(json.dumps(version.to_dict())), HISTORY))
             records.extend(ox.Quad(node, _CHANGE, ox.Literal(json.dumps(c.to_dict())), HISTORY) for c in changes)
-        return cls.replace_with_triples(
-            data_dir, facts.graph, len(facts.graph) + len(plan.kept_quads), data_version, progress or SilentProgress(),
+        return cls.replace_with_quads(
+            data_dir, quads, len(quads) + len(plan.kept_quads), data_version, progress or SilentProgress(),
             extra_quads=[*carried, *records], kept_quads=plan.kept_quads,
         )
 
@@ -375,7 +377,31 @@ class EmbeddedStore:
         extra_quads: Sequence[ox.Quad] = (),
         kept_quads: Sequence[ox.Quad] = (),
     ) -> LoadSummary:
-        """Write ``triples`` to a new store and make it the active one (all or nothing).
+        """Write rdflib ``triples`` to a new store and make it the active one (all or nothing);
+        see :meth:`replace_with_quads`. The triples are converted as they stream, so a generator
+        of many millions (the benchmarks') is never held in memory whole."""
+        default = ox.DefaultGraph()
+        quads = (
+            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), default)  # type: ignore[arg-type]
+            for s, p, o in triples
+        )
+        return cls.replace_with_quads(
+            data_dir, quads, total, data_version, progress, extra_quads=extra_quads, kept_quads=kept_quads
+        )
+
+    @classmethod
+    def replace_with_quads(
+        cls,
+        data_dir: Path,
+        quads: Iterable[ox.Quad],
+        total: int,
+        data_version: str,
+        progress: ProgressReporter,
+        *,
+        extra_quads: Sequence[ox.Quad] = (),
+        kept_quads: Sequence[ox.Quad] = (),
+    ) -> LoadSummary:
+        """Write default-graph ``quads`` to a new store and make it the active one (all or nothing).
 
         ``kept_quads`` (default-graph quads copied from the previous store: the other partitions'
         facts) are written as they are; ``extra_quads`` (milcoop's own records, in named graphs)
@@ -389,15 +415,8 @@ class EmbeddedStore:
         written = 0
         try:
             store = ox.Store(str(path))
-            batch: list[ox.Quad] = []
-            for s, p, o in triples:
-                batch.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph()))  # type: ignore[arg-type]
-                if len(batch) >= _BATCH:
-                    store.bulk_extend(batch)
-                    written += len(batch)
-                    progress.advance(len(batch))
-                    batch = []
-            if batch:
+            stream = iter(quads)
+            while batch := list(itertools.islice(stream, _BATCH)):
                 store.bulk_extend(batch)
                 written += len(batch)
                 progress.advance(len(batch))

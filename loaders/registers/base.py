@@ -64,6 +64,19 @@ class Release:
             record["issued"] = self.issued
         return record
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> Release:
+        """The release :meth:`to_dict` described (as a partition record keeps it)."""
+        return cls(
+            register=data.get("register", ""),
+            source_id=data.get("source", ""),
+            title=data.get("title", ""),
+            publisher=data.get("publisher", ""),
+            version=data.get("version", ""),
+            url=data.get("url", ""),
+            issued=data.get("issued"),
+        )
+
     def to_dict(self) -> dict[str, str]:
         data = {
             "register": self.register,

@@ -394,7 +394,10 @@ def test_cli_load_with_neo4j_loads_and_prints_the_summary(
 
     again = CliRunner().invoke(app, ["load"], env=_cli_env(neo4j_settings, tmp_path))
     assert again.exit_code == 0, again.output
-    assert "neo4j: nodes 0 created, 0 updated, 0 deleted; relationships 0 created, 0 deleted" in again.output
+    assert "neo4j: unchanged" in again.output and "embedded: unchanged" in again.output  # nothing to do
+    forced = CliRunner().invoke(app, ["load", "--force"], env=_cli_env(neo4j_settings, tmp_path))
+    assert forced.exit_code == 0, forced.output
+    assert "neo4j: nodes 0 created, 0 updated, 0 deleted; relationships 0 created, 0 deleted" in forced.output
 
 
 def test_cli_load_with_unreachable_neo4j_fails_clearly_with_exit_code_2(tmp_path: Path, fresh_settings: None) -> None:

@@ -5,6 +5,7 @@ The SIPRI rows are made up, between fictional states (see test_importers.py).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,10 +15,12 @@ from rdflib import Graph
 
 from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.graph.neo4j.rdf_source import Neo4jSource
+from milcoop.graph.partitions import register_partition
+from milcoop.graph.store import held_record
 from milcoop.graph.terms import to_rdflib
 from milcoop.loaders.curated import compile_facts
 from milcoop.loaders.load import load
-from milcoop.loaders.registers import import_register, read_register
+from milcoop.loaders.registers import import_register, input_digest, read_register
 from milcoop.settings import Settings
 from tests.loaders.registers.test_importers import FIXTURES, REFERENCE, SIPRI
 
@@ -129,3 +132,22 @@ def test_a_reimport_of_the_same_release_is_recognised_and_other_options_are_not(
     triples = EmbeddedStore.open(settings.data_dir).triples()
     held = {str(o) for s, p, o in triples if str(p).endswith("#sourceReliability") and "/claim/sipri-" in str(s)}
     assert held == {"C"}  # every SIPRI claim regraded, none left at the default B
+
+
+def test_an_unchanged_reimport_stops_before_reading_and_any_changed_byte_reads_again(tmp_path: Path) -> None:
+    settings = Settings.model_validate({"data_dir": tmp_path / "store", "NEO4J_URI": ""})
+    register = tmp_path / "trade-register.csv"
+    shutil.copy(SIPRI / "trade-register-2025.csv", register)
+    first = import_register("sipri", register, "embedded", settings, reference=REFERENCE)
+    assert not first.unchanged and first.rows > 0
+    record = held_record(settings, "embedded", register_partition("sipri"))
+    assert record is not None and record.inputs == input_digest("sipri", register, reference=REFERENCE)
+
+    again = import_register("sipri", register, "embedded", settings, reference=REFERENCE)
+    assert again.unchanged and again.rows == 0  # no row was read: the input digest matched
+    assert again.release.title == first.release.title and again.release.source_id == first.release.source_id
+
+    # One more space in a comment changes nothing a row means, but the file is not the same file.
+    register.write_bytes(register.read_bytes().replace(b"Fictional row", b"Fictional  row", 1))
+    edited = import_register("sipri", register, "embedded", settings, reference=REFERENCE)
+    assert not edited.unchanged and edited.rows == first.rows
