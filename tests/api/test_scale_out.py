@@ -81,6 +81,15 @@ def test_two_api_processes_behind_a_round_robin_against_one_neo4j(
             health = _through(proxy, "/healthz", 2)
             assert [body["data_version"] for _, body in health] == [bundled.version] * 2  # type: ignore[index]
 
+            # A page's cursor from one process gives the next page from the other: nothing is kept
+            # between requests.
+            _, _, first_page = request(a.port, FLOWS + "&limit=2")
+            cursor = first_page["next_cursor"]
+            assert cursor is not None
+            next_a = request(a.port, f"{FLOWS}&limit=2&cursor={cursor}")[2]
+            next_b = request(b.port, f"{FLOWS}&limit=2&cursor={cursor}")[2]
+            assert next_b == next_a and next_b["items"] and next_b["items"] != first_page["items"]
+
             # A load through A (its settings, its data folder) is what B serves too.
             assert request(b.port, FICTIONAL_FLOWS)[0] == 404  # XAA is not in the bundled facts
             case = compile_facts([CASE])
@@ -92,6 +101,12 @@ def test_two_api_processes_behind_a_round_robin_against_one_neo4j(
             answers = _through(proxy, FICTIONAL_FLOWS)
             assert {status for status, _ in answers} == {200}
             assert all(body == answers[0][1] for _, body in answers)
+            # SPARQL answers from each process's embedded copy, which only the loading one refreshed:
+            # /healthz says so (docs/scaling.md: where SPARQL is served from when scaling out).
+            health_a, health_b = request(a.port, "/healthz")[2], request(b.port, "/healthz")[2]
+            assert health_a["data_version"] == health_b["data_version"] == case.version
+            assert health_a["sparql"]["data_version"] == case.version
+            assert health_b["sparql"]["data_version"] == bundled.version
 
             # A dies: the proxy skips it, and B answers every request.
             served_before = proxy.connections[b.port]
