@@ -126,6 +126,38 @@ def test_every_worker_serves_a_new_load(tmp_path: Path, bundled: CompiledFacts) 
         assert all(body["items"] == [] for a in flows.values() for _, body in a.values())  # type: ignore[index]
 
 
+def test_workers_opening_one_store_at_once_build_its_event_index_once(tmp_path: Path, bundled: CompiledFacts) -> None:
+    """Each worker opens the store itself; the first to need the event index builds it (holding a
+    lock beside its file) and the others read what it wrote, instead of each scanning the store."""
+    import threading
+
+    from milcoop.graph.embedded.files import EmbeddedStore
+    from milcoop.graph.embedded.index import EventIndex
+    from milcoop.graph.embedded.store import EmbeddedGraphStore
+
+    settings = Settings.model_validate({"data_dir": tmp_path, "NEO4J_URI": ""})
+    load_compiled(bundled, "embedded", settings)
+    openers = 4
+    stores = [EmbeddedGraphStore(EmbeddedStore.open(tmp_path)) for _ in range(openers)]
+    assert not stores[0].event_index_file.exists()
+    start = threading.Barrier(openers)
+    indexes: list[EventIndex] = []
+
+    def open_index(store: EmbeddedGraphStore) -> None:
+        start.wait(10)  # all at once, as workers starting together
+        indexes.append(store.event_index())
+
+    threads = [threading.Thread(target=open_index, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(indexes) == openers
+    assert sum(index.built for index in indexes) == 1
+    assert {len(index.events) for index in indexes} == {22}  # the bundled facts' events, in every copy
+    assert stores[0].event_index_file.is_file()
+
+
 @pytest.mark.parametrize("workers", ["1"])
 def test_one_worker_serves_in_the_process_itself(tmp_path: Path, workers: str) -> None:
     env = {"MILCOOP_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": ""}
