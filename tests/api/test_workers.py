@@ -86,6 +86,19 @@ def test_two_workers_answer_from_both_follow_a_load_and_stop_cleanly(tmp_path: P
         flows = bodies[0][FLOWS][1]
         assert "prk-rus-ammunition-2024" in {e["id"] for e in flows["items"]}  # type: ignore[index]
 
+        # Answers on a keep-alive connection do not wait for the client's delayed ACK (at least
+        # 40 ms on Linux; uvicorn's own shared socket left Nagle's algorithm on: milcoop/cli.py).
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+        try:
+            times = []
+            for _ in range(15):
+                started = time.perf_counter()
+                assert request(server.port, "/healthz", conn)[0] == 200
+                times.append(time.perf_counter() - started)
+        finally:
+            conn.close()
+        assert sorted(times)[len(times) // 2] < 0.025, f"median {sorted(times)[len(times) // 2] * 1000:.0f} ms"
+
         # The first-start load ran once, in the parent, before the workers started.
         server.stop()
         output = server.output
