@@ -8,6 +8,7 @@ the client's connection; tests/served.py), so the API need not say.
 from __future__ import annotations
 
 import http.client
+import os
 import time
 from pathlib import Path
 
@@ -169,6 +170,32 @@ def test_workers_opening_one_store_at_once_build_its_event_index_once(tmp_path: 
     assert sum(index.built for index in indexes) == 1
     assert {len(index.events) for index in indexes} == {22}  # the bundled facts' events, in every copy
     assert stores[0].event_index_file.is_file()
+
+
+def test_a_killed_worker_is_replaced_and_the_other_answers_meanwhile(tmp_path: Path) -> None:
+    import signal
+
+    env = {"MILCOOP_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": "", "MILCOOP_RATE_LIMIT": ""}
+    with served(env, "--workers", "2") as server:
+        workers = server.workers()
+        assert len(workers) == 2
+        killed = min(workers)
+        os.kill(killed, signal.SIGKILL)
+        # The survivor answers at once; the supervisor starts a replacement within a few seconds.
+        deadline = time.monotonic() + 60
+        answered = 0
+        while time.monotonic() < deadline:
+            status, _, _ = request(server.port, FLOWS)
+            assert status == 200
+            answered += 1
+            now = server.workers()
+            if len(now) == 2 and killed not in now:
+                break
+            time.sleep(0.5)
+        now = server.workers()
+        assert len(now) == 2 and killed not in now and (workers - {killed}) < now
+        assert answered >= 1
+        assert server.stop() == 0
 
 
 @pytest.mark.parametrize("workers", ["1"])
