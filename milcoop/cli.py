@@ -370,6 +370,8 @@ def _neo4j_data_version(settings: Settings, wait_seconds: float) -> str | None:
             err.print(f"waiting for Neo4j: {exc}", highlight=False)
             time.sleep(2.0)
     try:
+        # A write-mode session on purpose: through a neo4j:// routing URI it reads on the leader, so
+        # a lagging reader cannot make a loaded graph look empty (and have serve load over it).
         with translated(settings, "read the data version"), driver.session(database=settings.neo4j_database) as session:
             record = session.run(READ_DATASET, name=DATASET_NAME).single()
     finally:
