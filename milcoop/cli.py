@@ -537,7 +537,7 @@ def serve(
     # Several workers: uvicorn binds the port here and starts each worker as a fresh process that
     # builds its app with worker_app. The first-start load above ran once, in this process, before
     # any of them. The settings reach the workers as they reached this process, through the
-    # environment they inherit (MILCOOP_WORKERS too, for what they report).
+    # environment they inherit (MILCOOP_WORKERS too, so that theirs match this process's).
     os.environ["MILCOOP_WORKERS"] = str(count)
     _serve_workers(count, chosen_host, chosen_port)
 
