@@ -172,6 +172,39 @@ def test_workers_opening_one_store_at_once_build_its_event_index_once(tmp_path: 
     assert stores[0].event_index_file.is_file()
 
 
+@pytest.mark.neo4j
+def test_two_workers_over_neo4j_each_with_its_own_driver_answer_alike(
+    neo4j_settings: Settings, tmp_path: Path, bundled: CompiledFacts
+) -> None:
+    from tests.api.stores import neo4j_with_bundled
+
+    settings = neo4j_with_bundled(neo4j_settings.model_copy(update={"data_dir": tmp_path / "data"}), bundled)
+    env = {
+        "NEO4J_URI": settings.neo4j_uri,
+        "NEO4J_USERNAME": settings.neo4j_username,
+        "NEO4J_PASSWORD": settings.neo4j_password or os.environ.get("NEO4J_PASSWORD", "test"),
+        "NEO4J_DATABASE": settings.neo4j_database,
+        "MILCOOP_DATA_DIR": str(tmp_path / "data"),
+        "MILCOOP_RATE_LIMIT": "",
+    }
+    with served(env, "--workers", "2") as server:
+        workers = server.workers()
+        answers = _by_worker(server.port, server.answering, 60, 2, ("/healthz", FLOWS))
+        assert set(answers) == workers and len(workers) == 2
+        bodies = list(answers.values())
+        for each in bodies:
+            assert each["/healthz"][0] == 200 and each[FLOWS][0] == 200
+            assert each["/healthz"][1]["backend"] == "neo4j"  # type: ignore[index]
+            assert each["/healthz"][1]["data_version"] == bundled.version  # type: ignore[index]
+        assert bodies[0][FLOWS][1] == bodies[1][FLOWS][1]
+        # Each worker holds its own connections to Neo4j (its own driver).
+        bolt_port = int(settings.neo4j_uri.rsplit(":", 1)[1])
+        for pid in workers:
+            held = [c for c in psutil.Process(pid).net_connections(kind="tcp") if c.raddr and c.raddr.port == bolt_port]
+            assert held, f"worker {pid} holds no connection to Neo4j"
+        assert server.stop() == 0
+
+
 def test_a_killed_worker_is_replaced_and_the_other_answers_meanwhile(tmp_path: Path) -> None:
     import signal
 
