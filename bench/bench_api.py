@@ -6,7 +6,8 @@ one client per thread): flows, relations, treaties and paths, plus a baseline (`
 store at all, so the ratio shows what the store adds over HTTP and FastAPI). Each endpoint runs
 ``--rounds`` times; the report gives the median over rounds of p50, p95 and p99 latency and of
 throughput, and each p50 as a ratio to the baseline's. Targets: flows p50 <= 20 ms and
-p99 <= 100 ms on both stores.
+p99 <= 100 ms on both stores. ``--workers 1,2`` runs each store with 1, then 2 API worker
+processes, as ``milcoop serve --workers`` runs them, and prints the ratios.
 
 It also prints Neo4j's ``PROFILE`` of the flows query for a busy actor, and checks that the plan
 seeks the actor by index and expands from it, with no AllNodesScan and no NodeByLabelScan.
@@ -19,6 +20,7 @@ database is replaced!), otherwise a dev server started from tools/neo4j for the 
 
     python -m bench.bench_api                     # 100,000 events, both stores
     python -m bench.bench_api --events 10000 --stores embedded
+    python -m bench.bench_api --events 2000 --stores embedded --workers 1,2   # 1 against 2 API workers
 """
 
 from __future__ import annotations
@@ -205,7 +207,9 @@ def request_mix(kind: str, count: int, seed: int, limit: int) -> list[tuple[str,
 
 
 @contextmanager
-def api_server(store: str, data_dir: Path, neo4j_uri: str) -> Iterator[str]:
+def api_server(
+    store: str, data_dir: Path, neo4j_uri: str, workers: int = 1, supervised: bool = False
+) -> Iterator[str]:
     from tools.neo4j.neo4j_dev import free_port
 
     port = free_port()
@@ -215,11 +219,17 @@ def api_server(store: str, data_dir: Path, neo4j_uri: str) -> Iterator[str]:
         "NEO4J_URI": neo4j_uri if store == "neo4j" else "",
         "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "bench"),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "milcoop.api.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env,
-    )
+    if supervised:
+        # As `milcoop serve --workers N` runs them: uvicorn's supervisor and N worker processes, on a
+        # socket whose connections get TCP_NODELAY (uvicorn's own `--workers` leaves Nagle's
+        # algorithm on, which costs about 40 ms per keep-alive request: milcoop/cli.py).
+        command = [sys.executable, "-c", "import sys; from milcoop.cli import _serve_workers; "
+                   "_serve_workers(int(sys.argv[1]), '127.0.0.1', int(sys.argv[2]), log_level='warning', "
+                   "access_log=False)", str(workers), str(port)]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "milcoop.api.app:create_app", "--factory", "--host", "127.0.0.1",
+                   "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -379,11 +389,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--relations", type=int, default=200)
     parser.add_argument("--treaties", type=int, default=200)
     parser.add_argument("--paths", type=int, default=100, help="0 leaves an endpoint out")
+    parser.add_argument("--workers", default="1",
+                        help="API worker processes, or a comma-separated list to compare (e.g. 1,2)")
     parser.add_argument("--prepare-only", action="store_true", help="load the stores, then stop")
     parser.add_argument("--neo4j-heap", default="4g")
     parser.add_argument("--neo4j-pagecache", default="1g")
     args = parser.parse_args(argv)
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
     data = Data(args.events, args.seed)
     args.workdir.mkdir(parents=True, exist_ok=True)
     embedded_dir = args.workdir / f"embedded-{data.version}"
@@ -406,17 +419,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.prepare_only:
             return 0
         for store in stores:
-            load_before = os.getloadavg()[0]
-            print(f"{store} store, {args.clients} concurrent clients, median of {args.rounds} rounds "
-                  f"(load average {load_before:.1f} on {os.cpu_count()} CPUs):")
-            data_dir = embedded_dir if store == "embedded" else args.workdir / "neo4j-api-data"
-            with api_server(store, data_dir, uri or "") as base:
-                results = measure(base, kinds, args.rounds, args.clients, args.seed, args.limit)
-            baseline = results[BASELINE]["p50_ms"] if BASELINE in results else 0.0
-            for row in results.values():
-                row["p50_vs_baseline"] = row["p50_ms"] / baseline if baseline else float("nan")
-            report["stores"][store] = results
-            report.setdefault("load_average", {})[store] = [load_before, os.getloadavg()[0]]
+            for workers in worker_counts:
+                # One name per store and worker count: "embedded", or "embedded/2w" when comparing.
+                name = store if worker_counts == [1] else f"{store}/{workers}w"
+                load_before = os.getloadavg()[0]
+                print(f"{store} store, {workers} API worker{'s' if workers > 1 else ''}, {args.clients} concurrent "
+                      f"clients, median of {args.rounds} rounds (load average {load_before:.1f} on "
+                      f"{os.cpu_count()} CPUs):")
+                data_dir = embedded_dir if store == "embedded" else args.workdir / "neo4j-api-data"
+                # Compared worker counts all run under the same supervisor, one worker included.
+                with api_server(store, data_dir, uri or "", workers, supervised=worker_counts != [1]) as base:
+                    results = measure(base, kinds, args.rounds, args.clients, args.seed, args.limit)
+                baseline = results[BASELINE]["p50_ms"] if BASELINE in results else 0.0
+                for row in results.values():
+                    row["p50_vs_baseline"] = row["p50_ms"] / baseline if baseline else float("nan")
+                report["stores"][name] = results
+                report.setdefault("load_average", {})[name] = [load_before, os.getloadavg()[0]]
+                print(f"  load average after: {os.getloadavg()[0]:.1f}")
         if "neo4j" in stores:
             assert uri is not None
             codes = _state_codes(DEFAULT_STATES)
@@ -435,6 +454,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 verdict = f"p50<={target[0]:.0f} p99<={target[1]:.0f}: {'met' if ok else 'MISSED'}"
             print(f"{store:9} {kind:10} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['p99_ms']:8.1f} "
                   f"{row['throughput_rps']:7.1f} {row['p50_vs_baseline']:9.1f}  {verdict}")
+    if len(worker_counts) > 1:
+        first = worker_counts[0]
+        print(f"\nworkers compared with {first}: ratio of throughput, and of p50 and p99 latency")
+        for store in stores:
+            base_results = report["stores"][f"{store}/{first}w"]
+            for workers in worker_counts[1:]:
+                results = report["stores"][f"{store}/{workers}w"]
+                for kind, row in results.items():
+                    ref = base_results[kind]
+                    ratios = {
+                        "throughput": row["throughput_rps"] / ref["throughput_rps"],
+                        "p50": row["p50_ms"] / ref["p50_ms"],
+                        "p99": row["p99_ms"] / ref["p99_ms"],
+                    }
+                    report.setdefault("worker_ratios", {}).setdefault(f"{store}/{workers}w", {})[kind] = ratios
+                    print(f"{store:9} {workers}w/{first}w {kind:10} throughput x{ratios['throughput']:.2f}  "
+                          f"p50 x{ratios['p50']:.2f}  p99 x{ratios['p99']:.2f}")
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"bench_api-{data.version}-{time.strftime('%Y%m%d-%H%M%S')}.json"

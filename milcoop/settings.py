@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         "read when given none (MILCOOP_FACTS_DIR). Default: the facts bundled with milcoop.",
     )
     host: str = Field(default="127.0.0.1", description="Address the API listens on (MILCOOP_HOST).")
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="API worker processes `milcoop serve` runs, each answering requests on the same port "
+        "(MILCOOP_WORKERS). Default: one per CPU this process may use, at most 4; one on a single CPU and "
+        "whenever MILCOOP_RATE_LIMIT is set, since each process keeps its own rate-limit counters and N "
+        "processes would let a client make N times its limit. See docs/scaling.md.",
+    )
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on (MILCOOP_PORT).")
     sparql_timeout_seconds: float = Field(default=10.0, gt=0, description="Time limit of one SPARQL query.")
     sparql_max_results: int = Field(
@@ -172,6 +180,11 @@ class Settings(BaseSettings):
         return self.keys_file if self.keys_file is not None else self.data_dir / "keys.json"
 
     @property
+    def worker_count(self) -> int:
+        """API worker processes: the setting, else :func:`default_workers`."""
+        return self.workers if self.workers is not None else default_workers(self.rate_limit)
+
+    @property
     def sparql_worker_count(self) -> int:
         """SPARQL workers: the setting, else one per CPU plus one (at least three)."""
         if self.sparql_workers is not None:
@@ -196,6 +209,29 @@ class Settings(BaseSettings):
     def backend(self) -> Backend:
         """Neo4j when ``NEO4J_URI`` is set and not empty, the embedded store otherwise."""
         return "neo4j" if self.neo4j_uri.strip() else "embedded"
+
+
+#: Most API worker processes ``milcoop serve`` starts by default (more rarely pay on the machines
+#: milcoop is served from, and each embedded-store worker builds its own event index in memory).
+MAX_DEFAULT_WORKERS = 4
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, which a container's CPU set narrows), else the
+    machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(rate_limit: str = "") -> int:
+    """The API workers ``milcoop serve`` runs without ``--workers`` or ``MILCOOP_WORKERS``: one per
+    usable CPU, at most :data:`MAX_DEFAULT_WORKERS`; one when a rate limit is set (its counters live
+    in each process's memory, so several processes would multiply the limit)."""
+    if rate_limit.strip() and rate_limit.strip().lower() != "off":
+        return 1
+    return max(1, min(usable_cpus(), MAX_DEFAULT_WORKERS))
 
 
 @cache

@@ -2,14 +2,17 @@
 
 Event selections (flows, deployments, relations) read this index instead of SPARQL: per actor,
 its events sorted by the ordering key. It is built once from quad-pattern scans when first
-needed and kept as a JSON file beside the store folder, so the next process starts from the file.
+needed and kept as a JSON file beside the store folder, so the next process starts from the file
+(and processes starting together build it once: see :meth:`EventIndex.load`).
 An opened store never changes (a load writes a new one), so the index never goes stale.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 from collections import defaultdict
@@ -115,26 +118,69 @@ class EventIndex:
                 self.statements_by[actor].append(event)
         self.all = SortedEvents(sorted(self.events.values(), key=lambda e: e.key))
 
+    #: Whether this index was built by scanning the store (False: read from the cache file).
+    built = False
+
     @classmethod
     def load(cls, store: ox.Store, shapes: Shapes, cache: Path | None) -> EventIndex:
         """From the cache file beside the store when it is there and whole, else by scanning the
-        store (and then writing the cache file, when the folder is writable)."""
-        if cache is not None and cache.is_file():
-            try:
-                data = json.loads(cache.read_text(encoding="utf-8"))
-                if data.get("format") == INDEX_FORMAT:
-                    return cls(data)
-            except (OSError, ValueError, KeyError, TypeError):
-                pass  # damaged or from another version: rebuild it
-        data = scan_events(store, shapes)
-        if cache is not None:
-            temporary = cache.with_name(cache.name + ".tmp")
+        store (and then writing the cache file, when the folder is writable).
+
+        Several processes opening the same store at once (the workers of ``milcoop serve
+        --workers N``) build it once: the builder holds an exclusive lock on a file beside the
+        cache while it scans and writes, and the others wait for it, then read its file.
+        """
+        if cache is None:
+            return cls._built(scan_events(store, shapes))
+        found = cls._read(cache)
+        if found is not None:
+            return found
+        with _exclusive(cache.with_name(cache.name + ".lock")):
+            found = cls._read(cache)  # written by another process while this one waited
+            if found is not None:
+                return found
+            data = scan_events(store, shapes)
+            temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
             try:
                 temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
                 os.replace(temporary, cache)
             except OSError:
                 temporary.unlink(missing_ok=True)
-        return cls(data)
+        return cls._built(data)
+
+    @classmethod
+    def _built(cls, data: dict[str, Any]) -> EventIndex:
+        index = cls(data)
+        index.built = True
+        return index
+
+    @classmethod
+    def _read(cls, cache: Path) -> EventIndex | None:
+        if not cache.is_file():
+            return None
+        try:
+            data = json.loads(cache.read_text(encoding="utf-8"))
+            if data.get("format") == INDEX_FORMAT:
+                return cls(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # damaged or from another version: rebuild it
+        return None
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if need be); without one when the folder
+    cannot be written, as a store folder mounted read-only may be (then nothing is written either)."""
+    try:
+        handle = open(path, "a")  # noqa: SIM115 (held below)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
 
 
 class SortedEvents:

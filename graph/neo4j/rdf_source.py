@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, LiteralString
 
 import pyoxigraph as ox
+from neo4j import READ_ACCESS
 from rdflib import RDF, XSD, Literal, URIRef
 
 from milcoop.graph.errors import StoreError, StoreUnavailable
@@ -66,7 +67,10 @@ class Neo4jSource(RdfSource):
     """Neo4j, read with streaming results: nodes ordered by ``iri``, each with its relationships.
 
     Two sessions are used: one streams the nodes, the other answers a filtered export's lookups,
-    so that the stream is never buffered by the driver.
+    so that the stream is never buffered by the driver. Every session is a read session
+    (``READ_ACCESS``), so through a ``neo4j://`` routing URI a cluster serves the export from its
+    readers (read replicas, secondaries) rather than its leader; both start from the bookmark of
+    the read of the data version, so a lagging reader waits until it holds at least that version.
     """
 
     driver: Driver
@@ -78,6 +82,7 @@ class Neo4jSource(RdfSource):
     def __post_init__(self) -> None:
         self._terms = _Terms(self.vocab)
         self._lookup_session: Any = None
+        self._bookmarks: Any = None
         meta = self._read_one(load_cypher.READ_DATASET, name=load_cypher.DATASET_NAME)
         if meta is None or meta.get("version") is None:
             raise StoreUnavailable("Neo4j holds no milcoop dataset: run `milcoop load` first")
@@ -114,7 +119,12 @@ class Neo4jSource(RdfSource):
     def _stream(self, query: LiteralString) -> Iterator[SubjectBlock]:
         with (
             translated(_SERVER, "stream the export"),
-            self.driver.session(database=self.database, fetch_size=self.fetch_size) as session,
+            self.driver.session(
+                database=self.database,
+                default_access_mode=READ_ACCESS,
+                bookmarks=self._bookmarks,
+                fetch_size=self.fetch_size,
+            ) as session,
         ):
             for record in session.run(query):
                 yield self._record_block(record)
@@ -139,12 +149,18 @@ class Neo4jSource(RdfSource):
     def _lookup(self, query: LiteralString, **params: Any) -> list[Any]:
         with translated(_SERVER, "look up the export's context"):
             if self._lookup_session is None:
-                self._lookup_session = self.driver.session(database=self.database)
+                self._lookup_session = self.driver.session(
+                    database=self.database, default_access_mode=READ_ACCESS, bookmarks=self._bookmarks
+                )
             return list(self._lookup_session.run(query, params))
 
     def _read_one(self, query: LiteralString, **params: Any) -> Mapping[str, Any] | None:
-        with translated(_SERVER, "read the dataset"), self.driver.session(database=self.database) as session:
+        with (
+            translated(_SERVER, "read the dataset"),
+            self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as session,
+        ):
             records = list(session.run(query, params))
+            self._bookmarks = session.last_bookmarks()
         return dict(records[0]) if records else None
 
     # -- records to triples ----------------------------------------------------------------------
