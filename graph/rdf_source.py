@@ -97,12 +97,17 @@ def local_name(iri: str) -> str:
     return re.split(r"[#/]", iri)[-1]
 
 
+def source_graph(source: ox.NamedNode) -> ox.NamedNode:
+    """The named graph of what the source document ``source`` says:
+    ``https://w3id.org/milcoop/graph/{source id}``."""
+    return ox.NamedNode(f"{GRAPH}{local_name(source.value)}")
+
+
 def graph_of(block: SubjectBlock) -> ox.NamedNode | ox.DefaultGraph:
-    """The named graph of a block: its claim source's graph,
-    ``https://w3id.org/milcoop/graph/{source id}``, or the default graph."""
+    """The named graph of a block: its claim source's graph (:func:`source_graph`), or the default graph."""
     if block.source is None:
         return _DEFAULT
-    return ox.NamedNode(f"{GRAPH}{local_name(block.source.value)}")
+    return source_graph(block.source)
 
 
 def in_graph(block: SubjectBlock) -> list[ox.Quad]:

@@ -50,7 +50,7 @@ from milcoop.graph.changes import (
     plan_version,
     relative_file_names,
 )
-from milcoop.graph.embedded.source_graphs import source_graph_quads
+from milcoop.graph.embedded.source_graphs import write_source_graphs
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.partitions import CURATED, PartitionRecord, combined_version
 from milcoop.graph.terms import to_oxigraph, to_rdflib
@@ -410,11 +410,10 @@ class EmbeddedStore:
                 progress.advance(len(chunk))
             store.flush()
             stored = len(store)
-            # The claims again in their sources' named graphs (source_graphs.py), not counted.
-            extra = [*source_graph_quads(store), *extra_quads]
-            if extra:
-                store.bulk_extend(extra)
-                store.flush()
+            write_source_graphs(store)  # the claims again in their sources' graphs, not counted
+            if extra_quads:
+                store.bulk_extend(extra_quads)
+            store.flush()
             del store
         except Exception as exc:
             shutil.rmtree(path, ignore_errors=True)

@@ -2,9 +2,10 @@
 
 A client (or a person) asking the endpoint itself learns the language it speaks (SPARQL 1.1
 Query, no update, no federation), the result formats it writes, its default dataset with the
-triple count, data version and named graphs (one per claim source), and the limits it applies (time, result cap), as the Service
-Description vocabulary (https://www.w3.org/TR/sparql11-service-description/) says. The graph is
-small, so it is built with rdflib and written in Turtle, RDF/XML, JSON-LD or N-Triples.
+triple count, data version and named graphs (one per claim source), and the limits it applies
+(time, result cap), as the Service Description vocabulary
+(https://www.w3.org/TR/sparql11-service-description/) says. The graph is small, so it is built
+with rdflib and written in Turtle, RDF/XML, JSON-LD or N-Triples.
 
 The endpoint's address is a link: the caller passes it (the public base when one is configured,
 else the address the request came to); no milcoop identifier depends on it.

@@ -9,8 +9,10 @@ the graphs a partner sees in a TriG export. Nothing reads them but SPARQL (see
 :mod:`milcoop.graph.embedded.sparql_endpoint`), and they are not counted as triples.
 
 They are derived from the default graph once it is written, so facts copied from other partitions
-land in their graphs too, and they cost one pass over the claims and quantities (not the whole
-store) and a second copy of their quads.
+land in their graphs too, with the export's own rule (:func:`block_in`, the same blocks the
+export's source hands out): one pass over the claims and quantities, not the whole store, and a
+second copy of their quads. That costs about as much as writing those quads the first time (see
+docs/rdf.md); copying them inside Oxigraph with an update was slower (a transaction on disk).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from milcoop.graph.rdf_source import (
 )
 
 _DEFAULT = ox.DefaultGraph()
+#: Quads per bulk write, as the store's own loads batch them.
+_BATCH = 50_000
 
 
 def quantity_source(store: ox.Store, quantity: Subject) -> ox.NamedNode | None:
@@ -67,3 +71,11 @@ def source_graph_quads(store: ox.Store) -> list[ox.Quad]:
             if block.source is not None:
                 out.extend(in_graph(block))
     return out
+
+
+def write_source_graphs(store: ox.Store) -> None:
+    """Copy every claim's and claimed quantity's quads from the default graph of ``store`` into
+    its source's named graph."""
+    quads = source_graph_quads(store)
+    for start in range(0, len(quads), _BATCH):
+        store.bulk_extend(quads[start : start + _BATCH])
