@@ -8,7 +8,10 @@ fact, and milcoop's own records (``urn:milcoop:graph:...``) never visible.
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,12 +26,23 @@ from tests.api.stores import embedded_settings, serving
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 SOURCE_NOTES = f"{GRAPH}source-notes"
-#: The documented GRAPH query (docs/rdf.md): the claims on the DPRK's transfers to Russia, by source graph.
-CLAIMS_BY_GRAPH = f"""PREFIX mc: <{MC}>
-SELECT ?graph ?claim ?transfer WHERE {{
-  GRAPH ?graph {{ ?claim mc:asserts ?transfer }}
-  ?transfer a mc:MaterielTransfer ; mc:supplier [ mc:isoCode "PRK" ] ; mc:recipient [ mc:isoCode "RUS" ] .
-}} ORDER BY ?graph ?claim"""
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rdf.md"
+
+
+def documented_graph_query() -> str:
+    """The GRAPH query docs/rdf.md gives (the claims on the DPRK's transfers to Russia, by source graph)."""
+    text = DOCS.read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(curl .*?)\n```", text, re.DOTALL)
+    query = next(
+        (a.removeprefix("query=") for block in blocks for a in shlex.split(block)
+         if a.startswith("query=") and "GRAPH ?graph" in a),
+        None,
+    )
+    assert query is not None, "docs/rdf.md lost its GRAPH example"
+    return query
+
+
+CLAIMS_BY_GRAPH = documented_graph_query()
 
 
 @pytest.fixture(scope="module")

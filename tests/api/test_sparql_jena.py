@@ -25,8 +25,9 @@ from milcoop.loaders.curated import CompiledFacts
 from milcoop.ontology.namespace import GRAPH, MC
 from milcoop.settings import Settings
 from tests.api.stores import embedded_settings, serving
+from tests.api.test_sparql import documented_query
 from tests.api.test_sparql_graphs import CLAIMS_BY_GRAPH, SOURCE_NOTES, _claims_of
-from tests.api.test_sparql_protocol import PRK, TRANSFERS, _expected_transfers
+from tests.api.test_sparql_protocol import PRK, _expected_transfers
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "jena"
@@ -94,10 +95,12 @@ def _rows(output: str) -> list[dict[str, Any]]:
 def test_jena_runs_the_documented_transfers_query(
     java_classpath: str, endpoint: str, bundled: CompiledFacts, tmp_path: Path
 ) -> None:
-    rows = _rows(_rsparql(java_classpath, endpoint, TRANSFERS, "JSON", tmp_path))
+    query = documented_query()
+    rows = _rows(_rsparql(java_classpath, endpoint, query, "JSON", tmp_path))
     assert {(r["transfer"], r["source"]) for r in rows} == _expected_transfers(bundled) != set()
-    # CSV as Jena writes it from the XML or JSON it received: the same rows.
-    table = list(csv.DictReader(io.StringIO(_rsparql(java_classpath, endpoint, TRANSFERS, "CSV", tmp_path))))
+    assert all(r["grading"][0] in "ABCDEF" and r["name"] and r["sourceName"] for r in rows)
+    # CSV as Jena writes it from the results it received: the same rows.
+    table = list(csv.DictReader(io.StringIO(_rsparql(java_classpath, endpoint, query, "CSV", tmp_path))))
     assert {(r["transfer"], r["source"]) for r in table} == _expected_transfers(bundled)
 
 
