@@ -19,6 +19,12 @@ read-only. Federated queries (``SERVICE``) are refused from the parse, and each 
 network namespace of its own with no interface up, so even a query that slipped past the parse
 could not make the server fetch a URL of the caller's choosing.
 
+The dataset is SPARQL 1.1's (:func:`dataset_options`): by default the default graph holds every
+fact and the named graphs are the claims' source graphs, the TriG export's
+(:mod:`milcoop.graph.embedded.source_graphs`); ``FROM`` / ``FROM NAMED`` in the query, or the
+protocol's ``default-graph-uri`` / ``named-graph-uri`` over them, choose others. milcoop's own
+records, in named graphs of their own, are never part of a dataset.
+
 Results are capped at ``MILCOOP_SPARQL_MAX_RESULTS`` rows (or triples), and never cut silently:
 a query with more results than the cap is refused (:class:`ResultTooLarge`, 400) with a message
 that says how to page through them with ``ORDER BY``, ``LIMIT`` and ``OFFSET``. So an answer is
