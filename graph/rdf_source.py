@@ -13,13 +13,16 @@ converted once, here, and not per format):
   --backend files``) or a shipped Turtle file (the ontology endpoints).
 
 A block also carries the source document its triples come from when that is a claim's: a claim's
-own ``mc:source``, or for a claim's quantity the source of the claim that states it. The TriG and
-N-Quads exports use it to put each claim in the named graph of its source document.
+own ``mc:source``, or for a claim's quantity the source of the claim that states it.
+:func:`graph_of` turns that into the block's named graph, the one place that decides it: the TriG
+and N-Quads exports put each claim there, and the embedded store holds the same named graphs for
+SPARQL (``milcoop.graph.embedded.source_graphs``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,7 +38,7 @@ from rdflib import RDF, Graph
 from milcoop.graph.terms import to_oxigraph
 from milcoop.graph.writer import Facts
 from milcoop.ontology.kinds import EVENT_KINDS
-from milcoop.ontology.namespace import MC
+from milcoop.ontology.namespace import GRAPH, MC
 
 Subject = ox.NamedNode | ox.BlankNode
 Referrers = list[tuple[ox.NamedNode, ox.NamedNode]]
@@ -87,6 +90,32 @@ def claim_source(quads: Sequence[ox.Quad]) -> ox.NamedNode | None:
         elif q.predicate == SOURCE and isinstance(q.object, ox.NamedNode):
             source = q.object
     return source if is_claim else None
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI, after its last ``/`` or ``#``."""
+    return re.split(r"[#/]", iri)[-1]
+
+
+def source_graph(source: ox.NamedNode) -> ox.NamedNode:
+    """The named graph of what the source document ``source`` says:
+    ``https://w3id.org/milcoop/graph/{source id}``."""
+    return ox.NamedNode(f"{GRAPH}{local_name(source.value)}")
+
+
+def graph_of(block: SubjectBlock) -> ox.NamedNode | ox.DefaultGraph:
+    """The named graph of a block: its claim source's graph (:func:`source_graph`), or the default graph."""
+    if block.source is None:
+        return _DEFAULT
+    return source_graph(block.source)
+
+
+def in_graph(block: SubjectBlock) -> list[ox.Quad]:
+    """The block's quads in the graph :func:`graph_of` gives it."""
+    graph = graph_of(block)
+    if isinstance(graph, ox.DefaultGraph):
+        return block.quads
+    return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in block.quads]
 
 
 class RdfSource(ABC):

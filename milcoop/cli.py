@@ -616,7 +616,11 @@ ExportBackendOption = Annotated[
 @app.command()
 def export(
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="turtle, ntriples, nquads, trig, jsonld or rdfxml.")
+        str,
+        typer.Option(
+            "--format", "-f",
+            help="turtle, ntriples, nquads, trig, jsonld or rdfxml; or ftm (FollowTheMoney entities, JSON lines).",
+        ),
     ] = "turtle",
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).", show_default=False)
@@ -655,6 +659,8 @@ def export(
 
     Lossless: claims, sources, quotes, gradings, quantities and dates with their precision. TriG
     and N-Quads put each claim in the named graph of its source document. See docs/rdf.md.
+    ``--format ftm`` writes the people, bodies, events and sanctions that map onto FollowTheMoney
+    instead (docs/ftm.md).
     """
     import os
     import sys
@@ -669,6 +675,7 @@ def export(
         parse_derived,
     )
     from milcoop.graph.export import export as export_rdf
+    from milcoop.graph.export.ftm import export_ftm, is_ftm
     from milcoop.graph.service import QueryError, QueryService
     from milcoop.graph.store import open_store, source_for_store
 
@@ -676,7 +683,11 @@ def export(
     chosen = backend or settings.backend
     started = time.perf_counter()
     try:
-        rdf_format = format_named(fmt, "--format")
+        ftm = is_ftm(fmt)
+        try:
+            rdf_format = None if ftm else format_named(fmt, "--format")
+        except ExportError as exc:
+            raise ExportError(exc.parameter, f"{exc.message}, or ftm (FollowTheMoney)") from None
         chosen_derived = parse_derived(derived, "--derived")
         store = open_store(settings, chosen)
     except ExportError as exc:
@@ -704,7 +715,12 @@ def export(
         try:
             # The description links the endpoint and dumps only where the deployment says it is.
             links = DatasetLinks(settings.public_base_url) if settings.public_base_url else None
-            for chunk in export_rdf(source, rdf_format, flt, stats, derived=chosen_derived, links=links):
+            chunks = (
+                export_ftm(source, flt, stats)
+                if rdf_format is None
+                else export_rdf(source, rdf_format, flt, stats, derived=chosen_derived, links=links)
+            )
+            for chunk in chunks:
                 handle.write(chunk)
         finally:
             if partial is not None:
@@ -732,6 +748,13 @@ def export(
             partial.unlink(missing_ok=True)
         store.close()
     where = str(target) if target is not None else "standard output"
+    if rdf_format is None:
+        err.print(
+            f"{stats.subjects} FollowTheMoney entities from the {chosen} store to {where} in "
+            f"{time.perf_counter() - started:.2f} s",
+            highlight=False,
+        )
+        return
     err.print(
         f"{stats.triples} triples (+{stats.description_triples} describing the export) as {rdf_format.name} "
         f"from the {chosen} store to {where} in {time.perf_counter() - started:.2f} s",

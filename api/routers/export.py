@@ -26,6 +26,7 @@ from milcoop.graph.export import (
     published_context,
     serialize_blocks,
 )
+from milcoop.graph.export.ftm import FTM_EXTENSION, FTM_FORMAT, FTM_MEDIA_TYPE, export_ftm, is_ftm
 from milcoop.graph.rdf_source import GraphSource, RdfSource
 from milcoop.graph.store import source_for_store
 from milcoop.ontology import MATERIEL_FILE, ONTOLOGY_FILE, SHAPES_FILE
@@ -38,7 +39,8 @@ FormatParam = Annotated[
     str | None,
     Query(
         alias="format",
-        description=f"{', '.join(FORMATS)}. Wins over the Accept header ({_MEDIA_TYPES}).",
+        description=f"{', '.join(FORMATS)}, or {FTM_FORMAT} (FollowTheMoney entities as JSON lines, "
+        f"`{FTM_MEDIA_TYPE}`; docs/ftm.md). Wins over the Accept header ({_MEDIA_TYPES}).",
         examples=["turtle"],
         pattern=TEXT_PATTERN,
     ),
@@ -90,7 +92,10 @@ def _stream(source: RdfSource, chunks: Iterator[bytes]) -> Iterator[bytes]:
 @router.get(
     "/export",
     response_class=StreamingResponse,
-    responses={200: {"content": _RDF_CONTENT, "description": "The RDF, streamed."}, **_RDF_ERRORS},
+    responses={
+        200: {"content": {**_RDF_CONTENT, FTM_MEDIA_TYPE: {}}, "description": "The RDF (or FtM entities), streamed."},
+        **_RDF_ERRORS,
+    },
 )
 def export_rdf(
     request: Request,
@@ -114,8 +119,13 @@ def export_rdf(
     and every resource they reference; ``min_grade`` and ``status`` also drop the claims that fail
     them. ``derived=consolidated`` adds, after the facts, the consolidated quantities as derived
     triples (``mc:ConsolidatedQuantity``, with ``prov:wasDerivedFrom`` the claims), in the default
-    graph. The answer streams: the first bytes leave before the export is complete."""
-    chosen = format_for(fmt, request.headers.get("accept"))
+    graph. The answer streams: the first bytes leave before the export is complete.
+
+    ``format=ftm`` answers the people, bodies, events and sanctions that map onto FollowTheMoney,
+    as FtM entities (JSON lines) built and validated with the ``followthemoney`` model; the same
+    filters apply (``derived`` does not: FtM has no place for it)."""
+    ftm = is_ftm(fmt)
+    chosen = None if ftm else format_for(fmt, request.headers.get("accept"))
     chosen_derived = parse_derived(derived)
     flt = ExportFilter.from_request(
         service,
@@ -129,6 +139,15 @@ def export_rdf(
     )
     source = source_for_store(service.store)
     version = source.data_version or "unversioned"
+    if chosen is None:
+        return StreamingResponse(
+            _stream(source, export_ftm(source, flt)),
+            media_type=FTM_MEDIA_TYPE,
+            headers={
+                "Content-Disposition": f'inline; filename="milcoop-{version}.{FTM_EXTENSION}"',
+                "Milcoop-Data-Version": version,
+            },
+        )
     links = DatasetLinks(public_base(request, request.app.state.settings))
     return StreamingResponse(
         _stream(source, export(source, chosen, flt, derived=chosen_derived, links=links)),

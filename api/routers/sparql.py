@@ -2,7 +2,9 @@
 
 GET with ``query``; POST with a form-encoded body (``query=...``) or an
 ``application/sparql-query`` body. ``default-graph-uri`` and ``named-graph-uri`` may be given as
-the protocol says. Results follow the Accept header: SELECT and ASK as SPARQL JSON (default),
+the protocol says (they override the query's ``FROM`` / ``FROM NAMED``); without either, the
+default graph holds every fact and the named graphs are the claims' source graphs, as in the
+TriG export. Results follow the Accept header: SELECT and ASK as SPARQL JSON (default),
 XML, CSV or TSV; CONSTRUCT and DESCRIBE as Turtle (default) or another RDF format. Updates are
 refused with 400, queries stop at the time limit (503), and a query with more results than an
 answer holds is refused with 400 saying how to page (answers are never cut short).
@@ -56,6 +58,7 @@ from milcoop.graph.embedded.sparql_endpoint import (
     UpdateRefused,
     check_query,
     endpoint_for,
+    fact_graph_names,
     store_info,
 )
 from milcoop.graph.models import ErrorBody
@@ -190,6 +193,7 @@ def service_description(request: Request, holder: HolderDep) -> Response:
         timeout_seconds=settings.sparql_timeout_seconds,
         max_results=settings.sparql_max_results,
         result_types=[*SOLUTION_TYPES, *GRAPH_TYPES],
+        named_graphs=fact_graph_names(settings.data_dir),
     )
     return Response(serialize_description(facts, media_type), media_type=media_type, headers=headers)
 

@@ -7,12 +7,14 @@ Layout under ``MILCOOP_DATA_DIR``::
       store-<version>-<n>/  one pyoxigraph store per load
       store-<...>.json      what that load held: data version, triple count, time
 
-Beside the facts (the default graph), each store holds named graphs that no answer, export or
-count reads: ``urn:milcoop:graph:digests`` (one digest per resource, the state the next load
-compares with), ``urn:milcoop:graph:history`` (every recorded data version and its changes,
-carried over from the previous store at each load; see :mod:`milcoop.graph.changes`) and
-``urn:milcoop:graph:partitions`` (which partitions each resource belongs to, and what each
-partition holds; see :mod:`milcoop.graph.partitions`).
+Every fact is in the default graph. Each claim, and each quantity a claim states, is also in the
+named graph of its source document, as the TriG export has it; only SPARQL reads those
+(:mod:`milcoop.graph.embedded.source_graphs`). Beside them, each store holds named graphs that
+no answer, export, count or SPARQL query reads: ``urn:milcoop:graph:digests`` (one digest per
+resource, the state the next load compares with), ``urn:milcoop:graph:history`` (every
+recorded data version and its changes, carried over from the previous store at each load; see
+:mod:`milcoop.graph.changes`) and ``urn:milcoop:graph:partitions`` (which partitions each
+resource belongs to, and what each partition holds; see :mod:`milcoop.graph.partitions`).
 
 A load replaces one partition (the curated facts, or one register's import): the new store holds
 the new facts and, copied quad for quad, every resource the other partitions hold.
@@ -48,6 +50,7 @@ from milcoop.graph.changes import (
     plan_version,
     relative_file_names,
 )
+from milcoop.graph.embedded.source_graphs import write_source_graphs
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.partitions import CURATED, PartitionRecord, combined_version
 from milcoop.graph.terms import to_oxigraph, to_rdflib
@@ -426,9 +429,10 @@ class EmbeddedStore:
                 progress.advance(len(chunk))
             store.flush()
             stored = len(store)
+            write_source_graphs(store)  # the claims again in their sources' graphs, not counted
             if extra_quads:
                 store.bulk_extend(extra_quads)
-                store.flush()
+            store.flush()
             del store
         except Exception as exc:
             shutil.rmtree(path, ignore_errors=True)

@@ -11,19 +11,8 @@ from typing import cast
 import pyoxigraph as ox
 
 from milcoop.graph.embedded.files import EmbeddedStore
-from milcoop.graph.rdf_source import (
-    CLAIM_QUANTITIES,
-    EVENT_CLASSES,
-    QUANTITY,
-    RDF_TYPE,
-    SOURCE,
-    RdfSource,
-    Referrers,
-    Subject,
-    SubjectBlock,
-    claim_source,
-    date_of,
-)
+from milcoop.graph.embedded.source_graphs import block_in
+from milcoop.graph.rdf_source import EVENT_CLASSES, RDF_TYPE, RdfSource, Referrers, Subject, SubjectBlock, date_of
 
 _DEFAULT = ox.DefaultGraph()
 
@@ -74,15 +63,5 @@ class EmbeddedSource(RdfSource):
         ]
 
     def _block(self, subject: Subject, quads: list[ox.Quad]) -> SubjectBlock:
-        source = claim_source(quads)
-        if source is None and any(q.predicate == RDF_TYPE and q.object == QUANTITY for q in quads):
-            source = self._quantity_source(subject)
-        return SubjectBlock(subject, quads, source)
-
-    def _quantity_source(self, quantity: Subject) -> ox.NamedNode | None:
-        for predicate in CLAIM_QUANTITIES:
-            for claim in self._ox.quads_for_pattern(None, predicate, quantity, _DEFAULT):
-                for quad in self._ox.quads_for_pattern(claim.subject, SOURCE, None, _DEFAULT):
-                    if isinstance(quad.object, ox.NamedNode):
-                        return quad.object
-        return None
+        # The same claim source the store's named graphs were written with (source_graphs.py).
+        return block_in(self._ox, subject, quads)

@@ -2,9 +2,10 @@
 
 A client (or a person) asking the endpoint itself learns the language it speaks (SPARQL 1.1
 Query, no update, no federation), the result formats it writes, its default dataset with the
-triple count and data version, and the limits it applies (time, result cap), as the Service
-Description vocabulary (https://www.w3.org/TR/sparql11-service-description/) says. The graph is
-small, so it is built with rdflib and written in Turtle, RDF/XML, JSON-LD or N-Triples.
+triple count, data version and named graphs (one per claim source), and the limits it applies
+(time, result cap), as the Service Description vocabulary
+(https://www.w3.org/TR/sparql11-service-description/) says. The graph is small, so it is built
+with rdflib and written in Turtle, RDF/XML, JSON-LD or N-Triples.
 
 The endpoint's address is a link: the caller passes it (the public base when one is configured,
 else the address the request came to); no milcoop identifier depends on it.
@@ -77,6 +78,8 @@ class EndpointFacts:
     max_results: int
     #: The media types SELECT/ASK results and CONSTRUCT/DESCRIBE results are written in.
     result_types: Sequence[str]
+    #: The default dataset's named graphs: one per claim source (the TriG export's graphs).
+    named_graphs: Sequence[str] = ()
 
 
 def description_graph(facts: EndpointFacts) -> Graph:
@@ -115,6 +118,14 @@ def description_graph(facts: EndpointFacts) -> Graph:
     g.add((default_graph, RDF.type, SD.Graph))
     if facts.triples is not None:
         g.add((default_graph, VOID.triples, Literal(facts.triples, datatype=XSD.integer)))
+    # The named graphs, one per source document whose claims they hold (GRAPH, FROM NAMED).
+    for number, name in enumerate(facts.named_graphs):
+        named, graph = BNode(f"named-graph-{number}"), BNode(f"graph-{number}")
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(name)))
+        g.add((named, SD.graph, graph))
+        g.add((graph, RDF.type, SD.Graph))
     if facts.data_version:
         g.add((dataset, URIRef(str(DCAT_VERSION)), Literal(facts.data_version)))
     g.add((URIRef(str(ONTOLOGY_IRI)), OWL.versionIRI, URIRef(str(ONTOLOGY_VERSION_IRI))))

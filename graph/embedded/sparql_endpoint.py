@@ -19,6 +19,12 @@ read-only. Federated queries (``SERVICE``) are refused from the parse, and each 
 network namespace of its own with no interface up, so even a query that slipped past the parse
 could not make the server fetch a URL of the caller's choosing.
 
+The dataset is SPARQL 1.1's (:func:`dataset_options`): by default the default graph holds every
+fact and the named graphs are the claims' source graphs, the TriG export's
+(:mod:`milcoop.graph.embedded.source_graphs`); ``FROM`` / ``FROM NAMED`` in the query, or the
+protocol's ``default-graph-uri`` / ``named-graph-uri`` over them, choose others. milcoop's own
+records, in named graphs of their own, are never part of a dataset.
+
 Results are capped at ``MILCOOP_SPARQL_MAX_RESULTS`` rows (or triples), and never cut silently:
 a query with more results than the cap is refused (:class:`ResultTooLarge`, 400) with a message
 that says how to page through them with ``ORDER BY``, ``LIMIT`` and ``OFFSET``. So an answer is
@@ -37,6 +43,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import csv
+import functools
 import io
 import itertools
 import json
@@ -55,7 +62,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from milcoop.graph.embedded.files import INTERNAL_GRAPHS, EmbeddedStore, StoreInfo
-from milcoop.graph.embedded.sparql_guard import isolate_network, vet_query
+from milcoop.graph.embedded.sparql_guard import QueryDataset, isolate_network, vet
 from milcoop.graph.errors import StoreError
 from milcoop.graph.export import FORMATS, negotiate, serialize_blocks
 from milcoop.graph.export import blocks_of as _blocks_of
@@ -364,31 +371,91 @@ def _not_acceptable(accept: str | None, offered: Sequence[str], kind: str) -> tu
     )
 
 
+_fact_graphs: dict[int, tuple[ox.Store, list[ox.NamedNode]]] = {}
+
+
+def fact_graphs(store: ox.Store) -> list[ox.NamedNode]:
+    """The store's named graphs of facts (the claims' source graphs), never milcoop's records;
+    listed once per store handle (a store folder never changes)."""
+    known = _fact_graphs.get(id(store))
+    if known is None or known[0] is not store:
+        _fact_graphs.clear()  # a worker answers over one store at a time
+        known = _fact_graphs[id(store)] = (store, _list_fact_graphs(store))
+    return known[1]
+
+
+def _list_fact_graphs(store: ox.Store) -> list[ox.NamedNode]:
+    return sorted(
+        (g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in INTERNAL_GRAPHS),
+        key=lambda g: g.value,
+    )
+
+
+def fact_graph_names(data_dir: Path) -> list[str]:
+    """The named graphs of facts in the active store under ``data_dir`` (for the service
+    description); an empty list when nothing is loaded. Opens the store read-only once per load."""
+    path = EmbeddedStore.current_path(Path(data_dir))
+    if path is None:
+        return []
+    return list(_graph_names_at(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _graph_names_at(path: Path) -> tuple[str, ...]:
+    try:
+        store = ox.Store.read_only(str(path))
+    except OSError:
+        return ()
+    return tuple(g.value for g in _list_fact_graphs(store))
+
+
+def dataset_options(
+    default_graphs: Sequence[str],
+    named_graphs: Sequence[str],
+    query_dataset: QueryDataset | None,
+    facts: Sequence[ox.NamedNode],
+) -> dict[str, Any]:
+    """The dataset a query runs over, as Oxigraph's ``default_graph`` and ``named_graphs`` options.
+
+    As SPARQL 1.1 says: the protocol's ``default-graph-uri`` / ``named-graph-uri`` when the request
+    gives any (they override the query's own), else the query's ``FROM`` / ``FROM NAMED`` when it
+    has any, else the default dataset: every fact in the default graph, and the claims' source
+    graphs (``facts``) as named graphs. A dataset with named graphs but no default graph has an
+    empty default graph. The store's own records (data versions, digests, partitions:
+    graph/embedded/files.py) are in named graphs that no query may read, so the dataset is always
+    set here (Oxigraph would otherwise offer every graph) and never holds one of them: a request
+    naming one gets an empty graph instead.
+    """
+    if default_graphs or named_graphs:
+        defaults, named = list(default_graphs), list(named_graphs)
+    elif query_dataset is not None:
+        defaults, named = list(query_dataset.default_graphs), list(query_dataset.named_graphs)
+    else:
+        return {"default_graph": ox.DefaultGraph(), "named_graphs": list(facts)}
+    return {
+        "default_graph": [ox.NamedNode(g) for g in dict.fromkeys(defaults) if g not in INTERNAL_GRAPHS],
+        "named_graphs": [ox.NamedNode(g) for g in dict.fromkeys(named) if g not in INTERNAL_GRAPHS],
+    }
+
+
 def _answer(store: ox.Store, request: dict[str, Any]) -> tuple[Any, ...]:
     started = time.perf_counter()
     query: str = request["query"]
     accept: str | None = request["accept"]
     limit: int = request["limit"]
-    # The store's own records (data versions, digests: graph/embedded/files.py) are in named
-    # graphs that no query may read. So the dataset is always set here, which overrides FROM and
-    # FROM NAMED in the query text: the facts' default graph unless the request names graphs, and
-    # as named graphs (GRAPH) only those the request names, never the records'.
-    default_graphs: list[ox.NamedNode | ox.DefaultGraph] = [
-        ox.NamedNode(g) for g in request["default_graphs"] if g not in INTERNAL_GRAPHS
-    ]
-    named_graphs = [ox.NamedNode(g) for g in request["named_graphs"] if g not in INTERNAL_GRAPHS]
-    options: dict[str, Any] = {
-        "named_graphs": named_graphs,
-        "default_graph": default_graphs if request["default_graphs"] else ox.DefaultGraph(),
-    }
-    if request.get("base_iri"):
-        # Relative IRIs in a query without BASE resolve against the endpoint's address, as the
-        # protocol's tests expect of a service (``CONSTRUCT { <s> <p> 1 } WHERE {}``).
-        options["base_iri"] = request["base_iri"]
-    refusal = vet_query(query)
-    if refusal is not None:
+    vetted = vet(query, request.get("base_iri"))
+    if vetted.refusal is not None:
+        refusal = vetted.refusal
         return ("error", "update_refused" if refusal.code == "update" else "invalid_query", refusal.message, "query")
     try:
+        # A relative FROM in a query without a base is no IRI: ValueError, answered below.
+        options: dict[str, Any] = dataset_options(
+            request["default_graphs"], request["named_graphs"], vetted.dataset, fact_graphs(store)
+        )
+        if request.get("base_iri"):
+            # Relative IRIs in a query without BASE resolve against the endpoint's address, as the
+            # protocol's tests expect of a service (``CONSTRUCT { <s> <p> 1 } WHERE {}``).
+            options["base_iri"] = request["base_iri"]
         result = store.query(query, **options)
         if isinstance(result, ox.QuerySolutions):
             media_type = negotiate(accept, SOLUTION_TYPES)

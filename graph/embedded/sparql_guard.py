@@ -6,7 +6,9 @@ Two walls stand between a query and the network:
    regular expressions) and walks the parse tree. It refuses a ``SERVICE`` anywhere in the tree
    (in ``OPTIONAL``, ``EXISTS``, sub-queries, ...), refuses updates, and refuses a query nested
    deeper than :data:`MAX_NESTING` or too long for the parser. A text the parser cannot read is
-   refused too, even where Oxigraph might read it: a query we cannot check does not run.
+   refused too, even where Oxigraph might read it: a query we cannot check does not run. The
+   same parse gives the query's ``FROM`` and ``FROM NAMED`` graphs (:func:`vet`), which the
+   endpoint sets as the dataset itself, so that no query names milcoop's internal graphs.
 2. :func:`isolate_network` moves the worker process into a network namespace of its own, with no
    interface up, before it opens the store: even a query the first wall missed finds no network
    to reach (``connect`` fails with "network is unreachable"). It needs Linux and either root or
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyparsing import ParseBaseException, ParseResults
+from rdflib.plugins.sparql.algebra import translatePrologue
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -87,6 +90,23 @@ def _parser_frames(frames: int) -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
+@dataclass(frozen=True)
+class QueryDataset:
+    """The dataset a query's ``FROM`` and ``FROM NAMED`` clauses name, as absolute IRIs."""
+
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vetted:
+    """What :func:`vet` found: why the query may not run (None: it may), and its dataset clauses
+    (None: it has none)."""
+
+    refusal: Refusal | None
+    dataset: QueryDataset | None = None
+
+
 def vet_query(query: str, max_nesting: int = MAX_NESTING) -> Refusal | None:
     """Parse ``query`` and say why it may not run, or ``None`` when it may.
 
@@ -94,28 +114,52 @@ def vet_query(query: str, max_nesting: int = MAX_NESTING) -> Refusal | None:
     update (which parses under the update grammar), ``SERVICE`` anywhere in the query, and
     nesting deeper than ``max_nesting``.
     """
+    return vet(query, max_nesting=max_nesting).refusal
+
+
+def vet(query: str, base_iri: str | None = None, max_nesting: int = MAX_NESTING) -> Vetted:
+    """:func:`vet_query`, and from the same parse the query's ``FROM`` / ``FROM NAMED`` IRIs
+    (prefixed names expanded, relative IRIs resolved against its ``BASE`` or ``base_iri``)."""
     try:
         with _parser_frames(PARSER_FRAMES):
             tree = parseQuery(query)
     except RecursionError:
-        return Refusal("invalid", "the query is nested too deeply (or is too long) to be checked; simplify it")
+        return Vetted(Refusal("invalid", "the query is nested too deeply (or is too long) to be checked; simplify it"))
     except (ParseBaseException, ValueError, TypeError) as exc:
         if _is_update(query):
-            return Refusal(
+            return Vetted(Refusal(
                 "update",
                 "SPARQL updates are not accepted: this endpoint is read-only (load data with `milcoop load`)",
-            )
-        return Refusal("invalid", f"the query does not parse: {_first_line(exc)}")
+            ))
+        return Vetted(Refusal("invalid", f"the query does not parse: {_first_line(exc)}"))
     service, depth = _inspect(tree)
     if service:
-        return Refusal("invalid", "federated queries (SERVICE) are not supported by this endpoint")
+        return Vetted(Refusal("invalid", "federated queries (SERVICE) are not supported by this endpoint"))
     if depth > max_nesting:
-        return Refusal(
+        return Vetted(Refusal(
             "invalid",
             f"the query is nested too deeply: its parse tree is {depth} levels deep, at most {max_nesting} are "
             "accepted (brackets within brackets, groups within groups)",
-        )
-    return None
+        ))
+    try:
+        return Vetted(None, _dataset(tree, base_iri))
+    except Exception as exc:  # rdflib raises a bare Exception for an undeclared prefix
+        return Vetted(Refusal("invalid", f"the query's FROM or FROM NAMED cannot be read: {_first_line(exc)}"))
+
+
+def _dataset(tree: Any, base_iri: str | None) -> QueryDataset | None:
+    # A CompValue's ``get`` answers the key itself for a missing key, whatever the default: ask with ``in``.
+    clauses = tree[1]["datasetClause"] if "datasetClause" in tree[1] else []  # noqa: SIM401
+    if not clauses:
+        return None
+    prologue = translatePrologue(tree[0], base_iri)
+    defaults: list[str] = []
+    named: list[str] = []
+    for clause in clauses:
+        for key, found in (("default", defaults), ("named", named)):
+            if key in clause:
+                found.append(str(prologue.absolutize(clause[key])))
+    return QueryDataset(tuple(defaults), tuple(named))
 
 
 def _is_update(query: str) -> bool:

@@ -58,8 +58,8 @@ from milcoop.graph.export.formats import FORMATS, ExportError, RdfFormat, format
 from milcoop.graph.export.selection import LOOKUP_BATCH, ExportFilter, select_blocks
 from milcoop.graph.export.snapshots import Snapshots
 from milcoop.graph.export.standard import standard_quads, standard_triples, with_standard_terms
-from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, graph_of, serialize_blocks
-from milcoop.graph.rdf_source import RdfSource, SubjectBlock
+from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, serialize_blocks
+from milcoop.graph.rdf_source import RdfSource, SubjectBlock, graph_of
 
 __all__ = [
     "CHUNK_TRIPLES",

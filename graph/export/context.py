@@ -8,7 +8,6 @@ checks that the two agree.
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
+from milcoop.graph.rdf_source import local_name
 from milcoop.ontology import ONTOLOGY_DIR, ontology_graph
 from milcoop.ontology.namespace import GRAPH, ID, MAT, MC
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
@@ -76,11 +76,6 @@ JSONLD_PREFIXES: dict[str, str] = {**VOCABULARY_PREFIXES, JSONLD_ENTITY_PREFIX: 
 #: Reverse terms, so that a JSON-LD user reaches from an event (or a treaty, a breach, ...) the
 #: claims asserting it, and from an event its breaches: ``{"@reverse": ...}`` of the forward link.
 REVERSE_TERMS: dict[str, URIRef] = {"claims": MC.asserts, "breaches": MC.breachingEvent}
-
-
-def local_name(iri: str) -> str:
-    """The last segment of an IRI, after its last ``/`` or ``#``."""
-    return re.split(r"[#/]", iri)[-1]
 
 
 def compact(iri: str, prefixes: dict[str, str]) -> str:

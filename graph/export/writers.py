@@ -9,7 +9,7 @@ every :data:`CHUNK_TRIPLES` triples.
 
 Named graphs (TriG, N-Quads): a claim and the quantity it states go in the graph of the source
 document the analyst read, ``https://w3id.org/milcoop/graph/{source id}``; everything else is in
-the default graph.
+the default graph (:func:`milcoop.graph.rdf_source.graph_of` decides, for the SPARQL store too).
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from typing import IO, Any, cast
 import pyoxigraph as ox
 from rdflib import RDF, XSD
 
-from milcoop.graph.export.context import TURTLE_PREFIXES, VOCABULARY_PREFIXES, compact, local_name, published_context
+from milcoop.graph.export.context import TURTLE_PREFIXES, VOCABULARY_PREFIXES, compact, published_context
 from milcoop.graph.export.formats import RdfFormat
 from milcoop.graph.export.pipe import Pipe, pulled
-from milcoop.graph.rdf_source import SubjectBlock
-from milcoop.ontology.namespace import GRAPH
+from milcoop.graph.rdf_source import SubjectBlock, in_graph
 
 _DEFAULT = ox.DefaultGraph()
 _XSD_STRING = str(XSD.string)
@@ -65,13 +64,6 @@ def blocks_of(triples: Iterable[ox.Triple]) -> list[SubjectBlock]:
     return [SubjectBlock(s, quads) for s, quads in by_subject.items()]
 
 
-def graph_of(block: SubjectBlock) -> ox.NamedNode | ox.DefaultGraph:
-    """The named graph of a block: its claim source's graph, or the default graph."""
-    if block.source is None:
-        return _DEFAULT
-    return ox.NamedNode(f"{GRAPH}{local_name(block.source.value)}")
-
-
 # ------------------------------------------------------------------------------------------------
 # pyoxigraph's serializers: one call per document
 # ------------------------------------------------------------------------------------------------
@@ -85,15 +77,8 @@ def _quads(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Quad]:
     return itertools.chain.from_iterable(block.quads for block in blocks)
 
 
-def _in_graph(block: SubjectBlock) -> list[ox.Quad]:
-    graph = graph_of(block)
-    if isinstance(graph, ox.DefaultGraph):
-        return block.quads
-    return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in block.quads]
-
-
 def _regraphed(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Quad]:
-    return itertools.chain.from_iterable(map(_in_graph, blocks))
+    return itertools.chain.from_iterable(map(in_graph, blocks))
 
 
 def _triples(blocks: Iterable[SubjectBlock]) -> Iterator[ox.Triple]:

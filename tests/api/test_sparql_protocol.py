@@ -18,6 +18,7 @@ from milcoop.graph.embedded.files import EmbeddedStore
 from milcoop.loaders.curated import CompiledFacts
 from milcoop.settings import Settings
 from tests.api.stores import embedded_settings, serving
+from tests.api.test_sparql_graphs import CLAIMS_BY_GRAPH, SOURCE_NOTES, _claims_of
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -186,6 +187,20 @@ def test_sparqlwrapper_runs_the_documented_queries(server: str, bundled: Compile
         client.queryAndConvert()
 
 
+def test_sparqlwrapper_runs_graph_queries_over_the_named_graphs(server: str, bundled: CompiledFacts) -> None:
+    client = SPARQLWrapper(f"{server}/v1/sparql")
+    client.setReturnFormat(JSON)
+    client.setQuery(CLAIMS_BY_GRAPH)
+    rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index,call-overload]
+    assert rows and all(r["claim"]["value"] in _claims_of(bundled, r["graph"]["value"]) for r in rows)
+    # The protocol's dataset, as SPARQLWrapper sends it (addNamedGraph: named-graph-uri).
+    client.setQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    client.addNamedGraph(SOURCE_NOTES)
+    assert [r["g"]["value"] for r in client.queryAndConvert()["results"]["bindings"]] == [  # type: ignore[index,call-overload]
+        SOURCE_NOTES
+    ]
+
+
 def test_rdflib_sparqlstore_runs_the_documented_queries(server: str, bundled: CompiledFacts) -> None:
     for method in ("GET", "POST"):
         store = SPARQLStore(f"{server}/v1/sparql", method=method, returnFormat="json")
@@ -195,4 +210,9 @@ def test_rdflib_sparqlstore_runs_the_documented_queries(server: str, bundled: Co
         assert bool(g.query(f'ASK {{ <{PRK}> <{MC}isoCode> "PRK" }}').askAnswer) is True
         # Triple patterns: rdflib turns them into SELECT queries of its own.
         assert (URIRef(PRK), URIRef(f"{MC}isoCode"), Literal("PRK")) in g
+        # A GRAPH query over the named graphs, and a FROM NAMED.
+        by_graph = list(g.query(CLAIMS_BY_GRAPH))
+        assert by_graph and all(str(r[1]) in _claims_of(bundled, str(r[0])) for r in by_graph)  # type: ignore[index]
+        named = g.query(f"SELECT DISTINCT ?g FROM NAMED <{SOURCE_NOTES}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+        assert [str(r[0]) for r in named] == [SOURCE_NOTES]  # type: ignore[index]
         store.close()
