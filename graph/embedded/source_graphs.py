@@ -73,9 +73,47 @@ def source_graph_quads(store: ox.Store) -> list[ox.Quad]:
     return out
 
 
-def write_source_graphs(store: ox.Store) -> None:
+def source_graph_quads_of(store: ox.Store, *parts: Sequence[ox.Quad]) -> list[ox.Quad]:
+    """What :func:`source_graph_quads` reads from ``store``, found instead in ``parts``: the very
+    quads just written to its default graph (all of them), so that no claim is read back.
+
+    Two passes in memory: which subjects are claims or quantities, then their quads and which
+    claims state which quantity. A quantity stated by one claim takes that claim's source; one
+    stated by several is left to :func:`quantity_source` on the store, so that "the first claim"
+    is the store's first, exactly as the export decides.
+    """
+    wanted: set[Subject] = set()
+    for part in parts:
+        for q in part:
+            if q.predicate == RDF_TYPE and (q.object == CLAIM or q.object == QUANTITY):
+                wanted.add(q.subject)  # type: ignore[arg-type]
+    blocks: dict[Subject, list[ox.Quad]] = {subject: [] for subject in wanted}
+    stated_by: dict[ox.NamedNode | ox.BlankNode, list[Subject]] = {}
+    for part in parts:
+        for q in part:
+            own = blocks.get(q.subject)  # type: ignore[arg-type]
+            if own is None:
+                continue
+            own.append(q)
+            if q.predicate in CLAIM_QUANTITIES and isinstance(q.object, (ox.NamedNode, ox.BlankNode)):
+                stated_by.setdefault(q.object, []).append(q.subject)  # type: ignore[arg-type]
+    sources = {subject: claim_source(quads) for subject, quads in blocks.items()}
+    out: list[ox.Quad] = []
+    for subject, found in blocks.items():
+        quads = list(dict.fromkeys(found))  # a resource both kept and new is written once
+        source = sources[subject]
+        if source is None and any(q.predicate == RDF_TYPE and q.object == QUANTITY for q in quads):
+            claims = stated_by.get(subject, [])
+            source = sources.get(claims[0]) if len(claims) == 1 else quantity_source(store, subject)
+        if source is not None:
+            out.extend(in_graph(SubjectBlock(subject, quads, source)))
+    return out
+
+
+def write_source_graphs(store: ox.Store, *written: Sequence[ox.Quad]) -> None:
     """Copy every claim's and claimed quantity's quads from the default graph of ``store`` into
-    its source's named graph."""
-    quads = source_graph_quads(store)
+    its source's named graph; from ``written`` (every quad of that default graph) when given,
+    else read from the store."""
+    quads = source_graph_quads_of(store, *written) if written else source_graph_quads(store)
     for start in range(0, len(quads), _BATCH):
         store.bulk_extend(quads[start : start + _BATCH])
