@@ -21,8 +21,9 @@ the new facts and, copied quad for quad, every resource the other partitions hol
 
 A load writes a complete new store beside the active one and only then points ``CURRENT`` at
 it, so a load that fails half way leaves the previous store untouched (all or nothing), and a
-running server keeps reading the store it opened until it reopens. Older stores are removed
-after a successful switch.
+running server keeps reading the store it opened until it reopens. After a successful switch
+the store just replaced is kept (other processes may still be reading it) and older ones are
+removed, so a data folder holds at most two stores between loads.
 """
 
 from __future__ import annotations
@@ -447,10 +448,14 @@ class EmbeddedStore:
             json.dumps({"data_version": data_version, "triples": stored, "loaded_at": loaded_at}), encoding="utf-8"
         )
         # The switch: write the pointer beside the old one and rename over it (atomic on POSIX).
+        pointer = root / "CURRENT"
+        previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
         pointer_tmp = root / "CURRENT.tmp"
         pointer_tmp.write_text(name, encoding="utf-8")
-        os.replace(pointer_tmp, root / "CURRENT")
-        cls._remove_old_stores(root, keep=name)
+        os.replace(pointer_tmp, pointer)
+        # The store just replaced stays until the next switch: readers in other processes (the
+        # API's workers, SPARQL's) hold it open until they see the new pointer, within a second.
+        cls._remove_old_stores(root, keep={name, previous} - {""})
         return LoadSummary(
             backend="embedded",
             data_version=data_version,
@@ -459,9 +464,10 @@ class EmbeddedStore:
         )
 
     @staticmethod
-    def _remove_old_stores(root: Path, keep: str) -> None:
+    def _remove_old_stores(root: Path, keep: set[str]) -> None:
+        kept = keep | {f"{name}.json" for name in keep}
         for entry in root.iterdir():
-            if entry.name.startswith("store-") and entry.name not in (keep, f"{keep}.json"):
+            if entry.name.startswith("store-") and entry.name not in kept:
                 if entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
                 else:

@@ -72,3 +72,28 @@ def test_a_failing_write_leaves_the_previous_store_in_place(tmp_path: Path, bund
     assert len(EmbeddedStore.open(tmp_path)) == len(bundled.graph)
     leftovers = [p for p in EmbeddedStore.root(tmp_path).iterdir() if "broken" in p.name]
     assert leftovers == []
+
+
+def test_the_store_just_replaced_stays_readable_until_the_next_load(tmp_path: Path, bundled: CompiledFacts) -> None:
+    """A reader in another process (an API worker, a SPARQL worker) may hold the previous store
+    open for up to a second after a load switches; its folder must still be there."""
+    import pyoxigraph as ox
+
+    root = EmbeddedStore.root(tmp_path)
+
+    def folders() -> list[str]:
+        return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith("store-"))
+
+    def current() -> str:
+        return (root / "CURRENT").read_text(encoding="utf-8")
+
+    EmbeddedStore.replace_contents(tmp_path, bundled)
+    first = current()
+    reader = ox.Store.read_only(str(root / first))  # as another process would hold it
+    EmbeddedStore.replace_contents(tmp_path, bundled)
+    second = current()
+    assert second != first and folders() == sorted([first, second])
+    assert len(reader) > 0  # still readable after the switch
+    del reader
+    EmbeddedStore.replace_contents(tmp_path, bundled)
+    assert folders() == sorted([second, current()])  # two loads on, the first is gone
