@@ -30,7 +30,6 @@ from rdflib import Graph
 
 from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.partitions import PartitionRecord
-from milcoop.graph.terms import oxigraph_quads
 from milcoop.graph.writer import Facts, GraphWriter
 from milcoop.ontology.kinds import TO_TYPES
 from milcoop.settings import Backend, Settings
@@ -236,10 +235,13 @@ class MergedFacts:
     version: str
     files: list[Any]
     partition: str
+    #: The same triples as pyoxigraph quads: the new facts' (converted once, by their load) and
+    #: the kept ones (read from the embedded store as quads).
+    converted: list[ox.Quad] = field(default_factory=list, repr=False)
 
     def quads(self) -> list[ox.Quad]:
-        """The merged graph as pyoxigraph quads (converted at each call: no writer reads them twice)."""
-        return oxigraph_quads(self.graph)
+        """The merged graph as pyoxigraph quads."""
+        return self.converted
 
 
 def merged_facts(settings: Settings, facts: Facts) -> MergedFacts:
@@ -252,7 +254,8 @@ def merged_facts(settings: Settings, facts: Facts) -> MergedFacts:
 
     plan = EmbeddedStore.plan_for(settings.data_dir, facts)
     graph = facts.graph if not plan.kept_quads else ReadOnlyGraphAggregate([facts.graph, plan.kept_triples()])
-    return MergedFacts(graph, plan.data_version, list(getattr(facts, "files", ())), plan.partition)
+    converted = [*facts.quads(), *plan.kept_quads]
+    return MergedFacts(graph, plan.data_version, list(getattr(facts, "files", ())), plan.partition, converted)
 
 
 def partition_resources(settings: Settings, partition: str) -> frozenset[str] | None:

@@ -41,7 +41,7 @@ import neo4j
 import neo4j.exceptions
 from neo4j import Driver, ManagedTransaction, Record, Result, Transaction
 
-from milcoop.graph.changes import Digest, VersionRecord, digests, now_iso, plan_version, relative_file_names
+from milcoop.graph.changes import Digest, VersionRecord, digests_of_quads, now_iso, plan_version, relative_file_names
 from milcoop.graph.errors import LoadFailed
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
 from milcoop.graph.neo4j.cypher import history as _history
@@ -83,7 +83,7 @@ def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressRepor
             batch_size=settings.load_batch_size,
             progress=progress,
             history=Versioning(
-                digests(compiled.graph),
+                digests_of_quads((q.subject, q.predicate, q.object) for q in compiled.quads()),  # type: ignore[misc]
                 relative_file_names(getattr(compiled, "files", ())),
                 len(compiled.graph),
                 getattr(compiled, "partition", "curated"),
