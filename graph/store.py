@@ -267,10 +267,13 @@ def partition_resources(settings: Settings, partition: str) -> frozenset[str] | 
     return EmbeddedStore.open(settings.data_dir).partition_subjects(partition)
 
 
-def held_record(settings: Settings, backend: Backend, partition: str) -> PartitionRecord | None:
-    """The record of ``partition`` when the store holds it as its book of record says: the
-    embedded store records it, and, for Neo4j, Neo4j holds the same data version as the embedded
-    copy. None otherwise; unreachable or empty stores hold nothing."""
+def _held(
+    settings: Settings, backend: Backend, partition: str, wanted: Callable[[PartitionRecord], bool]
+) -> tuple[PartitionRecord, str] | None:
+    """``partition``'s record and the store's data version, when the embedded store (the book of
+    record) holds a record of ``partition`` that is ``wanted`` and, for Neo4j, Neo4j holds the same
+    data version as the embedded copy (asked only once the record is wanted). None otherwise;
+    unreachable or empty stores hold nothing."""
     from milcoop.graph.embedded.files import EmbeddedStore
     from milcoop.graph.errors import StoreError
 
@@ -279,41 +282,34 @@ def held_record(settings: Settings, backend: Backend, partition: str) -> Partiti
     try:
         embedded = EmbeddedStore.open(settings.data_dir)
         record = embedded.partition_records().get(partition)
-        if record is None or backend != "neo4j":
-            return record
+        if record is None or not wanted(record):
+            return None
+        held = embedded.info.data_version
+        if backend != "neo4j":
+            return record, held
         store = open_store(settings, "neo4j")
         try:
-            return record if store.data_version() == embedded.info.data_version else None
+            return (record, held) if store.data_version() == held else None
         finally:
             store.close()
     except StoreError:
         return None
+
+
+def held_record(settings: Settings, backend: Backend, partition: str) -> PartitionRecord | None:
+    """The record of ``partition`` when the store holds it as its book of record says: the
+    embedded store records it, and, for Neo4j, Neo4j holds the same data version as the embedded
+    copy. None otherwise; unreachable or empty stores hold nothing."""
+    found = _held(settings, backend, partition, lambda _: True)
+    return None if found is None else found[0]
 
 
 def held_data_version(settings: Settings, backend: Backend, partition: str, version: str) -> str | None:
     """The store's data version when it already holds exactly ``partition`` at ``version`` (the
     embedded store records it so, and, for Neo4j, Neo4j holds the same data version as the
     embedded copy); None otherwise. Unreachable or empty stores hold nothing."""
-    from milcoop.graph.embedded.files import EmbeddedStore
-    from milcoop.graph.errors import StoreError
-
-    if not EmbeddedStore.exists(settings.data_dir):
-        return None
-    try:
-        embedded = EmbeddedStore.open(settings.data_dir)
-        record = embedded.partition_records().get(partition)
-        if record is None or record.version != version:
-            return None
-        held = embedded.info.data_version
-        if backend != "neo4j":
-            return held
-        store = open_store(settings, "neo4j")
-        try:
-            return held if store.data_version() == held else None
-        finally:
-            store.close()
-    except StoreError:
-        return None
+    found = _held(settings, backend, partition, lambda record: record.version == version)
+    return None if found is None else found[1]
 
 
 def holds_partition(settings: Settings, backend: Backend, partition: str, version: str) -> bool:
