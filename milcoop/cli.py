@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from milcoop import __version__
 from milcoop.graph.errors import StoreError
 from milcoop.loaders.curated import compile_facts
 from milcoop.loaders.problems import CurationError
-from milcoop.settings import Backend, Settings, get_settings
+from milcoop.settings import Backend, Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -41,6 +42,13 @@ def _root(
     ] = False,
 ) -> None:
     """milcoop: a knowledge graph of state military cooperation."""
+    # Every command reads the settings; reading them here first turns a bad environment variable
+    # into one line naming it (exit 2) instead of a traceback from inside whichever command ran.
+    try:
+        get_settings()
+    except SettingsError as exc:
+        err.print(f"[red]milcoop[/red]: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 PathsArgument = Annotated[

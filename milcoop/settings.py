@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Backend = Literal["embedded", "neo4j"]
@@ -234,7 +234,40 @@ def default_workers(rate_limit: str = "") -> int:
     return max(1, min(usable_cpus(), MAX_DEFAULT_WORKERS))
 
 
+class SettingsError(ValueError):
+    """An environment variable holds a value milcoop cannot use; the message names each variable."""
+
+
+def environment_name(field: str) -> str:
+    """The environment variable that sets ``field`` (``port`` -> ``MILCOOP_PORT``, ``neo4j_uri`` -> ``NEO4J_URI``)."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices) and alias.choices and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    if isinstance(alias, str):
+        return alias
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """One line per bad variable, e.g. ``MILCOOP_PORT='0': Input should be greater than or equal to 1``."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        value = error.get("input")
+        shown = f"={value!r}" if isinstance(value, str | int | float) else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{environment_name(field)}{shown}: {message}")
+    return "; ".join(lines)
+
+
 @cache
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment.
+
+    Raises :class:`SettingsError`, naming the variable, when one holds a value milcoop cannot use.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(f"invalid setting: {describe_settings_error(exc)}") from None
