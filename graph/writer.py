@@ -72,6 +72,10 @@ class LoadSummary:
     details: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False
     """The store already held exactly these facts, so nothing was validated or written."""
+    method: str = ""
+    """How Neo4j was written when not in one transaction: ``offline import`` (graph/neo4j/offline.py)."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds of each phase of the load, when the writer measures them."""
 
     def describe(self) -> str:
         """One line for people: what changed, in which store, how fast."""
@@ -86,6 +90,7 @@ class LoadSummary:
             f"neo4j: nodes {self.nodes_created} created, {self.nodes_updated} updated, {self.nodes_deleted} deleted; "
             f"relationships {self.relationships_created} created, {self.relationships_deleted} deleted "
             f"(data version {self.data_version}) in {self.seconds:.2f} s"
+            + (f", by {self.method}" if self.method else "")
         )
 
 

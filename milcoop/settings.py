@@ -96,6 +96,26 @@ class Settings(BaseSettings):
         "with 503 at once (MILCOOP_SPARQL_QUEUE). Default: twice the workers.",
     )
     load_batch_size: int = Field(default=5_000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
+    neo4j_import_command: str = Field(
+        default="",
+        description="A command that runs Neo4j's offline importer for a first load into an empty database "
+        "(MILCOOP_NEO4J_IMPORT_COMMAND): milcoop appends the folder of CSV files and argument file it wrote; the "
+        "command stops Neo4j, runs `neo4j-admin` with those arguments, puts the database in place and starts Neo4j "
+        "again. Empty (the default): every load is a transaction. For the development server: "
+        "'tools/neo4j/neo4j-dev import --home .milcoop/neo4j-dev'. See docs/scaling.md.",
+    )
+    neo4j_import_min_nodes: int = Field(
+        default=100_000,
+        ge=0,
+        description="Fewest nodes for which a first load into an empty database uses the offline import when "
+        "MILCOOP_NEO4J_IMPORT_COMMAND is set (MILCOOP_NEO4J_IMPORT_MIN_NODES); smaller loads are transactions, "
+        "which cost less than stopping and starting Neo4j.",
+    )
+    neo4j_import_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Longest the offline import command may run (MILCOOP_NEO4J_IMPORT_TIMEOUT_SECONDS).",
+    )
     neo4j_connect_timeout_seconds: float = Field(
         default=1.0,
         gt=0,

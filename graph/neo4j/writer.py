@@ -31,6 +31,8 @@ dataset's transaction state (about 2 GB for 100,000 synthetic events; see bench/
 from __future__ import annotations
 
 import contextlib
+import logging
+import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -44,15 +46,18 @@ from neo4j import Driver, ManagedTransaction, Record, Result, Transaction
 from milcoop.graph.changes import Digest, VersionRecord, digests_of_quads, now_iso, plan_version, relative_file_names
 from milcoop.graph.errors import LoadFailed
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
+from milcoop.graph.neo4j import offline
 from milcoop.graph.neo4j.cypher import history as _history
 from milcoop.graph.neo4j.cypher import load as cypher
 from milcoop.graph.neo4j.cypher.schema import ensure_schema
-from milcoop.graph.neo4j.driver import load_errors, open_driver, translated
+from milcoop.graph.neo4j.driver import create_driver, load_errors, open_driver, translated
 from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 from milcoop.settings import Backend, Settings
 
-__all__ = ["LoadPlan", "Neo4jWriter", "load_into_neo4j", "plan_load", "write_records"]
+__all__ = ["LoadPlan", "Neo4jWriter", "load_into_neo4j", "offline_first_load", "plan_load", "write_records"]
+
+_log = logging.getLogger(__name__)
 
 #: Rows per record when reading the graph's current state (see graph/neo4j/cypher/load.py).
 READ_CHUNK = 20_000
@@ -70,8 +75,26 @@ def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressRepor
     and :class:`LoadFailed` when the load fails part way (the graph is then as it was).
     """
     nodes, relationships = to_property_graph(compiled.graph)
+    history = Versioning(
+        digests_of_quads((q.subject, q.predicate, q.object) for q in compiled.quads()),  # type: ignore[misc]
+        relative_file_names(getattr(compiled, "files", ())),
+        len(compiled.graph),
+        getattr(compiled, "partition", "curated"),
+    )
     driver = open_driver(settings)
     try:
+        if settings.neo4j_import_command.strip() and len(nodes) >= settings.neo4j_import_min_nodes:
+            imported = offline_first_load(
+                driver,
+                settings,
+                nodes,
+                relationships,
+                data_version=compiled.version,
+                history=history,
+                progress=progress,
+            )
+            if imported is not None:
+                return imported
         with translated(settings, "create milcoop's constraints and indexes"):
             ensure_schema(driver, settings.neo4j_database)
         return write_records(
@@ -82,15 +105,81 @@ def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressRepor
             data_version=compiled.version,
             batch_size=settings.load_batch_size,
             progress=progress,
-            history=Versioning(
-                digests_of_quads((q.subject, q.predicate, q.object) for q in compiled.quads()),  # type: ignore[misc]
-                relative_file_names(getattr(compiled, "files", ())),
-                len(compiled.graph),
-                getattr(compiled, "partition", "curated"),
-            ),
+            history=history,
         )
     finally:
         driver.close()
+
+
+def offline_first_load(
+    driver: Driver,
+    settings: Settings,
+    nodes: Sequence[NodeRecord],
+    relationships: Sequence[RelationshipRecord],
+    *,
+    data_version: str,
+    history: Versioning | None,
+    progress: ProgressReporter | None = None,
+    vocab: Vocabulary | None = None,
+) -> LoadSummary | None:
+    """Load an empty database through ``MILCOOP_NEO4J_IMPORT_COMMAND`` (graph/neo4j/offline.py).
+
+    Returns None, having written nothing, when the database is not empty or a value has no exact
+    CSV form (the caller then loads in a transaction; the reason is logged). Raises
+    :class:`LoadFailed` when the import fails; Neo4j then keeps the database it had.
+    """
+    started = time.monotonic()
+    vocab = vocab or vocabulary()
+    progress = progress or SilentProgress()
+    database = settings.neo4j_database
+    with translated(settings, "check that the database is empty"):
+        if not offline.database_is_empty(driver, database):
+            return None
+    plan = plan_load(nodes, relationships, vocab)
+    offline.check_offline_import(plan, vocab)
+    # Absolute: the import command may run from another directory (tools/neo4j/neo4j-dev does).
+    folder = (settings.data_dir / "neo4j-import").resolve()
+    try:
+        imported = offline.write_import_folder(
+            plan, folder, database=database, data_version=data_version, history=history, vocab=vocab, progress=progress
+        )
+    except offline.ImportRefused as exc:
+        _log.info("offline import not used, loading in a transaction instead: %s", exc)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    written = time.monotonic()
+    progress.start("neo4j: offline import (Neo4j stops and starts again)", 1)
+    offline.run_import_command(settings.neo4j_import_command, imported, settings.neo4j_import_timeout_seconds)
+    imported_at = time.monotonic()
+    progress.advance(1)
+    progress.start("neo4j: building the constraints and indexes", 1)
+    # A new driver: the old one's bookmarks name transactions of the database the import replaced,
+    # which the new one never had (Neo4j would wait for them).
+    with translated(settings, "create the constraints and indexes after the offline import"):
+        after = create_driver(settings)
+        try:
+            wait = max(60.0, settings.neo4j_import_timeout_seconds / 10)
+            offline.finish_import(after, database, imported, wait_seconds=wait)
+        finally:
+            after.close()
+    progress.advance(1)
+    progress.finish()
+    shutil.rmtree(folder, ignore_errors=True)
+    done = time.monotonic()
+    return LoadSummary(
+        backend="neo4j",
+        data_version=data_version,
+        seconds=done - started,
+        nodes_created=plan.node_count,
+        relationships_created=len(plan.relationships),
+        details={"nodes": plan.node_count, "relationships": len(plan.relationships)},
+        method="offline import",
+        phases={
+            "files": round(written - started, 3),
+            "import": round(imported_at - written, 3),
+            "schema": round(done - imported_at, 3),
+        },
+    )
 
 
 @dataclass(frozen=True)

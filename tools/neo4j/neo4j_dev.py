@@ -68,6 +68,12 @@ DEFAULT_TOOL_DIR = Path(os.environ.get("MILCOOP_NEO4J_TOOL_DIR", REPO_ROOT / "to
 
 MAIN_CLASS = "org.milcoop.neo4j.DevServer"
 
+#: neo4j-admin's entry point, on the same class path as the server (org.neo4j:neo4j-command-line).
+ADMIN_CLASS = "org.neo4j.cli.AdminTool"
+
+#: The argument file of an import folder (milcoop/graph/neo4j/offline.py writes it).
+ADMIN_ARGUMENTS_FILE = "neo4j-admin.args"
+
 #: Printed by DevServer once Bolt is bound (see DevServer.READY_PREFIX).
 READY_MARKER = "milcoop-neo4j: bolt ready on "
 
@@ -453,6 +459,7 @@ class DevNeo4j:
         if other is not None and self._is_live_server(other[0]):
             raise Neo4jStartError(f"another Neo4j dev server (pid {other[0]}, port {other[1]}) is using {self.home}")
         self.build()
+        self.finish_import_swap()
         # If something else answers on the port, the readiness probe below
         # would happily talk to *it*; refuse up front.
         for taken in (self.port, self.http_port):
@@ -572,6 +579,10 @@ class DevNeo4j:
         self._foreign_pid = pid
         self.port = port
         self.http_port = self._read_http_port() or self.http_port
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            launched = json.loads(self.pid_file.read_text())
+            self.heap = str(launched.get("heap") or self.heap)
+            self.pagecache = str(launched.get("pagecache") or self.pagecache)
         return True
 
     def detach(self) -> None:
@@ -582,6 +593,113 @@ class DevNeo4j:
             self._proc.returncode = 0
             self._proc = None
             atexit.unregister(self._stop_at_exit)
+
+    # -- offline import ---------------------------------------------------
+
+    @property
+    def _staging(self) -> Path:
+        return self.home / "import-staging"
+
+    @property
+    def _swap_journal(self) -> Path:
+        return self.home / "import-swap.json"
+
+    def offline_import(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        import_heap: str = "1g",
+        import_memory: str = "2g",
+        timeout: float = 3600.0,
+    ) -> float:
+        """Run ``neo4j-admin database import full`` with the arguments in ``folder/neo4j-admin.args``.
+
+        The import writes into a staging home; only when it succeeded is the database swapped in
+        (the server stopped meanwhile) and the server started again with its options. If the
+        importer fails or is killed, the live database is untouched and the server is started
+        again as it was; a swap cut short is finished by the next start (a journal says what
+        was being moved). Returns the importer's own seconds. Raises Neo4jDevError on failure.
+        """
+        arguments = [line for line in (Path(folder) / ADMIN_ARGUMENTS_FILE).read_text().splitlines() if line]
+        if arguments[:3] != ["database", "import", "full"]:
+            raise Neo4jDevError(f"{folder}/{ADMIN_ARGUMENTS_FILE} does not start with 'database import full'")
+        database = arguments[-1]
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", database):
+            raise Neo4jDevError(f"{database!r} is not a database name")
+        was_running = self.is_running() or self.attach()
+        if was_running:
+            self.stop()
+        self.build()
+        self.finish_import_swap()
+        shutil.rmtree(self._staging, ignore_errors=True)
+        (self._staging / "conf").mkdir(parents=True)
+        (self._staging / "conf" / "neo4j.conf").write_text(
+            f"server.directories.data={self._staging / 'data'}\n"
+            f"server.directories.logs={self._staging / 'logs'}\n"
+        )
+        log = self._staging / "import.log"
+        env = {**os.environ, "NEO4J_HOME": str(self._staging), "NEO4J_CONF": str(self._staging / "conf")}
+        command = [
+            _java_executable(),
+            f"-Xmx{import_heap}",
+            *JVM_FLAGS,
+            "-cp",
+            os.pathsep.join(self._read_classpath()),
+            ADMIN_CLASS,
+            *arguments[:-1],
+            # Its caches, off the heap; by default the importer takes up to 90 % of the machine's RAM.
+            f"--max-off-heap-memory={import_memory}",
+            arguments[-1],
+        ]
+        started = time.monotonic()
+        try:
+            with log.open("wb") as out:
+                done = subprocess.run(
+                    command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+                    timeout=timeout, check=False,
+                )
+            failed = None if done.returncode == 0 else f"neo4j-admin exited with code {done.returncode}"
+        except subprocess.TimeoutExpired:
+            failed = f"neo4j-admin did not end within {timeout:.0f} s"
+        seconds = time.monotonic() - started
+        if failed is not None:
+            shutil.rmtree(self._staging / "data", ignore_errors=True)
+            if was_running:
+                self.start()
+            raise Neo4jDevError(f"{failed}; the database is as it was\n--- last lines of {log} ---\n{_tail(log, 30)}")
+        self._swap_journal.write_text(json.dumps({"database": database}) + "\n")
+        self.finish_import_swap()
+        # For benchmarks: the importer's own time, apart from stopping and starting the server.
+        (self.home / "last-import.json").write_text(json.dumps({"importer_seconds": seconds}) + "\n")
+        self.start()
+        return seconds
+
+    def finish_import_swap(self) -> None:
+        """Put a completed import's database in place, if a journal says one was being moved.
+
+        Each step can be cut short and done again: the live store goes aside only while the
+        staged one still waits, and the journal goes last.
+        """
+        try:
+            database = str(json.loads(self._swap_journal.read_text())["database"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        replaced = self.home / "import-replaced"
+        for part in ("databases", "transactions"):
+            staged = self._staging / "data" / part / database
+            live = self.home / "data" / part / database
+            if not staged.exists():
+                continue
+            if live.exists():
+                aside = replaced / part
+                shutil.rmtree(aside, ignore_errors=True)
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                live.rename(aside)
+            live.parent.mkdir(parents=True, exist_ok=True)
+            staged.rename(live)
+        self._swap_journal.unlink()
+        shutil.rmtree(replaced, ignore_errors=True)
+        shutil.rmtree(self._staging, ignore_errors=True)
 
     # -- context manager --------------------------------------------------
 
@@ -648,7 +766,14 @@ class DevNeo4j:
         return MAIN_CLASS in cmdline and str(self.home) in cmdline
 
     def _write_pid_file(self, pid: int) -> None:
-        record = {"pid": pid, "port": self.port, "uri": self.uri, "http_port": self.http_port}
+        record = {
+            "pid": pid,
+            "port": self.port,
+            "uri": self.uri,
+            "http_port": self.http_port,
+            "heap": self.heap,
+            "pagecache": self.pagecache,
+        }
         self.pid_file.write_text(json.dumps(record) + "\n")
 
     def _read_pid_file(self) -> tuple[int, int] | None:
@@ -708,7 +833,18 @@ def _parser() -> argparse.ArgumentParser:
             " auth disabled) for development and CI."
         ),
     )
-    parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument("action", choices=("start", "stop", "status", "import"))
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        help="import: a folder milcoop wrote for an offline import (its neo4j-admin.args); the server is stopped, "
+        "the import staged and swapped in, and the server started again",
+    )
+    parser.add_argument("--import-heap", default="1g", help="import: the importer's JVM heap (default %(default)s)")
+    parser.add_argument(
+        "--import-memory", default="2g", help="import: the importer's off-heap memory (default %(default)s)"
+    )
     parser.add_argument(
         "--port",
         type=int,
@@ -794,17 +930,37 @@ def _cmd_status(server: DevNeo4j, _args: argparse.Namespace) -> int:
     return 0 if answering else 1
 
 
+def _cmd_import(server: DevNeo4j, args: argparse.Namespace) -> int:
+    if args.folder is None:
+        _out("neo4j-dev: import needs the folder of an offline import", sys.stderr)
+        return 2
+    try:
+        seconds = server.offline_import(
+            args.folder,
+            import_heap=args.import_heap,
+            import_memory=args.import_memory,
+            timeout=max(args.timeout, 600.0),
+        )
+    except (Neo4jDevError, OSError) as exc:
+        _out(f"neo4j-dev: {exc}", sys.stderr)
+        return 1
+    server.detach()
+    _out(f"imported {args.folder} in {seconds:.1f} s; running again (pid {server.pid}) on {server.uri}", sys.stderr)
+    _out(server.uri)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m tools.neo4j.neo4j_dev``; return the exit code.
 
     Exit codes: 0 success (``status``: running and answering), 1 failure,
     3 ``status`` found no server (the LSB convention for "not running").
     """
-    args = _parser().parse_args(argv)
+    args = _parser().parse_intermixed_args(argv)
     server = DevNeo4j(
         home=args.home, port=args.port, http_port=args.http_port, heap=args.heap, pagecache=args.pagecache
     )
-    commands = {"start": _cmd_start, "stop": _cmd_stop, "status": _cmd_status}
+    commands = {"start": _cmd_start, "stop": _cmd_stop, "status": _cmd_status, "import": _cmd_import}
     return commands[args.action](server, args)
 
 

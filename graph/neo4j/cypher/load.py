@@ -101,7 +101,8 @@ READ_DATASET: LiteralString = (
 )
 
 
-def _labels(labels: Iterable[str], vocab: Vocabulary) -> list[str]:
+def node_labels(labels: Iterable[str], vocab: Vocabulary) -> list[str]:
+    """``:Resource`` plus ``labels``, each checked against the ontology's allow-list."""
     names = list(dict.fromkeys([RESOURCE_LABEL, *labels]))
     allowed = vocab.all_labels
     for name in names:
@@ -124,14 +125,14 @@ def _cypher(text: str) -> LiteralString:
 
 def create_nodes(labels: Iterable[str], vocab: Vocabulary | None = None) -> LiteralString:
     """The query creating nodes with ``:Resource`` plus ``labels`` (all from the allow-list)."""
-    names = _labels(labels, vocab or vocabulary())
+    names = node_labels(labels, vocab or vocabulary())
     return _cypher(_CREATE_NODES.format(labels=":".join(names)))
 
 
 def update_nodes(labels: Iterable[str], vocab: Vocabulary | None = None) -> LiteralString:
     """The query bringing existing nodes to ``:Resource`` plus ``labels`` and their row's properties."""
     vocab = vocab or vocabulary()
-    names = _labels(labels, vocab)
+    names = node_labels(labels, vocab)
     others = sorted(vocab.all_labels - set(names))
     if not others:  # cannot happen with milcoop's ontology; keeps the text valid regardless
         raise ValueError("a node cannot carry every label of the ontology")
@@ -147,3 +148,22 @@ def create_relationships(rel_type: str, vocab: Vocabulary | None = None) -> Lite
 
 #: Every milcoop resource's IRI (what a load would compare the new facts with).
 RESOURCE_IRIS: LiteralString = "MATCH (n:Resource) RETURN n.iri AS iri"
+
+
+# -- the offline import of a first load (graph/neo4j/offline.py) -----------------------------------
+
+#: Whether the database is empty: an offline import replaces the whole database, so it runs only
+#: when there is nothing to lose (Neo4j's count store answers this without a scan).
+COUNT_ALL_NODES: LiteralString = "MATCH (n) RETURN count(n) AS count"
+
+#: Wait until every index is online (the constraints' and the full-text index, built after an import).
+AWAIT_INDEXES: LiteralString = "CALL db.awaitIndexes($seconds)"
+
+#: What an offline import left: the data version, the ``:Resource`` nodes and all relationships
+#: (the import writes only milcoop's), from the count store.
+IMPORT_CHECK: LiteralString = (
+    "OPTIONAL MATCH (d:MilcoopDataset {name: $name}) "
+    "CALL () { MATCH (n:Resource) RETURN count(n) AS nodes } "
+    "CALL () { MATCH ()-[r]->() RETURN count(r) AS relationships } "
+    "RETURN d.version AS version, nodes, relationships"
+)

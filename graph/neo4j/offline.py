@@ -1,0 +1,347 @@
+"""A first load into an empty Neo4j database through Neo4j's offline importer.
+
+The transactional load (:mod:`milcoop.graph.neo4j.writer`) holds the whole dataset's changes in
+one transaction, so the heap it needs grows with the dataset. For the first load of a large
+dataset into an empty database there is nothing to diff and nothing a reader could half-see, and
+Neo4j's own ``neo4j-admin database import full`` writes the store files directly, with memory that
+does not grow with the transaction. This module:
+
+1. checks the records the way the transactional load would (:func:`plan_load`), plus what the
+   importer would not check: the uniqueness constraints the transactional load relies on, and the
+   values CSV cannot carry exactly (:class:`ImportRefused`; the load then runs as a transaction);
+2. writes one CSV file per label set and per relationship type, plus the milcoop nodes outside
+   ``:Resource`` (the data version and, when given, the history: ``:DataVersion``,
+   ``:ResourceChange``, ``:ResourceDigest``) so the imported database is the one a transactional
+   load would have made, and the argument file ``neo4j-admin.args``;
+3. runs the configured import command (``MILCOOP_NEO4J_IMPORT_COMMAND``) with the folder. The
+   command owns the server: it stops Neo4j, runs ``neo4j-admin`` with those arguments (one per
+   line in the file) into a staging location, puts the imported database in place, and starts
+   Neo4j again (``tools/neo4j/neo4j-dev import`` does so for the development server; see
+   docs/scaling.md);
+4. creates the constraints and indexes, waits for them, and checks that the database holds
+   exactly the data version and the counts of nodes and relationships it was given.
+
+Readers never see half a load: while the command runs, Neo4j is stopped (the API answers 503), and
+it restarts with the whole import or, if the command failed, with the database as it was. A kill
+before the command leaves Neo4j untouched, and the next load starts the folder again.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from neo4j import Driver
+
+from milcoop.graph.changes import now_iso, plan_version
+from milcoop.graph.errors import LoadFailed
+from milcoop.graph.neo4j.cypher import load as cypher
+from milcoop.graph.neo4j.cypher.schema import ensure_schema
+from milcoop.graph.writer import ProgressReporter
+from milcoop.ontology.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from milcoop.graph.neo4j.writer import LoadPlan, Versioning
+
+__all__ = [
+    "ADMIN_ARGUMENTS_FILE",
+    "ImportFolder",
+    "ImportRefused",
+    "check_offline_import",
+    "database_is_empty",
+    "run_import_command",
+    "write_import_folder",
+]
+
+#: The file of the import folder that holds ``neo4j-admin``'s arguments, one per line.
+ADMIN_ARGUMENTS_FILE = "neo4j-admin.args"
+
+#: Between the elements of a list in a CSV cell. The unit separator never occurs in the facts
+#: (values that hold it are refused), unlike ``;``, the importer's default, which text often does.
+ARRAY_DELIMITER = "\x1f"
+
+#: The ID space of the ``:Resource`` nodes (by IRI) and that of milcoop's own records.
+_RESOURCES = "resource"
+_RECORDS = "record"
+
+_PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ImportRefused(ValueError):
+    """The records cannot go through the offline importer exactly; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ImportFolder:
+    """The files of one offline import and the arguments that read them."""
+
+    folder: Path
+    arguments: tuple[str, ...]
+    data_version: str
+    nodes: int
+    relationships: int
+
+
+def _cell_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list) and value:
+        kinds = {_cell_type(item) for item in value}
+        if len(kinds) == 1 and not next(iter(kinds)).endswith("[]"):
+            return f"{kinds.pop()}[]"
+    raise ImportRefused(f"a value of type {type(value).__name__} ({value!r:.60}) has no exact CSV form")
+
+
+def _cell(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ARRAY_DELIMITER.join(_cell(item, where) for item in value)
+    text = str(value)
+    if text == "":
+        # The importer reads an empty cell as "no property"; the transactional load keeps "".
+        raise ImportRefused(f"{where}: an empty string has no exact CSV form")
+    if ARRAY_DELIMITER in text:
+        raise ImportRefused(f"{where}: a value holds the array delimiter U+001F")
+    return text
+
+
+def _columns(rows: Sequence[Mapping[str, Any]], what: str) -> dict[str, str]:
+    """Each property's importer type, in first-seen order; refuses a property of two types."""
+    types: dict[str, str] = {}
+    for row in rows:
+        for key, value in row.items():
+            if value is None:
+                continue
+            if not _PROPERTY_NAME.fullmatch(key):
+                raise ImportRefused(f"{what}: property name {key!r} cannot be a CSV header")
+            kind = _cell_type(value)
+            if types.setdefault(key, kind) != kind:
+                raise ImportRefused(f"{what}: property {key!r} is both {types[key]} and {kind}")
+    return types
+
+
+def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _node_file(
+    path: Path, rows: Sequence[Mapping[str, Any]], id_column: str | None, what: str, progress: ProgressReporter
+) -> bool:
+    """Write one node file; True when a cell holds a line break (the importer must be told)."""
+    columns = _columns(rows, what)
+    keys = [key for key in columns if key != id_column]
+    header = ([f"{id_column}:ID({_RESOURCES})"] if id_column else [f":ID({_RECORDS})"]) + [
+        f"{key}:{columns[key]}" for key in keys
+    ]
+    multiline = False
+
+    def cells() -> Iterable[list[str]]:
+        nonlocal multiline
+        for number, row in enumerate(rows):
+            where = f"{what} {row.get(id_column) if id_column else number}"
+            line = [str(row[id_column])] if id_column else [f"{what}-{number}"]
+            for key in keys:
+                value = row.get(key)
+                line.append("" if value is None else _cell(value, f"{where}, {key}"))
+            if any("\n" in cell or "\r" in cell for cell in line):
+                multiline = True
+            progress.advance(1)
+            yield line
+
+    _write_csv(path, header, cells())
+    return multiline
+
+
+def check_offline_import(plan: LoadPlan, vocab: Vocabulary) -> None:
+    """Raise :class:`LoadFailed` for what the constraints would refuse in a transactional load.
+
+    The importer does not know milcoop's constraints (they are created after it), so a duplicate
+    ``id`` within a label, or two states with one ISO code, must be refused here, before anything
+    is written.
+    """
+    seen: dict[tuple[str, str, Any], str] = {}
+    for iri, node in plan.by_iri.items():
+        keys = [(label, "id", node.properties.get("id")) for label in node.labels if label in vocab.labels.values()]
+        if "State" in node.labels and node.properties.get("isoCode") is not None:
+            keys.append(("State", "isoCode", node.properties["isoCode"]))
+        for key in keys:
+            other = seen.setdefault(key, iri)
+            if other != iri:
+                label, prop, value = key
+                raise LoadFailed(
+                    f"{iri} and {other} are both :{label} with {prop} {value!r}, which must be unique; "
+                    "nothing was written"
+                )
+
+
+def write_import_folder(
+    plan: LoadPlan,
+    folder: Path,
+    *,
+    database: str,
+    data_version: str,
+    history: Versioning | None,
+    vocab: Vocabulary,
+    progress: ProgressReporter,
+) -> ImportFolder:
+    """Write the CSV files and the argument file of an offline import of ``plan`` into ``folder``.
+
+    ``history`` (the facts' digests) adds the records of the first data version. The folder is
+    emptied first. Raises
+    :class:`ImportRefused` when a value has no exact CSV form.
+    """
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    arguments: list[str] = []
+    multiline = False
+    total = plan.node_count + len(plan.relationships)
+    progress.start("neo4j: writing the offline import's files", total)
+    for number, (labels, rows) in enumerate(plan.nodes.items()):
+        path = folder / f"nodes-{number:03d}.csv"
+        names = ":".join(cypher.node_labels(labels, vocab))
+        multiline |= _node_file(path, rows, "iri", names, progress)
+        arguments.append(f"--nodes={names}={path}")
+    by_type: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rel_type, start, end in plan.relationships:
+        by_type[rel_type].append((start, end))
+    for number, (rel_type, pairs) in enumerate(sorted(by_type.items())):
+        if rel_type not in vocab.relationship_types:
+            raise ImportRefused(f"relationship type {rel_type!r} is not in the ontology's allow-list")
+        path = folder / f"relationships-{number:03d}.csv"
+        _write_csv(path, [f":START_ID({_RESOURCES})", f":END_ID({_RESOURCES})"], ([s, e] for s, e in pairs))
+        progress.advance(len(pairs))
+        arguments.append(f"--relationships={rel_type}={path}")
+
+    # The records a transactional load writes beside the facts (writer.py's MERGE_DATASET and
+    # _record_version), so that a later load finds what it would have found.
+    records: dict[str, list[dict[str, Any]]] = {
+        "MilcoopDataset": [
+            {
+                "name": cypher.DATASET_NAME,
+                "version": data_version,
+                "loadedAt": dt.datetime.now(dt.UTC),
+                "nodes": plan.node_count,
+                "relationships": len(plan.relationships),
+            }
+        ]
+    }
+    if history is not None:
+        planned = plan_version(
+            {},
+            history.digests,
+            None,
+            version=data_version,
+            files=history.files,
+            triples=history.triples,
+            at=now_iso(),
+            partition=history.partition,
+        )
+        if planned is not None:
+            version, changes = planned
+            records["DataVersion"] = [version.to_dict()]
+            records["ResourceChange"] = [change.to_dict() for change in changes]
+            records["ResourceDigest"] = [
+                {"iri": iri, "kind": digest.kind, "digest": digest.digest, "asserts": list(digest.asserts)}
+                for iri, digest in history.digests.items()
+            ]
+    for label, rows in records.items():
+        # Empty lists are left out: the importer reads an empty cell as no property, and the
+        # readers of these records take a missing list as an empty one (changes.py's from_dict).
+        cleaned = [{key: value for key, value in row.items() if value not in (None, [])} for row in rows]
+        path = folder / f"records-{label}.csv"
+        multiline |= _node_file(path, cleaned, None, label, progress)
+        arguments.append(f"--nodes={label}={path}")
+
+    arguments = [
+        "database",
+        "import",
+        "full",
+        *arguments,
+        "--array-delimiter=U+001F",
+        f"--multiline-fields={'true' if multiline else 'false'}",
+        "--overwrite-destination=true",
+        "--strict=true",
+        "--bad-tolerance=0",
+        database,
+    ]
+    (folder / ADMIN_ARGUMENTS_FILE).write_text("".join(f"{argument}\n" for argument in arguments), encoding="utf-8")
+    progress.finish()
+    return ImportFolder(folder, tuple(arguments), data_version, plan.node_count, len(plan.relationships))
+
+
+def database_is_empty(driver: Driver, database: str) -> bool:
+    """Whether the database holds no node at all (Neo4j's count store answers at once)."""
+    records, _, _ = driver.execute_query(cypher.COUNT_ALL_NODES, database_=database)
+    return int(records[0]["count"]) == 0
+
+
+def run_import_command(command: str, imported: ImportFolder, timeout: float) -> None:
+    """Run the configured import command with the folder; raise :class:`LoadFailed` if it fails."""
+    argv = [*shlex.split(command), str(imported.folder)]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise LoadFailed(f"MILCOOP_NEO4J_IMPORT_COMMAND: {argv[0]!r} was not found; nothing was imported") from None
+    except subprocess.TimeoutExpired:
+        raise LoadFailed(
+            f"the offline import ({shlex.join(argv)}) did not end within {timeout:.0f} s; "
+            "the import command decides what Neo4j holds now (tools/neo4j/neo4j-dev keeps the database as it was)"
+        ) from None
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-12:])
+        raise LoadFailed(
+            f"the offline import ({shlex.join(argv)}) failed with exit code {done.returncode}; "
+            f"Neo4j keeps the database it had:\n{tail}"
+        )
+
+
+def finish_import(driver: Driver, database: str, imported: ImportFolder, wait_seconds: float) -> None:
+    """After the import: create the schema, wait for its indexes, and check the counts and version."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            ensure_schema(driver, database)
+            break
+        except Exception:
+            # Neo4j was just restarted by the import command; give it the connect budget.
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+    driver.execute_query(cypher.AWAIT_INDEXES, seconds=int(max(60, wait_seconds)), database_=database)
+    records, _, _ = driver.execute_query(cypher.IMPORT_CHECK, name=cypher.DATASET_NAME, database_=database)
+    found = records[0]
+    if (found["version"], found["nodes"], found["relationships"]) != (
+        imported.data_version,
+        imported.nodes,
+        imported.relationships,
+    ):
+        raise LoadFailed(
+            f"after the offline import Neo4j holds data version {found['version']!r}, {found['nodes']} nodes and "
+            f"{found['relationships']} relationships; expected {imported.data_version!r}, {imported.nodes} and "
+            f"{imported.relationships}"
+        )
