@@ -863,9 +863,11 @@ def _dev_server_script() -> Path | None:
 )
 def neo4j_dev(
     ctx: typer.Context,
-    action: Annotated[str, typer.Argument(help="start, stop or status")],
+    action: Annotated[
+        str, typer.Argument(help="start, stop, status or import (an offline import folder; see docs/scaling.md)")
+    ],
 ) -> None:
-    """Start, stop or check the development Neo4j of a source checkout (tools/neo4j).
+    """Start, stop, check or import into the development Neo4j of a source checkout (tools/neo4j).
 
     The development server is tooling of the repository (Java 17 and Maven build it from Maven
     Central), not part of the installed package. With milcoop installed from a wheel, run Neo4j

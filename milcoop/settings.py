@@ -105,11 +105,12 @@ class Settings(BaseSettings):
         "'tools/neo4j/neo4j-dev import --home .milcoop/neo4j-dev'. See docs/scaling.md.",
     )
     neo4j_import_min_nodes: int = Field(
-        default=100_000,
+        default=200_000,
         ge=0,
         description="Fewest nodes for which a first load into an empty database uses the offline import when "
         "MILCOOP_NEO4J_IMPORT_COMMAND is set (MILCOOP_NEO4J_IMPORT_MIN_NODES); smaller loads are transactions, "
-        "which cost less than stopping and starting Neo4j.",
+        "which cost less than stopping and starting Neo4j and fit a 2 GB heap (95,000 nodes did, 473,000 did not; "
+        "see docs/scaling.md).",
     )
     neo4j_import_timeout_seconds: float = Field(
         default=3600.0,

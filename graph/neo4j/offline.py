@@ -169,8 +169,10 @@ def _node_file(
                 line.append("" if value is None else _cell(value, f"{where}, {key}"))
             if any("\n" in cell or "\r" in cell for cell in line):
                 multiline = True
-            progress.advance(1)
+            if number % 10_000 == 9_999:
+                progress.advance(10_000)
             yield line
+        progress.advance(len(rows) % 10_000)
 
     _write_csv(path, header, cells())
     return multiline
@@ -184,8 +186,9 @@ def check_offline_import(plan: LoadPlan, vocab: Vocabulary) -> None:
     is written.
     """
     seen: dict[tuple[str, str, Any], str] = {}
+    constrained = set(vocab.labels.values())  # schema.py's ID_UNIQUE_BY_LABEL: one constraint per label
     for iri, node in plan.by_iri.items():
-        keys = [(label, "id", node.properties.get("id")) for label in node.labels if label in vocab.labels.values()]
+        keys = [(label, "id", node.properties.get("id")) for label in node.labels if label in constrained]
         if "State" in node.labels and node.properties.get("isoCode") is not None:
             keys.append(("State", "isoCode", node.properties["isoCode"]))
         for key in keys:
@@ -321,7 +324,8 @@ def run_import_command(command: str, imported: ImportFolder, timeout: float) -> 
 
 
 def finish_import(driver: Driver, database: str, imported: ImportFolder, wait_seconds: float) -> None:
-    """After the import: create the schema, wait for its indexes, and check the counts and version."""
+    """After the import: create the schema (:func:`ensure_schema` waits for its indexes), then check
+    the data version and the counts."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -332,7 +336,6 @@ def finish_import(driver: Driver, database: str, imported: ImportFolder, wait_se
             if time.monotonic() > deadline:
                 raise
             time.sleep(1.0)
-    driver.execute_query(cypher.AWAIT_INDEXES, seconds=int(max(60, wait_seconds)), database_=database)
     records, _, _ = driver.execute_query(cypher.IMPORT_CHECK, name=cypher.DATASET_NAME, database_=database)
     found = records[0]
     if (found["version"], found["nodes"], found["relationships"]) != (

@@ -25,7 +25,11 @@ crash its recovery replays only committed transactions. Nothing outside the ``:R
 is touched (other labels' nodes, relationship types outside the ontology).
 
 The transaction holds every change until commit, so the server's heap must hold the whole
-dataset's transaction state (about 2 GB for 100,000 synthetic events; see bench/README.md).
+change's transaction state: a first load of 100,000 synthetic events does not fit a 2 GB heap
+(bench/README.md). A first load into an empty database can therefore go through Neo4j's offline
+importer instead (:func:`offline_first_load`, :mod:`milcoop.graph.neo4j.offline`), when
+``MILCOOP_NEO4J_IMPORT_COMMAND`` is set and the dataset has at least
+``MILCOOP_NEO4J_IMPORT_MIN_NODES`` nodes; later loads are transactions of what changed.
 """
 
 from __future__ import annotations

@@ -156,9 +156,6 @@ RESOURCE_IRIS: LiteralString = "MATCH (n:Resource) RETURN n.iri AS iri"
 #: when there is nothing to lose (Neo4j's count store answers this without a scan).
 COUNT_ALL_NODES: LiteralString = "MATCH (n) RETURN count(n) AS count"
 
-#: Wait until every index is online (the constraints' and the full-text index, built after an import).
-AWAIT_INDEXES: LiteralString = "CALL db.awaitIndexes($seconds)"
-
 #: What an offline import left: the data version, the ``:Resource`` nodes and all relationships
 #: (the import writes only milcoop's), from the count store.
 IMPORT_CHECK: LiteralString = (
