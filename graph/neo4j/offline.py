@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 import shlex
 import shutil
@@ -92,53 +93,7 @@ class ImportFolder:
     relationships: int
 
 
-def _cell_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, dt.datetime):
-        return "datetime"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list) and value:
-        kinds = {_cell_type(item) for item in value}
-        if len(kinds) == 1 and not next(iter(kinds)).endswith("[]"):
-            return f"{kinds.pop()}[]"
-    raise ImportRefused(f"a value of type {type(value).__name__} ({value!r:.60}) has no exact CSV form")
-
-
-def _cell(value: Any, where: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return ARRAY_DELIMITER.join(_cell(item, where) for item in value)
-    text = str(value)
-    if text == "":
-        # The importer reads an empty cell as "no property"; the transactional load keeps "".
-        raise ImportRefused(f"{where}: an empty string has no exact CSV form")
-    if ARRAY_DELIMITER in text:
-        raise ImportRefused(f"{where}: a value holds the array delimiter U+001F")
-    return text
-
-
-def _columns(rows: Sequence[Mapping[str, Any]], what: str) -> dict[str, str]:
-    """Each property's importer type, in first-seen order; refuses a property of two types."""
-    types: dict[str, str] = {}
-    for row in rows:
-        for key, value in row.items():
-            if value is None:
-                continue
-            if not _PROPERTY_NAME.fullmatch(key):
-                raise ImportRefused(f"{what}: property name {key!r} cannot be a CSV header")
-            kind = _cell_type(value)
-            if types.setdefault(key, kind) != kind:
-                raise ImportRefused(f"{what}: property {key!r} is both {types[key]} and {kind}")
-    return types
+_SCALAR_TYPES: dict[type, str] = {bool: "boolean", int: "long", str: "string", dt.date: "date", dt.datetime: "datetime"}
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
@@ -148,34 +103,105 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]])
         writer.writerows(rows)
 
 
+def _text(value: Any) -> str:
+    """The CSV text of one scalar (its type is one of :data:`_SCALAR_TYPES`, checked by the caller)."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    return value.isoformat()  # type: ignore[no-any-return]
+
+
 def _node_file(
     path: Path, rows: Sequence[Mapping[str, Any]], id_column: str | None, what: str, progress: ProgressReporter
-) -> bool:
-    """Write one node file; True when a cell holds a line break (the importer must be told)."""
-    columns = _columns(rows, what)
-    keys = [key for key in columns if key != id_column]
-    header = ([f"{id_column}:ID({_RESOURCES})"] if id_column else [f":ID({_RECORDS})"]) + [
-        f"{key}:{columns[key]}" for key in keys
-    ]
+) -> tuple[str, bool]:
+    """Write one node file in one pass, its header in a file of its own (the importer reads the
+    two as one); returns the files as ``--nodes`` takes them (``header,body``) and whether a cell
+    holds a line break (the importer must then be told).
+
+    Each property's type is fixed by its first value; a value of another type, an empty string or
+    list, or a string holding the array delimiter is refused (:class:`ImportRefused`), since the
+    importer would store it otherwise than a transactional load does.
+    """
+    types: dict[str, type] = {}  # property -> Python type of its values (list: of its items)
+    lists: dict[str, bool] = {}
+    # Every row gets every column (the importer refuses short rows), in first-seen order.
+    keys = [key for key in dict.fromkeys(itertools.chain.from_iterable(rows)) if key != id_column]
     multiline = False
 
-    def cells() -> Iterable[list[str]]:
+    def refuse(row_number: int, key: str, why: str) -> ImportRefused:
+        row = rows[row_number]
+        name = row.get(id_column) if id_column else row_number
+        return ImportRefused(f"{what} {name}, {key}: {why}")
+
+    def cell(row_number: int, key: str, value: Any) -> str:
         nonlocal multiline
-        for number, row in enumerate(rows):
-            where = f"{what} {row.get(id_column) if id_column else number}"
-            line = [str(row[id_column])] if id_column else [f"{what}-{number}"]
-            for key in keys:
-                value = row.get(key)
-                line.append("" if value is None else _cell(value, f"{where}, {key}"))
-            if any("\n" in cell or "\r" in cell for cell in line):
+        expected = types.get(key)
+        if expected is None:
+            if not _PROPERTY_NAME.fullmatch(key):
+                raise refuse(row_number, key, "the property name cannot be a CSV header")
+            first = value[0] if isinstance(value, list) and value else value
+            if type(first) not in _SCALAR_TYPES:
+                raise refuse(row_number, key, f"a value of type {type(value).__name__} has no exact CSV form")
+            types[key], lists[key] = type(first), isinstance(value, list)
+            expected = types[key]
+        if (type(value) is list) != lists[key]:
+            raise refuse(row_number, key, "the property is a list on some nodes and a single value on others")
+        if not lists[key]:
+            if type(value) is not expected:
+                raise refuse(row_number, key, f"{type(value).__name__} where the property is {expected.__name__}")
+            text = _text(value)
+            if expected is str:
+                if not text:
+                    # The importer reads an empty cell as "no property"; the transactional load keeps "".
+                    raise refuse(row_number, key, "an empty string has no exact CSV form")
+                if "\n" in text or "\r" in text:
+                    multiline = True
+            return text
+        items: list[Any] = value
+        if not items:
+            raise refuse(row_number, key, "an empty list has no exact CSV form")
+        texts = []
+        for item in items:
+            if type(item) is not expected:
+                raise refuse(row_number, key, f"{type(item).__name__} in a list of {expected.__name__}")
+            text = _text(item)
+            if expected is str and (not text or "\n" in text or "\r" in text):
+                if not text:
+                    raise refuse(row_number, key, "an empty string has no exact CSV form")
                 multiline = True
+            texts.append(text)
+        return ARRAY_DELIMITER.join(texts)
+
+    body = path.with_suffix(".body.csv")
+    with body.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        for number, row in enumerate(rows):
+            by_key: dict[str, str] = {}
+            for key, value in row.items():
+                if value is not None and key != id_column:
+                    text = cell(number, key, value)
+                    if ARRAY_DELIMITER in text and not lists[key]:
+                        raise refuse(number, key, "a value holds the array delimiter U+001F")
+                    by_key[key] = text
+            identifier = str(row[id_column]) if id_column else f"{what}-{number}"
+            if ARRAY_DELIMITER in identifier:
+                raise refuse(number, id_column or "id", "a value holds the array delimiter U+001F")
+            writer.writerow([identifier, *(by_key.get(key, "") for key in keys)])
             if number % 10_000 == 9_999:
                 progress.advance(10_000)
-            yield line
         progress.advance(len(rows) % 10_000)
-
-    _write_csv(path, header, cells())
-    return multiline
+    header = path.with_suffix(".header.csv")
+    id_header = f"{id_column}:ID({_RESOURCES})" if id_column else f":ID({_RECORDS})"
+    # A column whose every cell is empty (only None values) gives no property; any type will do.
+    columns = [
+        f"{key}:{_SCALAR_TYPES[types.get(key, str)]}{'[]' if lists.get(key) else ''}" for key in keys
+    ]
+    _write_csv(header, [id_header, *columns], ())
+    return f"{header},{body}", multiline
 
 
 def check_offline_import(plan: LoadPlan, vocab: Vocabulary) -> None:
@@ -225,10 +251,10 @@ def write_import_folder(
     total = plan.node_count + len(plan.relationships)
     progress.start("neo4j: writing the offline import's files", total)
     for number, (labels, rows) in enumerate(plan.nodes.items()):
-        path = folder / f"nodes-{number:03d}.csv"
         names = ":".join(cypher.node_labels(labels, vocab))
-        multiline |= _node_file(path, rows, "iri", names, progress)
-        arguments.append(f"--nodes={names}={path}")
+        files, breaks = _node_file(folder / f"nodes-{number:03d}.csv", rows, "iri", names, progress)
+        multiline |= breaks
+        arguments.append(f"--nodes={names}={files}")
     by_type: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for rel_type, start, end in plan.relationships:
         by_type[rel_type].append((start, end))
@@ -276,9 +302,9 @@ def write_import_folder(
         # Empty lists are left out: the importer reads an empty cell as no property, and the
         # readers of these records take a missing list as an empty one (changes.py's from_dict).
         cleaned = [{key: value for key, value in row.items() if value not in (None, [])} for row in rows]
-        path = folder / f"records-{label}.csv"
-        multiline |= _node_file(path, cleaned, None, label, progress)
-        arguments.append(f"--nodes={label}={path}")
+        files, breaks = _node_file(folder / f"records-{label}.csv", cleaned, None, label, progress)
+        multiline |= breaks
+        arguments.append(f"--nodes={label}={files}")
 
     arguments = [
         "database",

@@ -305,3 +305,48 @@ def test_a_duplicate_id_within_a_label_is_refused_as_the_constraint_would() -> N
     nodes = [NodeRecord(iri, labels, {"iri": iri, "id": "XAA"}) for iri in iris]
     with pytest.raises(LoadFailed, match="must be unique"):
         offline.check_offline_import(plan_load(nodes, [], vocab), vocab)
+
+
+def test_the_files_carry_each_value_type_and_say_when_a_cell_breaks_a_line(tmp_path: Path) -> None:
+    import csv
+    import datetime as dt
+
+    # Made-up resources of fictional states (ISO 3166 user-assigned codes), for this test only.
+    vocab = vocabulary()
+    labels = vocab.labels_for_class(next(c for c, label in vocab.labels.items() if label == "State"))
+    first, second = (f"https://w3id.org/milcoop/id/state/{code}" for code in ("XAA", "XBB"))
+    nodes = [
+        NodeRecord(first, labels, {"iri": first, "id": "XAA", "name": 'Said "yes",\nthen no', "aliases": ["a;b", "c"]}),
+        NodeRecord(second, labels, {"iri": second, "id": "XBB", "founded": dt.date(1990, 5, 1), "member": True}),
+    ]
+    written = offline.write_import_folder(
+        plan_load(nodes, [], vocab), tmp_path / "f", database="neo4j", data_version="v", history=None,
+        vocab=vocab, progress=SilentProgress(),
+    )
+    assert "--multiline-fields=true" in written.arguments
+    assert written.arguments[-1] == "neo4j"
+    (resources,) = [a for a in written.arguments if a.startswith("--nodes=Resource:State")]
+    header_file, body_file = resources.split("=", 2)[2].split(",")
+    header = next(csv.reader(Path(header_file).read_text(encoding="utf-8").splitlines()))
+    assert header == ["iri:ID(resource)", "id:string", "name:string", "aliases:string[]", "founded:date", "member:boolean"]
+    with Path(body_file).open(encoding="utf-8", newline="") as body:
+        rows = list(csv.reader(body))
+    assert rows[0] == [first, "XAA", 'Said "yes",\nthen no', "a;b\x1fc", "", ""]
+    assert rows[1] == [second, "XBB", "", "", "1990-05-01", "true"]
+    args = (tmp_path / "f" / offline.ADMIN_ARGUMENTS_FILE).read_text().splitlines()
+    assert tuple(args) == written.arguments
+
+
+def test_a_property_that_is_a_list_on_one_node_and_a_value_on_another_is_refused(tmp_path: Path) -> None:
+    vocab = vocabulary()
+    labels = vocab.labels_for_class(next(c for c, label in vocab.labels.items() if label == "State"))
+    first, second = (f"https://w3id.org/milcoop/id/state/{code}" for code in ("XAA", "XBB"))
+    nodes = [
+        NodeRecord(first, labels, {"iri": first, "id": "XAA", "aliases": ["a"]}),
+        NodeRecord(second, labels, {"iri": second, "id": "XBB", "aliases": "b"}),
+    ]
+    with pytest.raises(offline.ImportRefused, match="a list on some nodes"):
+        offline.write_import_folder(
+            plan_load(nodes, [], vocab), tmp_path / "f", database="neo4j", data_version="v", history=None,
+            vocab=vocab, progress=SilentProgress(),
+        )
