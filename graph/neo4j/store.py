@@ -16,10 +16,13 @@ every read fails at once with "Neo4j is unavailable" until a background probe fi
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 import time
-from collections.abc import Collection
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from typing import Any, Literal, LiteralString
 
 import neo4j
@@ -28,6 +31,7 @@ from neo4j import Driver, RoutingControl
 
 from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.event_filter import EventFacts, matches
 from milcoop.graph.neo4j.breaker import Circuit
 from milcoop.graph.neo4j.cypher import history as hq
 from milcoop.graph.neo4j.cypher import queries as cq
@@ -39,6 +43,7 @@ from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus
 from milcoop.ontology.kinds import (
     COUNTED_LABELS,
     EVENT_KIND_LABELS,
+    EVENT_LABELS,
     PATH_LABELS,
     PATH_TYPES,
     REFERENCE_LABELS,
@@ -55,6 +60,20 @@ VERSION_TTL_SECONDS = 2.0
 #: back: it includes Neo4j planning the query, which took 0.3-3.3 s per query on a cold server of
 #: the shared 2-core CI machine, against 10-70 ms for a planned one. Later runs get the query timeout.
 COLD_QUERY_SECONDS = 10.0
+
+#: Bounds of the cache of actors' event selections (one cache per store, so per API worker):
+#: at most this many selections (an actor's events from it, or to it) ...
+SELECTION_CACHE_ENTRIES = 1_024
+#: ... holding at most this many events in all (under 1 KB each, so under about 100 MB); past
+#: either bound the least recently used selection is dropped.
+SELECTION_CACHE_EVENTS = 100_000
+#: An actor taking part in more events than this (by its relationship count) is not cached, so
+#: one selection cannot crowd out every other: its pages come from the ``ORDER BY ... LIMIT``
+#: queries (EVENTS_FROM, EVENTS_TO, EVENTS_TO_FROM of graph/neo4j/cypher/queries.py) as before.
+SELECTION_MAX_EVENTS = 25_000
+#: Time limit of the query that reads an actor's whole selection into the cache: a busy actor's
+#: thousands of events take longer than one page, once per data version.
+FILL_QUERY_SECONDS = 10.0
 
 
 def plan_key(query: str, parameters: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -83,6 +102,143 @@ def _native(value: Any) -> Any:
         if isinstance(native, dt.date):
             return native
     return value
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Every event of one actor (from it, or to it), in key order, with what the event filter of
+    graph/event_filter.py looks at; one page is a walk along it from the cursor."""
+
+    events: tuple[EventFacts, ...]
+    #: Each event's kind labels (a node may carry several; the filter keeps it when one matches).
+    labels: tuple[frozenset[str], ...]
+    keys: tuple[str, ...]
+    #: Positions of the events with no known start (sorted among the others by their end, or
+    #: last when undated): the only ones a window's ``until`` can still keep past the first
+    #: event that starts after it.
+    no_start: tuple[int, ...]
+
+    @classmethod
+    def of(cls, rows: list[tuple[EventFacts, frozenset[str]]]) -> Selection:
+        ordered = sorted(rows, key=lambda row: row[0].key)
+        return cls(
+            tuple(event for event, _ in ordered),
+            tuple(labels for _, labels in ordered),
+            tuple(event.key for event, _ in ordered),
+            tuple(i for i, (event, _) in enumerate(ordered) if event.start is None),
+        )
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def page(self, flt: EventFilter, check_source: bool, after: str | None, limit: int) -> list[Keyed]:
+        """The first ``limit`` events after the key ``after`` that ``flt`` keeps."""
+        # The labels are checked here (any of the node's labels), the rest by the one rule.
+        rest = replace(flt, labels=frozenset())
+        found: list[Keyed] = []
+        position = bisect.bisect_right(self.keys, after) if after is not None else 0
+        events = self.events
+        while position < len(events) and len(found) < limit:
+            event = events[position]
+            if flt.until is not None and event.start is not None and event.start > flt.until:
+                # Events with a start sort by it: none later starts by ``until`` either.
+                later = bisect.bisect_left(self.no_start, position + 1)
+                position = self.no_start[later] if later < len(self.no_start) else len(events)
+                continue
+            if (not flt.labels or self.labels[position] & flt.labels) and matches(
+                event, rest, check_source=check_source
+            ):
+                found.append((event.iri, event.key))
+            position += 1
+        return found
+
+
+class SelectionCache:
+    """Actors' :class:`Selection` for one data version: a thread-safe LRU map, bounded by
+    entries and by the events they hold (see :data:`SELECTION_CACHE_ENTRIES`), emptied when the
+    data version changes. Requests for a selection not yet cached wait for one read of it."""
+
+    def __init__(self, entries: int = SELECTION_CACHE_ENTRIES, events: int = SELECTION_CACHE_EVENTS) -> None:
+        self.entries = entries
+        self.max_events = events
+        self.version: str | None = None
+        self._data: OrderedDict[tuple[str, str], Selection] = OrderedDict()
+        self.held = 0
+        self._lock = threading.Lock()
+        self._filling: dict[tuple[str, str], threading.Lock] = {}
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _cached(self, version: str, key: tuple[str, str]) -> Selection | None:
+        """The cached selection (caller holds the lock); drops everything of an older version."""
+        if version != self.version:
+            self.version, self._data, self.held = version, OrderedDict(), 0
+        found = self._data.get(key)
+        if found is not None:
+            self._data.move_to_end(key)
+        return found
+
+    def get(self, version: str, key: tuple[str, str], fill: Callable[[], Selection]) -> Selection:
+        """The selection ``key`` of ``version``, read by ``fill`` when not cached."""
+        with self._lock:
+            found = self._cached(version, key)
+            if found is not None:
+                return found
+            filling = self._filling.setdefault(key, threading.Lock())
+        # One read per selection: the concurrent requests for a busy actor wait for it.
+        with filling:
+            try:
+                with self._lock:
+                    found = self._cached(version, key) if version == self.version else None
+                if found is not None:
+                    return found
+                selection = fill()
+                with self._lock:
+                    if version == self.version:
+                        self._data[key] = selection
+                        self.held += len(selection)
+                        while len(self._data) > 1 and (
+                            len(self._data) > self.entries or self.held > self.max_events
+                        ):
+                            _, dropped = self._data.popitem(last=False)
+                            self.held -= len(dropped)
+                return selection
+            finally:
+                with self._lock:
+                    if self._filling.get(key) is filling:
+                        del self._filling[key]
+
+
+def _event_facts(record: neo4j.Record, strings: dict[str, str]) -> tuple[EventFacts, frozenset[str]]:
+    """One row of EVENT_FACTS_FROM/EVENT_FACTS_TO as the event filter's facts and kind labels.
+
+    A claim without a grading counts as the lowest (F6), as in the embedded store's index; the
+    shapes require one on every claim."""
+
+    def shared(value: Any) -> str:
+        # Actor IRIs and relationship types recur in thousands of rows: keep one copy of each.
+        text = str(value)
+        return strings.setdefault(text, text)
+
+    start, end = _native(record["start"]), _native(record["end"])
+    event = EventFacts(
+        iri=str(record["iri"]),
+        key=str(record["key"]),
+        label="",  # labels are kept beside the facts: a node may carry several
+        start=start if isinstance(start, dt.date) else None,
+        end=end if isinstance(end, dt.date) else None,
+        sources=tuple(sorted((shared(t), shared(a)) for t, a in record["sources"])),
+        to=tuple(sorted((shared(t), shared(a)) for t, a in record["to"])),
+        claims=tuple(
+            sorted(
+                (shared(status or ""), shared(reliability or "F"), int(credibility if credibility is not None else 6))
+                for status, reliability, credibility in record["claims"]
+            )
+        ),
+    )
+    labels = frozenset(label for label in record["labels"] if label in EVENT_LABELS)
+    return event, labels
 
 
 def _view(iri: str, labels: list[str], properties: dict[str, Any], out: list[list[str]] | None) -> NodeView:
@@ -117,6 +273,7 @@ class Neo4jGraphStore:
         self._lock = threading.Lock()
         self._degree_cache: dict[str, tuple[int, int]] = {}
         self._degree_version: str | None = None
+        self._selections = SelectionCache()
         self.circuit = Circuit(self._probe, connect_timeout + query_timeout)
         # (query, parameter types) that ran once in this circuit generation: Neo4j has planned them.
         self._planned: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
@@ -153,14 +310,17 @@ class Neo4jGraphStore:
         ):
             session.run(neo4j.Query("RETURN 1", timeout=self.query_timeout)).consume()
 
-    def _read(self, query: LiteralString, *, retry: bool = True, **parameters: Any) -> list[neo4j.Record]:
+    def _read(
+        self, query: LiteralString, *, retry: bool = True, time_limit: float = 0.0, **parameters: Any
+    ) -> list[neo4j.Record]:
+        """The records of ``query``; ``time_limit`` raises the query's time limit to that."""
         key = plan_key(query, parameters)
         generation = self.circuit.generation
         with self._lock:
             if self._planned_generation != generation:
                 self._planned, self._planned_generation = set(), generation
             planned = key in self._planned
-        limit = self.query_timeout if planned else max(self.query_timeout, COLD_QUERY_SECONDS)
+        limit = max(self.query_timeout if planned else max(self.query_timeout, COLD_QUERY_SECONDS), time_limit)
         deadline = self.connect_timeout + limit
 
         def timed_out() -> QueryTimedOut:
@@ -307,7 +467,38 @@ class Neo4jGraphStore:
     def _keyed(records: list[neo4j.Record]) -> list[Keyed]:
         return [(str(r["iri"]), str(r["key"])) for r in records]
 
+    def _selection(self, side: Literal["from", "to"], iri: str) -> Selection | None:
+        """The cached selection of the events flowing from (or to) ``iri`` in the current data
+        version, read once per version; None for an actor too busy to cache."""
+        if self._degrees(iri)[0 if side == "from" else 1] > SELECTION_MAX_EVENTS:
+            return None
+        query = cq.EVENT_FACTS_FROM if side == "from" else cq.EVENT_FACTS_TO
+
+        def fill() -> Selection:
+            strings: dict[str, str] = {}
+            records = self._read(query, iri=iri, time_limit=FILL_QUERY_SECONDS)
+            return Selection.of([_event_facts(record, strings) for record in records])
+
+        return self._selections.get(self.data_version(), (side, iri), fill)
+
     def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
+        # An actor's events come from the selection cache (its facts filtered by
+        # graph/event_filter.py's rule, as in the embedded store), anchored on the actor taking
+        # part in fewer events; without an actor, or for an actor too busy to cache, Cypher
+        # selects the page.
+        anchor: tuple[Literal["from", "to"], str] | None = None
+        if flt.source and flt.target:
+            anchor = ("from", flt.source)
+            if self._degrees(flt.target)[1] < self._degrees(flt.source)[0]:
+                anchor = ("to", flt.target)
+        elif flt.source:
+            anchor = ("from", flt.source)
+        elif flt.target:
+            anchor = ("to", flt.target)
+        if anchor is not None:
+            selection = self._selection(*anchor)
+            if selection is not None:
+                return selection.page(flt, anchor[0] == "to", after, limit)
         parameters: dict[str, Any] = {
             "labels": sorted(flt.labels),
             "source": flt.source,

@@ -116,6 +116,29 @@ EVENTS_TO_FROM: LiteralString = (
     f"WHERE EXISTS {{ MATCH (e)-[:{_FROM}]->(:Resource {{iri: $source}}) }} AND {_EVENT_FILTERS}{_EVENT_PAGE}"
 )
 
+#: What graph/event_filter.py's rule looks at in each event, with the event's key:
+#: its labels, span, the actors on each side and the gradings of the claims asserting it.
+_EVENT_FACTS = (
+    "WITH DISTINCT e "
+    "RETURN e.iri AS iri, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + e.iri AS key, "
+    "labels(e) AS labels, e.spanStart AS start, e.spanEnd AS end, "
+    f"[(e)-[r:{_FROM}]->(a:Resource) | [type(r), a.iri]] AS sources, "
+    f"[(e)-[r:{_TO}]->(a:Resource) | [type(r), a.iri]] AS to, "
+    "[(c:Claim)-[:ASSERTS]->(e) | [c.status, c.sourceReliability, c.informationCredibility]] AS claims"
+)
+
+#: Every event flowing from ``$iri``, with its facts, unordered: the Neo4j store caches the
+#: selection of a busy actor per data version and pages through it (graph/neo4j/store.py).
+EVENT_FACTS_FROM: LiteralString = (
+    f"MATCH (:Resource {{iri: $iri}})<-[:{_FROM}]-(e:CooperationEvent) {_EVENT_FACTS}"
+)
+
+#: Every event flowing to ``$iri`` through any to-side or target relationship, with its facts
+#: (the filter's ``to_types`` is applied to the cached selection).
+EVENT_FACTS_TO: LiteralString = (
+    f"MATCH (:Resource {{iri: $iri}})<-[:{_TO}]-(e:CooperationEvent) {_EVENT_FACTS}"
+)
+
 #: How many events flow from and to an actor (Neo4j reads these from its degree store).
 ACTOR_DEGREES: LiteralString = (
     "MATCH (a:Resource {iri: $iri}) "

@@ -1,0 +1,197 @@
+"""The Neo4j store's cache of actors' event selections (graph/neo4j/store.py).
+
+Against a real Neo4j: the cached pages are the pages the Cypher queries (EVENTS_FROM, EVENTS_TO,
+EVENTS_TO_FROM, which selected every page before the cache) give, for every filter a flows or
+relations request can carry, and a load of other data replaces what the cache answers. The data
+are bench/synthetic.py's fictional states (XAA, XAB, ...: ISO 3166 user-assigned codes), all of
+it made up, and the bundled facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from bench.synthetic import SyntheticDataset, generate
+from milcoop.graph.event_filter import EventFacts
+from milcoop.graph.neo4j.cypher import queries as cq
+from milcoop.graph.neo4j.store import VERSION_TTL_SECONDS, Neo4jGraphStore, Selection, SelectionCache
+from milcoop.graph.neo4j.writer import write_records
+from milcoop.graph.store import EventFilter, Keyed
+from milcoop.loaders.curated import CompiledFacts
+from milcoop.ontology.kinds import TARGET_TYPES, TO_TYPES
+from milcoop.settings import Settings
+from tests.api.stores import neo4j_with_bundled
+
+STATE = "https://w3id.org/milcoop/id/state/"
+
+# -- the cache alone ------------------------------------------------------------------------------
+
+
+def _selection(*keys: str) -> Selection:
+    events = [
+        (EventFacts(iri=key.split()[-1], key=key, label="", start=None, end=None, sources=(), to=(), claims=()),
+         frozenset({"JointExercise"}))
+        for key in keys
+    ]  # fmt: skip
+    return Selection.of(events)
+
+
+def test_the_cache_drops_the_least_recently_used_past_its_bounds() -> None:
+    cache = SelectionCache(entries=2, events=5)
+    one, two, three = _selection("~ a", "~ b"), _selection("~ c"), _selection("~ d", "~ e", "~ f")
+    cache.get("v1", ("from", "a"), lambda: one)
+    cache.get("v1", ("from", "b"), lambda: two)
+    cache.get("v1", ("from", "a"), lambda: pytest.fail("cached"))  # a is now the most recent
+    cache.get("v1", ("from", "c"), lambda: three)  # three entries: b goes
+    assert len(cache) == 2 and cache.held == 5
+    assert cache.get("v1", ("from", "b"), lambda: _selection("~ g")).keys == ("~ g",)  # b is read again
+    assert len(cache) == 2 and cache.held == 4  # a, the least recent, went
+    assert cache.get("v1", ("from", "a"), lambda: _selection("~ h")).keys == ("~ h",)
+    # Past the event bound alone (3 + 2 + 1 held, at most 5): c, the least recent, goes.
+    cache = SelectionCache(entries=10, events=5)
+    cache.get("v1", ("from", "c"), lambda: three)
+    cache.get("v1", ("from", "a"), lambda: one)
+    cache.get("v1", ("from", "b"), lambda: two)
+    assert cache.held == 3 and cache.get("v1", ("from", "a"), lambda: pytest.fail("cached")) is one
+    assert cache.get("v1", ("from", "c"), lambda: _selection("~ i")).keys == ("~ i",)
+
+
+def test_a_new_data_version_empties_the_cache() -> None:
+    cache = SelectionCache()
+    cache.get("v1", ("to", "a"), lambda: _selection("~ old"))
+    assert cache.get("v2", ("to", "a"), lambda: _selection("~ new")).keys == ("~ new",)
+    assert cache.held == 1
+
+
+def test_concurrent_requests_for_one_selection_read_it_once() -> None:
+    cache = SelectionCache()
+    reads: list[int] = []
+    started = threading.Barrier(4)
+
+    def fill() -> Selection:
+        reads.append(1)
+        time.sleep(0.2)
+        return _selection("~ a")
+
+    def ask() -> None:
+        started.wait()
+        cache.get("v1", ("from", "busy"), fill)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reads) == 1
+
+
+def test_a_failed_read_is_not_cached() -> None:
+    cache = SelectionCache()
+
+    def fail() -> Selection:
+        raise RuntimeError("Neo4j went away")
+
+    with pytest.raises(RuntimeError):
+        cache.get("v1", ("from", "a"), fail)
+    assert cache.get("v1", ("from", "a"), lambda: _selection("~ a")).keys == ("~ a",)
+
+
+# -- against Neo4j ------------------------------------------------------------------------------------
+
+
+def _cypher(store: Neo4jGraphStore, query: Any, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
+    """The page the Cypher queries select for ``flt`` (the store's way before the cache)."""
+    parameters: dict[str, Any] = {
+        "labels": sorted(flt.labels), "source": flt.source, "target": flt.target, "toTypes": list(flt.to_types),
+        "since": flt.since, "until": flt.until, "includeUndated": flt.include_undated,
+        "claimFilter": flt.filters_claims, "status": flt.status, "maxReliability": flt.max_reliability,
+        "maxCredibility": flt.max_credibility, "after": after, "limit": limit,
+    }  # fmt: skip
+    return [(str(r["iri"]), str(r["key"])) for r in store._read(query, **parameters)]
+
+
+def _reference(store: Neo4jGraphStore, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
+    if flt.source and flt.target:
+        by_source = _cypher(store, cq.EVENTS_FROM, flt, after, limit)
+        assert _cypher(store, cq.EVENTS_TO_FROM, flt, after, limit) == by_source
+        return by_source
+    return _cypher(store, cq.EVENTS_FROM if flt.source else cq.EVENTS_TO, flt, after, limit)
+
+
+def _all_pages(store: Neo4jGraphStore, flt: EventFilter, limit: int) -> list[Keyed]:
+    found: list[Keyed] = []
+    after: str | None = None
+    while True:
+        page = store.select_events(flt, after, limit)
+        assert page == _reference(store, flt, after, limit), (flt, after)
+        found.extend(page)
+        if len(page) < limit:
+            return found
+        after = page[-1][1]
+
+
+def _load(driver: Driver, settings: Settings, dataset: SyntheticDataset) -> None:
+    write_records(driver, settings.neo4j_database, dataset.nodes, dataset.relationships,
+                  data_version=dataset.version)  # fmt: skip
+
+
+@pytest.fixture
+def store(neo4j_settings: Settings, bundled: CompiledFacts) -> Iterator[Neo4jGraphStore]:
+    neo4j_with_bundled(neo4j_settings, bundled)  # the schema, and the bundled facts for the first tests
+    opened = Neo4jGraphStore.connect(neo4j_settings)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _filters(a: str, b: str) -> list[EventFilter]:
+    sides = (*TO_TYPES, *TARGET_TYPES)
+    return [
+        EventFilter(source=a),
+        EventFilter(target=a),
+        EventFilter(source=a, target=b),
+        EventFilter(source=b, target=a, to_types=sides),
+        EventFilter(source=a, labels=frozenset({"MaterielTransfer", "TroopDeployment"})),
+        EventFilter(source=a, since=dt.date(2024, 5, 1), until=dt.date(2024, 5, 31)),
+        EventFilter(source=a, until=dt.date(2010, 12, 31)),
+        EventFilter(source=a, since=dt.date(2015, 1, 1), include_undated=False),
+        EventFilter(target=a, status="reported"),
+        EventFilter(source=a, max_reliability="B", max_credibility=2),
+        EventFilter(source=a, target=b, status="estimated", max_reliability="C", max_credibility=3),
+    ]
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize(("a", "b"), [("PRK", "RUS"), ("RUS", "PRK"), ("RUS", "UKR")])
+def test_cached_pages_of_the_bundled_facts_are_the_cypher_pages(store: Neo4jGraphStore, a: str, b: str) -> None:
+    for flt in _filters(STATE + a, STATE + b):
+        _all_pages(store, flt, 2)
+    assert store.select_events(EventFilter(source=STATE + a), None, 100)
+
+
+@pytest.mark.neo4j
+def test_a_load_of_other_data_replaces_the_cached_selections(
+    store: Neo4jGraphStore, neo4j_settings: Settings, neo4j_driver: Driver
+) -> None:
+    first, second = generate(300, seed=1), generate(300, seed=2)
+    busy, other = STATE + "XAA", STATE + "XAB"
+    asked = [EventFilter(source=busy), EventFilter(target=busy), EventFilter(source=busy, target=other)]
+    _load(neo4j_driver, neo4j_settings, first)
+    time.sleep(VERSION_TTL_SECONDS)  # the store reads the data version again after this long
+    before = [_all_pages(store, flt, 7) for flt in asked]
+    assert all(before)
+
+    _load(neo4j_driver, neo4j_settings, second)
+    time.sleep(VERSION_TTL_SECONDS)
+    after = [_all_pages(store, flt, 7) for flt in asked]  # each page checked against Cypher
+
+    assert store.data_version() == second.version
+    assert all(after) and after != before
