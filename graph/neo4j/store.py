@@ -71,6 +71,14 @@ SELECTION_CACHE_EVENTS = 100_000
 #: one selection cannot crowd out every other: its pages come from the ``ORDER BY ... LIMIT``
 #: queries (EVENTS_FROM, EVENTS_TO, EVENTS_TO_FROM of graph/neo4j/cypher/queries.py) as before.
 SELECTION_MAX_EVENTS = 25_000
+#: Nodes a description brought along unasked (an event's claims and the nodes they point at:
+#: DESCRIBE_EVENTS), kept for the describe and incoming calls that follow in the same request;
+#: least recently used first out past this many (about 1.5 KB each).
+PREFETCH_ENTRIES = 20_000
+#: Relationships path search fetched (NEIGHBOURS), kept by node for the data version: a busy
+#: state's thousands of events are walked by every path search through it. At most this many in
+#: all (about 100 bytes each), least recently used first out.
+NEIGHBOUR_CACHE_EDGES = 300_000
 #: Time limit of the query that reads an actor's whole selection into the cache: a busy actor's
 #: thousands of events take longer than one page, once per data version.
 FILL_QUERY_SECONDS = 10.0
@@ -210,6 +218,55 @@ class SelectionCache:
                         del self._filling[key]
 
 
+class VersionedLru:
+    """A thread-safe LRU map of what Neo4j said in one data version, emptied when the version
+    changes: at most ``size`` in all, each value weighing ``weigh(value)`` (1 by default)."""
+
+    def __init__(self, size: int, weigh: Callable[[Any], int] = lambda _: 1) -> None:
+        self.size = size
+        self.weigh = weigh
+        self.version: str | None = None
+        self.held = 0
+        self._data: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _check(self, version: str) -> None:
+        if version != self.version:
+            self.version, self._data, self.held = version, OrderedDict(), 0
+
+    def take(self, version: str, kind: str, keys: Collection[str]) -> dict[str, Any]:
+        """The kept values of ``kind`` for those of ``keys`` kept for ``version``."""
+        found: dict[str, Any] = {}
+        with self._lock:
+            self._check(version)
+            for key in keys:
+                value = self._data.get((kind, key))
+                if value is not None:
+                    self._data.move_to_end((kind, key))
+                    found[key] = value
+        return found
+
+    def keep(self, version: str, kind: str, items: dict[str, Any]) -> None:
+        """Keep ``items`` as values of ``kind``, dropping the least recently used past the size."""
+        with self._lock:
+            self._check(version)
+            for key, value in items.items():
+                weight = self.weigh(value)
+                if weight > self.size:
+                    continue
+                old = self._data.pop((kind, key), None)
+                if old is not None:
+                    self.held -= self.weigh(old)
+                self._data[(kind, key)] = value
+                self.held += weight
+            while self.held > self.size:
+                _, dropped = self._data.popitem(last=False)
+                self.held -= self.weigh(dropped)
+
+
 def _event_facts(record: neo4j.Record, strings: dict[str, str]) -> tuple[EventFacts, frozenset[str]]:
     """One row of EVENT_FACTS_FROM/EVENT_FACTS_TO as the event filter's facts and kind labels.
 
@@ -274,6 +331,8 @@ class Neo4jGraphStore:
         self._degree_cache: dict[str, tuple[int, int]] = {}
         self._degree_version: str | None = None
         self._selections = SelectionCache()
+        self._prefetched = VersionedLru(PREFETCH_ENTRIES)
+        self._neighbours = VersionedLru(NEIGHBOUR_CACHE_EDGES, lambda edges: len(edges) + 1)
         self.circuit = Circuit(self._probe, connect_timeout + query_timeout)
         # (query, parameter types) that ran once in this circuit generation: Neo4j has planned them.
         self._planned: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
@@ -426,10 +485,26 @@ class Neo4jGraphStore:
     # -- nodes ------------------------------------------------------------------------------------
 
     def describe(self, iris: Collection[str]) -> dict[str, NodeView]:
+        # Describing events brings their claims and the nodes both point at along in the same
+        # query (DESCRIBE_EVENTS), kept for the calls the page makes next (see Prefetched).
         if not iris:
             return {}
-        records = self._read(cq.DESCRIBE, iris=list(iris))
-        return {r["iri"]: _view(r["iri"], r["labels"], r["properties"], r["out"]) for r in records}
+        version = self.data_version()
+        views: dict[str, NodeView] = self._prefetched.take(version, "node", iris)
+        missing = [iri for iri in iris if iri not in views]
+        if not missing:
+            return views
+        asked = set(missing)
+        brought: dict[str, NodeView] = {}
+        asserted: dict[str, tuple[str, ...]] = {}
+        for r in self._read(cq.DESCRIBE_EVENTS, iris=missing):
+            view = _view(r["iri"], r["labels"], r["properties"], r["out"])
+            (views if view.iri in asked else brought)[view.iri] = view
+            for event, claims in r["asserted"] or ():
+                asserted[str(event)] = tuple(sorted({str(claim) for claim in claims}))
+        self._prefetched.keep(version, "node", brought)
+        self._prefetched.keep(version, "asserted", asserted)
+        return views
 
     def named_entities(self) -> list[NodeView]:
         records = self._read(cq.NAMED_ENTITIES, labels=list(REFERENCE_LABELS))
@@ -445,8 +520,16 @@ class Neo4jGraphStore:
     def incoming(self, iris: Collection[str], types: Collection[str]) -> list[Edge]:
         if not iris or not types:
             return []
-        records = self._read(cq.INCOMING, iris=list(iris), types=list(types))
-        edges = {Edge(r["type"], r["start"], r["end"]) for r in records}
+        edges: set[Edge] = set()
+        missing = list(iris)
+        if set(types) == {"ASSERTS"}:
+            # The claims of events described a moment ago (describe) are known already.
+            known: dict[str, tuple[str, ...]] = self._prefetched.take(self.data_version(), "asserted", iris)
+            edges = {Edge("ASSERTS", claim, event) for event, claims in known.items() for claim in claims}
+            missing = [iri for iri in iris if iri not in known]
+        if missing:
+            records = self._read(cq.INCOMING, iris=missing, types=list(types))
+            edges.update(Edge(r["type"], r["start"], r["end"]) for r in records)
         return sorted(edges, key=lambda e: (e.end, e.type, e.start))
 
     def incoming_counts(self, iri: str) -> dict[str, int]:
@@ -457,9 +540,24 @@ class Neo4jGraphStore:
         if not iris:
             return []
         assert set(PATH_TYPES)  # the query's relationship types come from PATH_TYPES
-        records = self._read(cq.NEIGHBOURS, iris=list(iris), labels=sorted(PATH_LABELS))
-        edges = {Edge(r["type"], r["start"], r["end"]) for r in records}
-        return sorted(edges, key=lambda e: (e.start, e.type, e.end))
+        version = self.data_version()
+        # Each node's relationships, as (type, start, end), kept per node for the data version.
+        known: dict[str, tuple[tuple[str, str, str], ...]] = self._neighbours.take(version, "edges", iris)
+        found = {edge for edges in known.values() for edge in edges}
+        missing = [iri for iri in iris if iri not in known]
+        if missing:
+            fetched: dict[str, list[tuple[str, str, str]]] = {iri: [] for iri in missing}
+            strings: dict[str, str] = {}
+            for r in self._read(cq.NEIGHBOURS, iris=missing, labels=sorted(PATH_LABELS)):
+                rel_type, start, end = (strings.setdefault(str(v), str(v)) for v in (r["type"], r["start"], r["end"]))
+                edge = (rel_type, start, end)
+                found.add(edge)
+                for node in {start, end}:
+                    if node in fetched:
+                        fetched[node].append(edge)
+            self._neighbours.keep(version, "edges", {iri: tuple(edges) for iri, edges in fetched.items()})
+        edges = sorted(found, key=lambda e: (e[1], e[0], e[2]))
+        return [Edge(rel_type, start, end) for rel_type, start, end in edges]
 
     # -- selections --------------------------------------------------------------------------------
 

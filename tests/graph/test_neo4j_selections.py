@@ -21,11 +21,17 @@ from neo4j import Driver
 from bench.synthetic import SyntheticDataset, generate
 from milcoop.graph.event_filter import EventFacts
 from milcoop.graph.neo4j.cypher import queries as cq
-from milcoop.graph.neo4j.store import VERSION_TTL_SECONDS, Neo4jGraphStore, Selection, SelectionCache
+from milcoop.graph.neo4j.store import (
+    VERSION_TTL_SECONDS,
+    Neo4jGraphStore,
+    Selection,
+    SelectionCache,
+    VersionedLru,
+)
 from milcoop.graph.neo4j.writer import write_records
-from milcoop.graph.store import EventFilter, Keyed
+from milcoop.graph.store import Edge, EventFilter, Keyed
 from milcoop.loaders.curated import CompiledFacts
-from milcoop.ontology.kinds import TARGET_TYPES, TO_TYPES
+from milcoop.ontology.kinds import PATH_LABELS, TARGET_TYPES, TO_TYPES
 from milcoop.settings import Settings
 from tests.api.stores import neo4j_with_bundled
 
@@ -101,6 +107,18 @@ def test_a_failed_read_is_not_cached() -> None:
     with pytest.raises(RuntimeError):
         cache.get("v1", ("from", "a"), fail)
     assert cache.get("v1", ("from", "a"), lambda: _selection("~ a")).keys == ("~ a",)
+
+
+def test_the_weighted_cache_keeps_at_most_its_size() -> None:
+    cache = VersionedLru(5, len)
+    cache.keep("v1", "edges", {"a": ("x", "y"), "b": ("z",)})
+    assert cache.take("v1", "edges", ["a", "c"]) == {"a": ("x", "y")}  # a is now the most recent
+    cache.keep("v1", "edges", {"c": ("1", "2", "3")})  # 6 held: b, the least recent, goes
+    assert cache.take("v1", "edges", ["a", "b", "c"]) == {"a": ("x", "y"), "c": ("1", "2", "3")}
+    assert cache.held == 5
+    cache.keep("v1", "edges", {"big": tuple("123456")})  # heavier than the whole cache: not kept
+    assert cache.take("v1", "edges", ["big"]) == {} and cache.held == 5
+    assert cache.take("v2", "edges", ["a"]) == {} and cache.held == 0
 
 
 # -- against Neo4j ------------------------------------------------------------------------------------
@@ -195,3 +213,53 @@ def test_a_load_of_other_data_replaces_the_cached_selections(
 
     assert store.data_version() == second.version
     assert all(after) and after != before
+
+
+# -- describing a page of events in one query ----------------------------------------------------------
+
+
+@pytest.mark.neo4j
+def test_describing_events_brings_their_claims_and_targets_as_the_plain_queries_give_them(
+    store: Neo4jGraphStore,
+) -> None:
+    from milcoop.graph.neo4j.store import _view
+
+    def plain(iris: list[str]) -> dict[str, Any]:
+        rows = store._read(cq.DESCRIBE, iris=iris)
+        return {r["iri"]: _view(r["iri"], r["labels"], r["properties"], r["out"]) for r in rows}
+
+    events = [iri for iri, _ in store.select_events(EventFilter(source=STATE + "RUS"), None, 50)]
+    asked = [*events, STATE + "PRK", "https://w3id.org/milcoop/id/nowhere/atlantis"]
+    assert store.describe(asked) == plain(asked)  # the unknown IRI is left out by both
+    assert len(store._prefetched) > 0  # the claims and targets came along
+
+    rows = store._read(cq.INCOMING, iris=events, types=["ASSERTS"])
+    claims = sorted({str(r["start"]) for r in rows})
+    assert claims
+    def edges(iris: list[str]) -> list[Edge]:
+        rows = store._read(cq.INCOMING, iris=iris, types=["ASSERTS"])
+        return sorted({Edge(r["type"], r["start"], r["end"]) for r in rows}, key=lambda e: (e.end, e.type, e.start))
+
+    assert store.incoming(events, ["ASSERTS"]) == edges(events)
+    treaty = "https://w3id.org/milcoop/id/treaty/rus-prk-csp-2024"  # not an event: asked of Neo4j
+    assert store.incoming([*events, treaty], ["ASSERTS"]) == edges([*events, treaty])
+    targets = sorted({t for view in store.describe(claims + events).values() for _, t in view.out})
+    assert store.describe(claims) == plain(claims)
+    assert store.describe(targets) == plain(targets)
+
+
+@pytest.mark.neo4j
+def test_kept_neighbours_are_the_relationships_neo4j_gives(store: Neo4jGraphStore) -> None:
+    def plain(iris: list[str]) -> list[Edge]:
+        rows = store._read(cq.NEIGHBOURS, iris=iris, labels=sorted(PATH_LABELS))
+        return sorted({Edge(r["type"], r["start"], r["end"]) for r in rows}, key=lambda e: (e.start, e.type, e.end))
+
+    first = [STATE + "PRK", STATE + "RUS"]
+    assert store.neighbours(first) == plain(first)
+    events = sorted({e.start for e in store.neighbours(first)} - set(first))
+    assert events
+    # The states' relationships are kept now; the events' are asked, and then kept too.
+    mixed = [*first, *events, "https://w3id.org/milcoop/id/nowhere/atlantis"]
+    assert store.neighbours(mixed) == plain(mixed)
+    assert store.neighbours(mixed) == plain(mixed)
+    assert store.neighbours(events[:1]) == plain(events[:1])
