@@ -496,12 +496,19 @@ class Neo4jGraphStore:
             return views
         asked = set(missing)
         brought: dict[str, NodeView] = {}
-        asserted: dict[str, tuple[str, ...]] = {}
+        asserting: dict[str, set[str]] = {}
         for r in self._read(cq.DESCRIBE_EVENTS, iris=missing):
             view = _view(r["iri"], r["labels"], r["properties"], r["out"])
             (views if view.iri in asked else brought)[view.iri] = view
-            for event, claims in r["asserted"] or ():
-                asserted[str(event)] = tuple(sorted({str(claim) for claim in claims}))
+            for rel_type, fact in view.out:
+                if rel_type == "ASSERTS":
+                    asserting.setdefault(fact, set()).add(view.iri)
+        # Every node asserting an asked event came along, so its claims are all known.
+        asserted = {
+            iri: tuple(sorted(asserting.get(iri, ())))
+            for iri, view in views.items()
+            if iri in asked and "CooperationEvent" in view.labels
+        }
         self._prefetched.keep(version, "node", brought)
         self._prefetched.keep(version, "asserted", asserted)
         return views

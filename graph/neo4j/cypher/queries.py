@@ -37,25 +37,21 @@ DESCRIBE: LiteralString = (
 )
 
 #: :data:`DESCRIBE` of the nodes ``$iris`` and, for the events among them, of what a page of
-#: events shows besides: the claims asserting each event and the nodes the event and its claims
-#: point at (actors, places, materiel, sources, quantities). One round trip instead of one per
-#: kind of node; the first row's ``asserted`` lists each event's ``[iri, [claim IRIs]]``, every
-#: start of an ASSERTS relationship ending at it (as :data:`INCOMING` finds them).
+#: events shows besides: the nodes asserting each event through ASSERTS (its claims; every start
+#: :data:`INCOMING` finds) and the nodes the event and its claims point at (actors, places,
+#: materiel, sources, quantities). One round trip instead of one per kind of node.
 DESCRIBE_EVENTS: LiteralString = (
     "UNWIND $iris AS iri "
-    "MATCH (n:Resource {iri: iri}) "
-    "WITH n, n:CooperationEvent AS event "
-    "WITH n, event, CASE WHEN event THEN [(c:Resource)-[:ASSERTS]->(n) | c] ELSE [] END AS claims "
-    "WITH n, event, claims, CASE WHEN event "
-    "  THEN reduce(found = [], x IN [n] + claims | found + [(x)-->(m:Resource) | m]) ELSE [] END AS targets "
-    "WITH collect(CASE WHEN event THEN [n.iri, [c IN claims | c.iri]] END) AS asserted, "
-    "  collect([n] + claims + targets) AS groups "
-    "UNWIND reduce(found = [], g IN groups | found + g) AS node "
-    "WITH asserted, collect(DISTINCT node) AS nodes "
-    "UNWIND range(0, size(nodes) - 1) AS i "
-    "WITH nodes[i] AS n, CASE WHEN i = 0 THEN asserted ELSE [] END AS asserted "
+    "MATCH (e:Resource {iri: iri}) "
+    "CALL (e) { "
+    "  RETURN e AS n "
+    "  UNION MATCH (e:CooperationEvent)-->(n:Resource) RETURN n "
+    "  UNION MATCH (e:CooperationEvent)<-[:ASSERTS]-(n:Resource) RETURN n "
+    "  UNION MATCH (e:CooperationEvent)<-[:ASSERTS]-(:Resource)-->(n:Resource) RETURN n "
+    "} "
+    "WITH DISTINCT n "
     "RETURN n.iri AS iri, labels(n) AS labels, properties(n) AS properties, "
-    "[(n)-[r]->(m:Resource) | [type(r), m.iri]] AS out, asserted"
+    "[(n)-[r]->(m:Resource) | [type(r), m.iri]] AS out"
 )
 
 #: Nodes carrying one of ``$labels`` (the reference kinds), without relationships.
