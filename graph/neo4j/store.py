@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import operator
 import threading
 import time
 from collections import OrderedDict
@@ -77,7 +78,7 @@ SELECTION_MAX_EVENTS = 25_000
 PREFETCH_ENTRIES = 20_000
 #: Relationships path search fetched (NEIGHBOURS), kept by node for the data version: a busy
 #: state's thousands of events are walked by every path search through it. At most this many in
-#: all (about 100 bytes each), least recently used first out.
+#: all (about 150 bytes each, so about 45 MB), least recently used first out.
 NEIGHBOUR_CACHE_EDGES = 300_000
 #: Time limit of the query that reads an actor's whole selection into the cache: a busy actor's
 #: thousands of events take longer than one page, once per data version.
@@ -296,6 +297,10 @@ def _event_facts(record: neo4j.Record, strings: dict[str, str]) -> tuple[EventFa
     )
     labels = frozenset(label for label in record["labels"] if label in EVENT_LABELS)
     return event, labels
+
+
+#: The order of neighbours(): by start, type, end.
+_EDGE_ORDER = operator.attrgetter("start", "type", "end")
 
 
 def _view(iri: str, labels: list[str], properties: dict[str, Any], out: list[list[str]] | None) -> NodeView:
@@ -548,23 +553,24 @@ class Neo4jGraphStore:
             return []
         assert set(PATH_TYPES)  # the query's relationship types come from PATH_TYPES
         version = self.data_version()
-        # Each node's relationships, as (type, start, end), kept per node for the data version.
-        known: dict[str, tuple[tuple[str, str, str], ...]] = self._neighbours.take(version, "edges", iris)
+        # Each node's relationships, sorted, kept per node for the data version.
+        known: dict[str, tuple[Edge, ...]] = self._neighbours.take(version, "edges", iris)
+        if len(known) == 1 and len(iris) == 1:
+            return list(next(iter(known.values())))  # a busy state's, on every search through it
         found = {edge for edges in known.values() for edge in edges}
         missing = [iri for iri in iris if iri not in known]
         if missing:
-            fetched: dict[str, list[tuple[str, str, str]]] = {iri: [] for iri in missing}
+            fetched: dict[str, list[Edge]] = {iri: [] for iri in missing}
             strings: dict[str, str] = {}
             for r in self._read(cq.NEIGHBOURS, iris=missing, labels=sorted(PATH_LABELS)):
-                rel_type, start, end = (strings.setdefault(str(v), str(v)) for v in (r["type"], r["start"], r["end"]))
-                edge = (rel_type, start, end)
+                edge = Edge(*(strings.setdefault(str(v), str(v)) for v in (r["type"], r["start"], r["end"])))
                 found.add(edge)
-                for node in {start, end}:
+                for node in {edge.start, edge.end}:
                     if node in fetched:
                         fetched[node].append(edge)
-            self._neighbours.keep(version, "edges", {iri: tuple(edges) for iri, edges in fetched.items()})
-        edges = sorted(found, key=lambda e: (e[1], e[0], e[2]))
-        return [Edge(rel_type, start, end) for rel_type, start, end in edges]
+            kept = {iri: tuple(sorted(set(edges), key=_EDGE_ORDER)) for iri, edges in fetched.items()}
+            self._neighbours.keep(version, "edges", kept)
+        return sorted(found, key=_EDGE_ORDER)
 
     # -- selections --------------------------------------------------------------------------------
 
