@@ -12,6 +12,24 @@ connect plus the query timeout has a probe check that Neo4j is not hung, and whi
 every read fails at once with "Neo4j is unavailable" until a background probe finds it back.
 :meth:`Neo4jGraphStore.run_cypher` answers ``/v1/cypher`` through the same circuit
 (graph/neo4j/user_cypher.py).
+
+What Neo4j answered is kept for the data version (read with a TTL, :data:`VERSION_TTL_SECONDS`,
+so a load empties every cache within that long), each cache a bounded LRU map per store, so per
+API worker:
+
+* **Event selections** (:class:`SelectionCache`): the events from an actor, to an actor, or
+  from one to another, in key order with what graph/event_filter.py's rule looks at, read once
+  (EVENT_SELECTIONS; the claims' gradings only for a filter on claims); a page of flows,
+  deployments or relations is a walk along it from the cursor, filtered by that rule as the
+  embedded store's event index is, instead of Neo4j expanding and sorting every event of a busy
+  actor on each request. At most :data:`SELECTION_CACHE_ENTRIES` selections and
+  :data:`SELECTION_CACHE_EVENTS` events in all; an actor in more than
+  :data:`SELECTION_MAX_EVENTS` events, and a selection with no actor, are selected by Cypher
+  (``ORDER BY key LIMIT``) on each request.
+* **Prefetched nodes** (:data:`PREFETCH_ENTRIES`): describing events brings their claims and
+  the nodes both point at along in the same query (DESCRIBE_EVENTS), for the describe and
+  incoming(ASSERTS) calls the page makes next.
+* **Path search's relationships** by node (:data:`NEIGHBOUR_CACHE_EDGES`).
 """
 
 from __future__ import annotations
@@ -63,7 +81,7 @@ VERSION_TTL_SECONDS = 2.0
 COLD_QUERY_SECONDS = 10.0
 
 #: Bounds of the cache of actors' event selections (one cache per store, so per API worker):
-#: at most this many selections (an actor's events from it, or to it) ...
+#: at most this many selections (the events from an actor, to an actor, or between two) ...
 SELECTION_CACHE_ENTRIES = 1_024
 #: ... holding at most this many events in all (under 1 KB each, so under about 100 MB); past
 #: either bound the least recently used selection is dropped.
@@ -115,8 +133,9 @@ def _native(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Selection:
-    """Every event of one actor (from it, or to it), in key order, with what the event filter of
-    graph/event_filter.py looks at; one page is a walk along it from the cursor."""
+    """Every event from an actor, to an actor, or from one to another, in key order, with what
+    the event filter of graph/event_filter.py looks at; one page is a walk along it from the
+    cursor."""
 
     events: tuple[EventFacts, ...]
     #: Each event's kind labels (a node may carry several; the filter keeps it when one matches).
@@ -140,8 +159,9 @@ class Selection:
     def __len__(self) -> int:
         return len(self.events)
 
-    def page(self, flt: EventFilter, check_source: bool, after: str | None, limit: int) -> list[Keyed]:
-        """The first ``limit`` events after the key ``after`` that ``flt`` keeps."""
+    def page(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
+        """The first ``limit`` events after the key ``after`` that ``flt`` keeps (the selection
+        holds only events from its source and to its target)."""
         # The labels are checked here (any of the node's labels), the rest by the one rule.
         rest = replace(flt, labels=frozenset())
         found: list[Keyed] = []
@@ -154,12 +174,14 @@ class Selection:
                 later = bisect.bisect_left(self.no_start, position + 1)
                 position = self.no_start[later] if later < len(self.no_start) else len(events)
                 continue
-            if (not flt.labels or self.labels[position] & flt.labels) and matches(
-                event, rest, check_source=check_source
-            ):
+            if (not flt.labels or self.labels[position] & flt.labels) and matches(event, rest):
                 found.append((event.iri, event.key))
             position += 1
         return found
+
+
+#: What a selection is cached by: (source IRI or "", target IRI or "", with claims).
+SelectionKey = tuple[str, str, bool]
 
 
 class SelectionCache:
@@ -171,15 +193,15 @@ class SelectionCache:
         self.entries = entries
         self.max_events = events
         self.version: str | None = None
-        self._data: OrderedDict[tuple[str, str], Selection] = OrderedDict()
+        self._data: OrderedDict[SelectionKey, Selection] = OrderedDict()
         self.held = 0
         self._lock = threading.Lock()
-        self._filling: dict[tuple[str, str], threading.Lock] = {}
+        self._filling: dict[SelectionKey, threading.Lock] = {}
 
     def __len__(self) -> int:
         return len(self._data)
 
-    def _cached(self, version: str, key: tuple[str, str]) -> Selection | None:
+    def _cached(self, version: str, key: SelectionKey) -> Selection | None:
         """The cached selection (caller holds the lock); drops everything of an older version."""
         if version != self.version:
             self.version, self._data, self.held = version, OrderedDict(), 0
@@ -188,7 +210,7 @@ class SelectionCache:
             self._data.move_to_end(key)
         return found
 
-    def get(self, version: str, key: tuple[str, str], fill: Callable[[], Selection]) -> Selection:
+    def get(self, version: str, key: SelectionKey, fill: Callable[[], Selection]) -> Selection:
         """The selection ``key`` of ``version``, read by ``fill`` when not cached."""
         with self._lock:
             found = self._cached(version, key)
@@ -268,14 +290,17 @@ class VersionedLru:
                 self.held -= self.weigh(dropped)
 
 
-def _event_facts(record: neo4j.Record, strings: dict[str, str]) -> tuple[EventFacts, frozenset[str]]:
-    """One row of EVENT_FACTS_FROM/EVENT_FACTS_TO as the event filter's facts and kind labels.
+def _event_facts(
+    record: neo4j.Record, target: str | None, strings: dict[str, str]
+) -> tuple[EventFacts, frozenset[str]]:
+    """One row of EVENT_SELECTIONS as the event filter's facts and kind labels.
 
-    A claim without a grading counts as the lowest (F6), as in the embedded store's index; the
-    shapes require one on every claim."""
+    ``to`` holds the event's relationships to ``target`` only, and ``sources`` nothing: the
+    selection's query already keeps only events from its source. A claim without a grading
+    counts as the lowest (F6), as in the embedded store's index; the shapes require one."""
 
     def shared(value: Any) -> str:
-        # Actor IRIs and relationship types recur in thousands of rows: keep one copy of each.
+        # Relationship types and status codes recur in thousands of rows: keep one copy of each.
         text = str(value)
         return strings.setdefault(text, text)
 
@@ -286,8 +311,8 @@ def _event_facts(record: neo4j.Record, strings: dict[str, str]) -> tuple[EventFa
         label="",  # labels are kept beside the facts: a node may carry several
         start=start if isinstance(start, dt.date) else None,
         end=end if isinstance(end, dt.date) else None,
-        sources=tuple(sorted((shared(t), shared(a)) for t, a in record["sources"])),
-        to=tuple(sorted((shared(t), shared(a)) for t, a in record["to"])),
+        sources=(),
+        to=tuple(sorted((shared(t), target) for t in record["toTypes"])) if target else (),
         claims=tuple(
             sorted(
                 (shared(status or ""), shared(reliability or "F"), int(credibility if credibility is not None else 6))
@@ -578,38 +603,36 @@ class Neo4jGraphStore:
     def _keyed(records: list[neo4j.Record]) -> list[Keyed]:
         return [(str(r["iri"]), str(r["key"])) for r in records]
 
-    def _selection(self, side: Literal["from", "to"], iri: str) -> Selection | None:
-        """The cached selection of the events flowing from (or to) ``iri`` in the current data
-        version, read once per version; None for an actor too busy to cache."""
-        if self._degrees(iri)[0 if side == "from" else 1] > SELECTION_MAX_EVENTS:
+    def _selection(self, flt: EventFilter) -> Selection | None:
+        """The cached selection of the events flowing from ``flt.source`` and/or to
+        ``flt.target`` in the current data version (with their claims when ``flt`` filters on
+        claims), read once per version, anchored on the actor taking part in fewer events; None
+        for an anchor too busy to cache."""
+        source, target = flt.source, flt.target
+        anchor: Literal["from", "to"] = "from"
+        if target is not None and (source is None or self._degrees(target)[1] < self._degrees(source)[0]):
+            anchor = "to"
+        degree = self._degrees(source)[0] if anchor == "from" and source else self._degrees(target or "")[1]
+        if degree > SELECTION_MAX_EVENTS:
             return None
-        query = cq.EVENT_FACTS_FROM if side == "from" else cq.EVENT_FACTS_TO
+        claims = flt.filters_claims
+        query = cq.EVENT_SELECTIONS[(anchor, claims)]
 
         def fill() -> Selection:
             strings: dict[str, str] = {}
-            records = self._read(query, iri=iri, time_limit=FILL_QUERY_SECONDS)
-            return Selection.of([_event_facts(record, strings) for record in records])
+            records = self._read(query, source=source, target=target, time_limit=FILL_QUERY_SECONDS)
+            return Selection.of([_event_facts(record, target, strings) for record in records])
 
-        return self._selections.get(self.data_version(), (side, iri), fill)
+        return self._selections.get(self.data_version(), (source or "", target or "", claims), fill)
 
     def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
-        # An actor's events come from the selection cache (its facts filtered by
-        # graph/event_filter.py's rule, as in the embedded store), anchored on the actor taking
-        # part in fewer events; without an actor, or for an actor too busy to cache, Cypher
-        # selects the page.
-        anchor: tuple[Literal["from", "to"], str] | None = None
-        if flt.source and flt.target:
-            anchor = ("from", flt.source)
-            if self._degrees(flt.target)[1] < self._degrees(flt.source)[0]:
-                anchor = ("to", flt.target)
-        elif flt.source:
-            anchor = ("from", flt.source)
-        elif flt.target:
-            anchor = ("to", flt.target)
-        if anchor is not None:
-            selection = self._selection(*anchor)
+        # Events of an actor, or of a pair, come from the selection cache, filtered by
+        # graph/event_filter.py's rule as in the embedded store; without an actor, or for an
+        # actor too busy to cache, Cypher selects the page.
+        if flt.source or flt.target:
+            selection = self._selection(flt)
             if selection is not None:
-                return selection.page(flt, anchor[0] == "to", after, limit)
+                return selection.page(flt, after, limit)
         parameters: dict[str, Any] = {
             "labels": sorted(flt.labels),
             "source": flt.source,

@@ -4,7 +4,11 @@ Every value is a parameter. Relationship types and labels appear in the text onl
 constant tuples of ontology/kinds.py, which a test checks against the ontology's allow-list; no
 request value ever reaches the text. Each selection is anchored on an index seek of the bound
 node (the unique ``Resource.iri`` constraint) and expands from there, so none scans all events;
-``bench/bench_api.py`` prints the ``PROFILE`` of the flows query to show it.
+``bench/bench_api.py`` prints the ``PROFILE`` of the flows query to show it. The store reads an
+actor's (or a pair of actors') events once per data version (EVENT_SELECTIONS) and pages through them
+itself (graph/neo4j/store.py); EVENTS_FROM, EVENTS_TO and EVENTS_TO_FROM select a page for an
+actor too busy to cache, and tests/graph/test_neo4j_selections.py checks the cached pages
+against them.
 
 Ordering keys are the strings ``milcoop.ontology.kinds.time_key`` describes:
 ``coalesce(toString(date), '~') + ' ' + iri``, an event's date being its ``spanStart``, else its
@@ -134,28 +138,38 @@ EVENTS_TO_FROM: LiteralString = (
     f"WHERE EXISTS {{ MATCH (e)-[:{_FROM}]->(:Resource {{iri: $source}}) }} AND {_EVENT_FILTERS}{_EVENT_PAGE}"
 )
 
-#: What graph/event_filter.py's rule looks at in each event, with the event's key:
-#: its labels, span, the actors on each side and the gradings of the claims asserting it.
-_EVENT_FACTS = (
-    "WITH DISTINCT e "
+#: A selection of events for the store's cache (graph/neo4j/store.py): every event flowing from
+#: ``$source`` (to ``$target`` when given, through any to-side or target relationship), anchored
+#: on the source, or every event flowing to ``$target`` (from ``$source`` when given), anchored on
+#: the target; unordered, each with its key and what graph/event_filter.py's rule looks at: its
+#: labels, span, the types of its relationships to ``$target`` (the filter's ``to_types`` are
+#: applied to these), and with ``claims``, the gradings of the claims asserting it (only asked
+#: for by a filter on claims: they are most of the work).
+_SELECTION_ANCHORS: dict[str, LiteralString] = {
+    "from": (
+        f"MATCH (:Resource {{iri: $source}})<-[:{_FROM}]-(e:CooperationEvent) WITH DISTINCT e "
+        f"WHERE $target IS NULL OR EXISTS {{ MATCH (e)-[:{_TO}]->(:Resource {{iri: $target}}) }} "
+    ),
+    "to": (
+        f"MATCH (:Resource {{iri: $target}})<-[:{_TO}]-(e:CooperationEvent) WITH DISTINCT e "
+        f"WHERE $source IS NULL OR EXISTS {{ MATCH (e)-[:{_FROM}]->(:Resource {{iri: $source}}) }} "
+    ),
+}
+_SELECTION_ROW = (
     "RETURN e.iri AS iri, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + e.iri AS key, "
     "labels(e) AS labels, e.spanStart AS start, e.spanEnd AS end, "
-    f"[(e)-[r:{_FROM}]->(a:Resource) | [type(r), a.iri]] AS sources, "
-    f"[(e)-[r:{_TO}]->(a:Resource) | [type(r), a.iri]] AS to, "
-    "[(c:Claim)-[:ASSERTS]->(e) | [c.status, c.sourceReliability, c.informationCredibility]] AS claims"
+    f"CASE WHEN $target IS NULL THEN [] ELSE [(e)-[r:{_TO}]->(:Resource {{iri: $target}}) | type(r)] END AS toTypes, "
 )
-
-#: Every event flowing from ``$iri``, with its facts, unordered: the Neo4j store caches the
-#: selection of a busy actor per data version and pages through it (graph/neo4j/store.py).
-EVENT_FACTS_FROM: LiteralString = (
-    f"MATCH (:Resource {{iri: $iri}})<-[:{_FROM}]-(e:CooperationEvent) {_EVENT_FACTS}"
-)
-
-#: Every event flowing to ``$iri`` through any to-side or target relationship, with its facts
-#: (the filter's ``to_types`` is applied to the cached selection).
-EVENT_FACTS_TO: LiteralString = (
-    f"MATCH (:Resource {{iri: $iri}})<-[:{_TO}]-(e:CooperationEvent) {_EVENT_FACTS}"
-)
+_SELECTION_CLAIMS: dict[bool, LiteralString] = {
+    False: "[] AS claims",
+    True: "[(c:Claim)-[:ASSERTS]->(e) | [c.status, c.sourceReliability, c.informationCredibility]] AS claims",
+}
+#: (anchor, with claims) -> the query.
+EVENT_SELECTIONS: dict[tuple[str, bool], LiteralString] = {
+    (anchor, claims): _SELECTION_ANCHORS[anchor] + _SELECTION_ROW + _SELECTION_CLAIMS[claims]
+    for anchor in ("from", "to")
+    for claims in (False, True)
+}
 
 #: How many events flow from and to an actor (Neo4j reads these from its degree store).
 ACTOR_DEGREES: LiteralString = (
