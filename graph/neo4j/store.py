@@ -180,8 +180,9 @@ class Selection:
         return found
 
 
-#: What a selection is cached by: (source IRI or "", target IRI or "", with claims).
-SelectionKey = tuple[str, str, bool]
+#: What a selection is cached by: ("from", actor, "", with claims), ("to", "", actor, with
+#: claims) or ("pair", source, target, with claims).
+SelectionKey = tuple[str, str, str, bool]
 
 
 class SelectionCache:
@@ -290,17 +291,14 @@ class VersionedLru:
                 self.held -= self.weigh(dropped)
 
 
-def _event_facts(
-    record: neo4j.Record, target: str | None, strings: dict[str, str]
-) -> tuple[EventFacts, frozenset[str]]:
+def _event_facts(record: neo4j.Record, strings: dict[str, str]) -> tuple[EventFacts, frozenset[str]]:
     """One row of EVENT_SELECTIONS as the event filter's facts and kind labels.
 
-    ``to`` holds the event's relationships to ``target`` only, and ``sources`` nothing: the
-    selection's query already keeps only events from its source. A claim without a grading
-    counts as the lowest (F6), as in the embedded store's index; the shapes require one."""
+    A claim without a grading counts as the lowest (F6), as in the embedded store's index; the
+    shapes require one on every claim."""
 
     def shared(value: Any) -> str:
-        # Relationship types and status codes recur in thousands of rows: keep one copy of each.
+        # Actor IRIs, relationship types and status codes recur in thousands of rows: one copy each.
         text = str(value)
         return strings.setdefault(text, text)
 
@@ -311,8 +309,8 @@ def _event_facts(
         label="",  # labels are kept beside the facts: a node may carry several
         start=start if isinstance(start, dt.date) else None,
         end=end if isinstance(end, dt.date) else None,
-        sources=(),
-        to=tuple(sorted((shared(t), target) for t in record["toTypes"])) if target else (),
+        sources=tuple(sorted((shared(t), shared(a)) for t, a in record["sources"])),
+        to=tuple(sorted((shared(t), shared(a)) for t, a in record["to"])),
         claims=tuple(
             sorted(
                 (shared(status or ""), shared(reliability or "F"), int(credibility if credibility is not None else 6))
@@ -606,24 +604,48 @@ class Neo4jGraphStore:
     def _selection(self, flt: EventFilter) -> Selection | None:
         """The cached selection of the events flowing from ``flt.source`` and/or to
         ``flt.target`` in the current data version (with their claims when ``flt`` filters on
-        claims), read once per version, anchored on the actor taking part in fewer events; None
-        for an anchor too busy to cache."""
+        claims); None for an actor too busy to cache.
+
+        An actor's selection is read once per version; a pair's is taken from the selection of
+        whichever of the two takes part in fewer events (the other's side of each event is in it)."""
         source, target = flt.source, flt.target
         anchor: Literal["from", "to"] = "from"
         if target is not None and (source is None or self._degrees(target)[1] < self._degrees(source)[0]):
             anchor = "to"
-        degree = self._degrees(source)[0] if anchor == "from" and source else self._degrees(target or "")[1]
-        if degree > SELECTION_MAX_EVENTS:
+        iri = source if anchor == "from" else target
+        assert iri is not None
+        if self._degrees(iri)[0 if anchor == "from" else 1] > SELECTION_MAX_EVENTS:
             return None
         claims = flt.filters_claims
         query = cq.EVENT_SELECTIONS[(anchor, claims)]
+        version = self.data_version()
 
         def fill() -> Selection:
             strings: dict[str, str] = {}
-            records = self._read(query, source=source, target=target, time_limit=FILL_QUERY_SECONDS)
-            return Selection.of([_event_facts(record, target, strings) for record in records])
+            records = self._read(query, iri=iri, time_limit=FILL_QUERY_SECONDS)
+            return Selection.of([_event_facts(record, strings) for record in records])
 
-        return self._selections.get(self.data_version(), (source or "", target or "", claims), fill)
+        key = ("from", iri, "", claims) if anchor == "from" else ("to", "", iri, claims)
+        selection = self._selections.get(version, key, fill)
+        if source is None or target is None:
+            return selection
+        whole = selection
+
+        def pair() -> Selection:
+            # The anchor's events whose other side includes the other actor.
+            def other_side(event: EventFacts) -> tuple[tuple[str, str], ...]:
+                return event.to if anchor == "from" else event.sources
+
+            other = target if anchor == "from" else source
+            return Selection.of(
+                [
+                    (event, labels)
+                    for event, labels in zip(whole.events, whole.labels, strict=True)
+                    if any(actor == other for _, actor in other_side(event))
+                ]
+            )
+
+        return self._selections.get(version, ("pair", source, target, claims), pair)
 
     def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
         # Events of an actor, or of a pair, come from the selection cache, filtered by

@@ -52,27 +52,27 @@ def _selection(*keys: str) -> Selection:
 def test_the_cache_drops_the_least_recently_used_past_its_bounds() -> None:
     cache = SelectionCache(entries=2, events=5)
     one, two, three = _selection("~ a", "~ b"), _selection("~ c"), _selection("~ d", "~ e", "~ f")
-    cache.get("v1", ("a", "", False), lambda: one)
-    cache.get("v1", ("b", "", False), lambda: two)
-    cache.get("v1", ("a", "", False), lambda: pytest.fail("cached"))  # a is now the most recent
-    cache.get("v1", ("c", "", False), lambda: three)  # three entries: b goes
+    cache.get("v1", ("from", "a", "", False), lambda: one)
+    cache.get("v1", ("from", "b", "", False), lambda: two)
+    cache.get("v1", ("from", "a", "", False), lambda: pytest.fail("cached"))  # a is now the most recent
+    cache.get("v1", ("from", "c", "", False), lambda: three)  # three entries: b goes
     assert len(cache) == 2 and cache.held == 5
-    assert cache.get("v1", ("b", "", False), lambda: _selection("~ g")).keys == ("~ g",)  # b is read again
+    assert cache.get("v1", ("from", "b", "", False), lambda: _selection("~ g")).keys == ("~ g",)  # b is read again
     assert len(cache) == 2 and cache.held == 4  # a, the least recent, went
-    assert cache.get("v1", ("a", "", False), lambda: _selection("~ h")).keys == ("~ h",)
+    assert cache.get("v1", ("from", "a", "", False), lambda: _selection("~ h")).keys == ("~ h",)
     # Past the event bound alone (3 + 2 + 1 held, at most 5): c, the least recent, goes.
     cache = SelectionCache(entries=10, events=5)
-    cache.get("v1", ("c", "", False), lambda: three)
-    cache.get("v1", ("a", "", False), lambda: one)
-    cache.get("v1", ("b", "", False), lambda: two)
-    assert cache.held == 3 and cache.get("v1", ("a", "", False), lambda: pytest.fail("cached")) is one
-    assert cache.get("v1", ("c", "", False), lambda: _selection("~ i")).keys == ("~ i",)
+    cache.get("v1", ("from", "c", "", False), lambda: three)
+    cache.get("v1", ("from", "a", "", False), lambda: one)
+    cache.get("v1", ("from", "b", "", False), lambda: two)
+    assert cache.held == 3 and cache.get("v1", ("from", "a", "", False), lambda: pytest.fail("cached")) is one
+    assert cache.get("v1", ("from", "c", "", False), lambda: _selection("~ i")).keys == ("~ i",)
 
 
 def test_a_new_data_version_empties_the_cache() -> None:
     cache = SelectionCache()
-    cache.get("v1", ("a", "", False), lambda: _selection("~ old"))
-    assert cache.get("v2", ("a", "", False), lambda: _selection("~ new")).keys == ("~ new",)
+    cache.get("v1", ("from", "a", "", False), lambda: _selection("~ old"))
+    assert cache.get("v2", ("from", "a", "", False), lambda: _selection("~ new")).keys == ("~ new",)
     assert cache.held == 1
 
 
@@ -88,7 +88,7 @@ def test_concurrent_requests_for_one_selection_read_it_once() -> None:
 
     def ask() -> None:
         started.wait()
-        cache.get("v1", ("busy", "", False), fill)
+        cache.get("v1", ("from", "busy", "", False), fill)
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
     for thread in threads:
@@ -105,8 +105,8 @@ def test_a_failed_read_is_not_cached() -> None:
         raise RuntimeError("Neo4j went away")
 
     with pytest.raises(RuntimeError):
-        cache.get("v1", ("a", "", False), fail)
-    assert cache.get("v1", ("a", "", False), lambda: _selection("~ a")).keys == ("~ a",)
+        cache.get("v1", ("from", "a", "", False), fail)
+    assert cache.get("v1", ("from", "a", "", False), lambda: _selection("~ a")).keys == ("~ a",)
 
 
 def test_the_weighted_cache_keeps_at_most_its_size() -> None:

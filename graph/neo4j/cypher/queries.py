@@ -5,10 +5,9 @@ constant tuples of ontology/kinds.py, which a test checks against the ontology's
 request value ever reaches the text. Each selection is anchored on an index seek of the bound
 node (the unique ``Resource.iri`` constraint) and expands from there, so none scans all events;
 ``bench/bench_api.py`` prints the ``PROFILE`` of the flows query to show it. The store reads an
-actor's (or a pair of actors') events once per data version (EVENT_SELECTIONS) and pages through them
-itself (graph/neo4j/store.py); EVENTS_FROM, EVENTS_TO and EVENTS_TO_FROM select a page for an
-actor too busy to cache, and tests/graph/test_neo4j_selections.py checks the cached pages
-against them.
+actor's events once per data version (EVENT_SELECTIONS) and pages through them itself
+(graph/neo4j/store.py); EVENTS_FROM, EVENTS_TO and EVENTS_TO_FROM select a page for an actor too
+busy to cache, and tests/graph/test_neo4j_selections.py checks the cached pages against them.
 
 Ordering keys are the strings ``milcoop.ontology.kinds.time_key`` describes:
 ``coalesce(toString(date), '~') + ' ' + iri``, an event's date being its ``spanStart``, else its
@@ -139,34 +138,35 @@ EVENTS_TO_FROM: LiteralString = (
 )
 
 #: A selection of events for the store's cache (graph/neo4j/store.py): every event flowing from
-#: ``$source`` (to ``$target`` when given, through any to-side or target relationship), anchored
-#: on the source, or every event flowing to ``$target`` (from ``$source`` when given), anchored on
-#: the target; unordered, each with its key and what graph/event_filter.py's rule looks at: its
-#: labels, span, the types of its relationships to ``$target`` (the filter's ``to_types`` are
-#: applied to these), and with ``claims``, the gradings of the claims asserting it (only asked
-#: for by a filter on claims: they are most of the work).
-_SELECTION_ANCHORS: dict[str, LiteralString] = {
+#: ``$iri`` (anchor ``from``), or to it through any to-side or target relationship (``to``);
+#: unordered, each with its key and what graph/event_filter.py's rule looks at: its labels, span,
+#: the actors on the other side (``to``: every to-side and target relationship of an event from
+#: ``$iri``; ``sources``: every from-side one of an event to ``$iri``), the relationships to
+#: ``$iri`` itself for ``to`` (the filter's ``to_types`` are applied to them), and with
+#: ``claims``, the gradings of the claims asserting it (only for a filter on claims: reading them
+#: is about half the work).
+_SELECTION_ROWS: dict[str, LiteralString] = {
     "from": (
-        f"MATCH (:Resource {{iri: $source}})<-[:{_FROM}]-(e:CooperationEvent) WITH DISTINCT e "
-        f"WHERE $target IS NULL OR EXISTS {{ MATCH (e)-[:{_TO}]->(:Resource {{iri: $target}}) }} "
+        f"MATCH (:Resource {{iri: $iri}})<-[:{_FROM}]-(e:CooperationEvent) WITH DISTINCT e "
+        "RETURN e.iri AS iri, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + e.iri AS key, "
+        "labels(e) AS labels, e.spanStart AS start, e.spanEnd AS end, [] AS sources, "
+        f"[(e)-[r:{_TO}]->(a:Resource) | [type(r), a.iri]] AS to, "
     ),
     "to": (
-        f"MATCH (:Resource {{iri: $target}})<-[:{_TO}]-(e:CooperationEvent) WITH DISTINCT e "
-        f"WHERE $source IS NULL OR EXISTS {{ MATCH (e)-[:{_FROM}]->(:Resource {{iri: $source}}) }} "
+        f"MATCH (:Resource {{iri: $iri}})<-[:{_TO}]-(e:CooperationEvent) WITH DISTINCT e "
+        "RETURN e.iri AS iri, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + e.iri AS key, "
+        "labels(e) AS labels, e.spanStart AS start, e.spanEnd AS end, "
+        f"[(e)-[r:{_FROM}]->(a:Resource) | [type(r), a.iri]] AS sources, "
+        f"[(e)-[r:{_TO}]->(a:Resource {{iri: $iri}}) | [type(r), a.iri]] AS to, "
     ),
 }
-_SELECTION_ROW = (
-    "RETURN e.iri AS iri, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + e.iri AS key, "
-    "labels(e) AS labels, e.spanStart AS start, e.spanEnd AS end, "
-    f"CASE WHEN $target IS NULL THEN [] ELSE [(e)-[r:{_TO}]->(:Resource {{iri: $target}}) | type(r)] END AS toTypes, "
-)
 _SELECTION_CLAIMS: dict[bool, LiteralString] = {
     False: "[] AS claims",
     True: "[(c:Claim)-[:ASSERTS]->(e) | [c.status, c.sourceReliability, c.informationCredibility]] AS claims",
 }
 #: (anchor, with claims) -> the query.
 EVENT_SELECTIONS: dict[tuple[str, bool], LiteralString] = {
-    (anchor, claims): _SELECTION_ANCHORS[anchor] + _SELECTION_ROW + _SELECTION_CLAIMS[claims]
+    (anchor, claims): _SELECTION_ROWS[anchor] + _SELECTION_CLAIMS[claims]
     for anchor in ("from", "to")
     for claims in (False, True)
 }
