@@ -514,7 +514,7 @@ class Neo4jGraphStore:
 
     def describe(self, iris: Collection[str]) -> dict[str, NodeView]:
         # Describing events brings their claims and the nodes both point at along in the same
-        # query (DESCRIBE_EVENTS), kept for the calls the page makes next (see Prefetched).
+        # query (DESCRIBE_EVENTS), kept for the calls the page makes next (PREFETCH_ENTRIES).
         if not iris:
             return {}
         version = self.data_version()
