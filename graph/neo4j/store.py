@@ -348,12 +348,15 @@ class Neo4jGraphStore:
         *,
         connect_timeout: float = 1.0,
         query_timeout: float = 1.0,
+        selection_max_events: int = SELECTION_MAX_EVENTS,
     ) -> None:
         self.driver = driver
         self.database = database
         self.uri = uri
         self.connect_timeout = connect_timeout
         self.query_timeout = query_timeout
+        #: Actors in more events than this are selected by Cypher on each request, not cached.
+        self.selection_max_events = selection_max_events
         self._version: tuple[float, str] | None = None
         self._lock = threading.Lock()
         self._degree_cache: dict[str, tuple[int, int]] = {}
@@ -614,7 +617,7 @@ class Neo4jGraphStore:
             anchor = "to"
         iri = source if anchor == "from" else target
         assert iri is not None
-        if self._degrees(iri)[0 if anchor == "from" else 1] > SELECTION_MAX_EVENTS:
+        if self._degrees(iri)[0 if anchor == "from" else 1] > self.selection_max_events:
             return None
         claims = flt.filters_claims
         query = cq.EVENT_SELECTIONS[(anchor, claims)]

@@ -196,6 +196,24 @@ def test_cached_pages_of_the_bundled_facts_are_the_cypher_pages(store: Neo4jGrap
 
 
 @pytest.mark.neo4j
+def test_an_actor_too_busy_to_cache_is_paged_by_cypher_alike(store: Neo4jGraphStore, neo4j_settings: Settings) -> None:
+    uncached = Neo4jGraphStore(store.driver, store.database, store.uri, selection_max_events=0)
+    try:
+        for flt in _filters(STATE + "RUS", STATE + "PRK"):
+            after: str | None = None
+            while True:
+                page = uncached.select_events(flt, after, 3)
+                assert page == store.select_events(flt, after, 3), (flt, after)
+                if len(page) < 3:
+                    break
+                after = page[-1][1]
+        assert len(uncached._selections) == 0  # nothing was cached
+        assert len(store._selections) > 0
+    finally:
+        uncached.circuit.close()  # the driver is the other store's
+
+
+@pytest.mark.neo4j
 def test_a_load_of_other_data_replaces_the_cached_selections(
     store: Neo4jGraphStore, neo4j_settings: Settings, neo4j_driver: Driver
 ) -> None:
