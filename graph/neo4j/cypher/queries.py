@@ -144,7 +144,7 @@ EVENTS_TO_FROM: LiteralString = (
 #: ``$iri``; ``sources``: every from-side one of an event to ``$iri``), the relationships to
 #: ``$iri`` itself for ``to`` (the filter's ``to_types`` are applied to them), and with
 #: ``claims``, the gradings of the claims asserting it (only for a filter on claims: reading them
-#: is about half the work).
+#: is about half the work). The store reads the columns by position: keep their order.
 _SELECTION_ROWS: dict[str, LiteralString] = {
     "from": (
         f"MATCH (:Resource {{iri: $iri}})<-[:{_FROM}]-(e:CooperationEvent) WITH DISTINCT e "
