@@ -1,10 +1,13 @@
-"""The Neo4j store's cache of actors' event selections (graph/neo4j/store.py).
+"""The Neo4j store's caches (graph/neo4j/store.py): actors' event selections, the nodes a
+description brings along, and path search's relationships.
 
-Against a real Neo4j: the cached pages are the pages the Cypher queries (EVENTS_FROM, EVENTS_TO,
+The caches alone: their bounds, a new data version, one read for concurrent requests. Against a
+real Neo4j: the cached pages are the pages the Cypher queries (EVENTS_FROM, EVENTS_TO,
 EVENTS_TO_FROM, which selected every page before the cache) give, for every filter a flows or
-relations request can carry, and a load of other data replaces what the cache answers. The data
-are bench/synthetic.py's fictional states (XAA, XAB, ...: ISO 3166 user-assigned codes), all of
-it made up, and the bundled facts.
+relations request can carry; a load of other data replaces what the cache answers; describe,
+incoming and neighbours answer as the plain DESCRIBE, INCOMING and NEIGHBOURS queries. The data
+are the bundled facts and bench/synthetic.py's fictional states (XAA, XAB, ...: ISO 3166
+user-assigned codes), all of those made up.
 """
 
 from __future__ import annotations
