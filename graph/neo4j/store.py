@@ -12,14 +12,36 @@ connect plus the query timeout has a probe check that Neo4j is not hung, and whi
 every read fails at once with "Neo4j is unavailable" until a background probe finds it back.
 :meth:`Neo4jGraphStore.run_cypher` answers ``/v1/cypher`` through the same circuit
 (graph/neo4j/user_cypher.py).
+
+What Neo4j answered is kept for the data version (read with a TTL, :data:`VERSION_TTL_SECONDS`,
+so a load empties every cache within that long), each cache a bounded LRU map per store, so per
+API worker:
+
+* **Event selections** (:class:`SelectionCache`): the events from an actor, to an actor, or
+  from one to another, in key order with what graph/event_filter.py's rule looks at, read once
+  (EVENT_SELECTIONS; the claims' gradings only for a filter on claims); a page of flows,
+  deployments or relations is a walk along it from the cursor, filtered by that rule as the
+  embedded store's event index is, instead of Neo4j expanding and sorting every event of a busy
+  actor on each request. At most :data:`SELECTION_CACHE_ENTRIES` selections and
+  :data:`SELECTION_CACHE_EVENTS` events in all; an actor in more than
+  :data:`SELECTION_MAX_EVENTS` events, and a selection with no actor, are selected by Cypher
+  (``ORDER BY key LIMIT``) on each request.
+* **Prefetched nodes** (:data:`PREFETCH_ENTRIES`): describing events brings their claims and
+  the nodes both point at along in the same query (DESCRIBE_EVENTS), for the describe and
+  incoming(ASSERTS) calls the page makes next.
+* **Path search's relationships** by node (:data:`NEIGHBOUR_CACHE_EDGES`).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import operator
 import threading
 import time
-from collections.abc import Collection
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from typing import Any, Literal, LiteralString
 
 import neo4j
@@ -28,6 +50,7 @@ from neo4j import Driver, RoutingControl
 
 from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.errors import StoreUnavailable
+from milcoop.graph.event_filter import EventFacts, matches
 from milcoop.graph.neo4j.breaker import Circuit
 from milcoop.graph.neo4j.cypher import history as hq
 from milcoop.graph.neo4j.cypher import queries as cq
@@ -39,6 +62,7 @@ from milcoop.graph.store import Edge, EventFilter, Keyed, NodeView, StoreStatus
 from milcoop.ontology.kinds import (
     COUNTED_LABELS,
     EVENT_KIND_LABELS,
+    EVENT_LABELS,
     PATH_LABELS,
     PATH_TYPES,
     REFERENCE_LABELS,
@@ -55,6 +79,28 @@ VERSION_TTL_SECONDS = 2.0
 #: back: it includes Neo4j planning the query, which took 0.3-3.3 s per query on a cold server of
 #: the shared 2-core CI machine, against 10-70 ms for a planned one. Later runs get the query timeout.
 COLD_QUERY_SECONDS = 10.0
+
+#: Bounds of the cache of actors' event selections (one cache per store, so per API worker):
+#: at most this many selections (the events from an actor, to an actor, or between two) ...
+SELECTION_CACHE_ENTRIES = 1_024
+#: ... holding at most this many events in all (under 1 KB each, so under about 100 MB); past
+#: either bound the least recently used selection is dropped.
+SELECTION_CACHE_EVENTS = 100_000
+#: An actor taking part in more events than this (by its relationship count) is not cached, so
+#: one selection cannot crowd out every other: its pages come from the ``ORDER BY ... LIMIT``
+#: queries (EVENTS_FROM, EVENTS_TO, EVENTS_TO_FROM of graph/neo4j/cypher/queries.py) as before.
+SELECTION_MAX_EVENTS = 25_000
+#: Nodes a description brought along unasked (an event's claims and the nodes they point at:
+#: DESCRIBE_EVENTS), kept for the describe and incoming calls that follow in the same request;
+#: least recently used first out past this many (about 1.5 KB each).
+PREFETCH_ENTRIES = 20_000
+#: Relationships path search fetched (NEIGHBOURS), kept by node for the data version: a busy
+#: state's thousands of events are walked by every path search through it. At most this many in
+#: all (about 150 bytes each, so about 45 MB), least recently used first out.
+NEIGHBOUR_CACHE_EDGES = 300_000
+#: Time limit of the query that reads an actor's whole selection into the cache: a busy actor's
+#: thousands of events take longer than one page, once per data version.
+FILL_QUERY_SECONDS = 10.0
 
 
 def plan_key(query: str, parameters: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -85,6 +131,204 @@ def _native(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Every event from an actor, to an actor, or from one to another, in key order, with what
+    the event filter of graph/event_filter.py looks at; one page is a walk along it from the
+    cursor."""
+
+    events: tuple[EventFacts, ...]
+    #: Each event's kind labels (a node may carry several; the filter keeps it when one matches).
+    labels: tuple[frozenset[str], ...]
+    keys: tuple[str, ...]
+    #: Positions of the events with no known start (sorted among the others by their end, or
+    #: last when undated): the only ones a window's ``until`` can still keep past the first
+    #: event that starts after it.
+    no_start: tuple[int, ...]
+
+    @classmethod
+    def of(cls, rows: list[tuple[EventFacts, frozenset[str]]]) -> Selection:
+        ordered = sorted(rows, key=lambda row: row[0].key)
+        return cls(
+            tuple(event for event, _ in ordered),
+            tuple(labels for _, labels in ordered),
+            tuple(event.key for event, _ in ordered),
+            tuple(i for i, (event, _) in enumerate(ordered) if event.start is None),
+        )
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def page(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
+        """The first ``limit`` events after the key ``after`` that ``flt`` keeps (the selection
+        holds only events from its source and to its target)."""
+        # The labels are checked here (any of the node's labels), the rest by the one rule.
+        rest = replace(flt, labels=frozenset())
+        found: list[Keyed] = []
+        position = bisect.bisect_right(self.keys, after) if after is not None else 0
+        events = self.events
+        while position < len(events) and len(found) < limit:
+            event = events[position]
+            if flt.until is not None and event.start is not None and event.start > flt.until:
+                # Events with a start sort by it: none later starts by ``until`` either.
+                later = bisect.bisect_left(self.no_start, position + 1)
+                position = self.no_start[later] if later < len(self.no_start) else len(events)
+                continue
+            if (not flt.labels or self.labels[position] & flt.labels) and matches(event, rest):
+                found.append((event.iri, event.key))
+            position += 1
+        return found
+
+
+#: What a selection is cached by: ("from", actor, "", with claims), ("to", "", actor, with
+#: claims) or ("pair", source, target, with claims).
+SelectionKey = tuple[str, str, str, bool]
+
+
+class SelectionCache:
+    """Actors' :class:`Selection` for one data version: a thread-safe LRU map, bounded by
+    entries and by the events they hold (see :data:`SELECTION_CACHE_ENTRIES`), emptied when the
+    data version changes. Requests for a selection not yet cached wait for one read of it."""
+
+    def __init__(self, entries: int = SELECTION_CACHE_ENTRIES, events: int = SELECTION_CACHE_EVENTS) -> None:
+        self.entries = entries
+        self.max_events = events
+        self.version: str | None = None
+        self._data: OrderedDict[SelectionKey, Selection] = OrderedDict()
+        self.held = 0
+        self._lock = threading.Lock()
+        self._filling: dict[SelectionKey, threading.Lock] = {}
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _cached(self, version: str, key: SelectionKey) -> Selection | None:
+        """The cached selection (caller holds the lock); drops everything of an older version."""
+        if version != self.version:
+            self.version, self._data, self.held = version, OrderedDict(), 0
+        found = self._data.get(key)
+        if found is not None:
+            self._data.move_to_end(key)
+        return found
+
+    def get(self, version: str, key: SelectionKey, fill: Callable[[], Selection]) -> Selection:
+        """The selection ``key`` of ``version``, read by ``fill`` when not cached."""
+        with self._lock:
+            found = self._cached(version, key)
+            if found is not None:
+                return found
+            filling = self._filling.setdefault(key, threading.Lock())
+        # One read per selection: the concurrent requests for a busy actor wait for it.
+        with filling:
+            try:
+                with self._lock:
+                    found = self._cached(version, key) if version == self.version else None
+                if found is not None:
+                    return found
+                selection = fill()
+                with self._lock:
+                    if version == self.version:
+                        self._data[key] = selection
+                        self.held += len(selection)
+                        while len(self._data) > 1 and (
+                            len(self._data) > self.entries or self.held > self.max_events
+                        ):
+                            _, dropped = self._data.popitem(last=False)
+                            self.held -= len(dropped)
+                return selection
+            finally:
+                with self._lock:
+                    if self._filling.get(key) is filling:
+                        del self._filling[key]
+
+
+class VersionedLru:
+    """A thread-safe LRU map of what Neo4j said in one data version, emptied when the version
+    changes: at most ``size`` in all, each value weighing ``weigh(value)`` (1 by default)."""
+
+    def __init__(self, size: int, weigh: Callable[[Any], int] = lambda _: 1) -> None:
+        self.size = size
+        self.weigh = weigh
+        self.version: str | None = None
+        self.held = 0
+        self._data: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _check(self, version: str) -> None:
+        if version != self.version:
+            self.version, self._data, self.held = version, OrderedDict(), 0
+
+    def take(self, version: str, kind: str, keys: Collection[str]) -> dict[str, Any]:
+        """The kept values of ``kind`` for those of ``keys`` kept for ``version``."""
+        found: dict[str, Any] = {}
+        with self._lock:
+            self._check(version)
+            for key in keys:
+                value = self._data.get((kind, key))
+                if value is not None:
+                    self._data.move_to_end((kind, key))
+                    found[key] = value
+        return found
+
+    def keep(self, version: str, kind: str, items: dict[str, Any]) -> None:
+        """Keep ``items`` as values of ``kind``, dropping the least recently used past the size."""
+        with self._lock:
+            self._check(version)
+            for key, value in items.items():
+                weight = self.weigh(value)
+                if weight > self.size:
+                    continue
+                old = self._data.pop((kind, key), None)
+                if old is not None:
+                    self.held -= self.weigh(old)
+                self._data[(kind, key)] = value
+                self.held += weight
+            while self.held > self.size:
+                _, dropped = self._data.popitem(last=False)
+                self.held -= self.weigh(dropped)
+
+
+def _event_facts(record: neo4j.Record, strings: dict[str, str]) -> tuple[EventFacts, frozenset[str]]:
+    """One row of EVENT_SELECTIONS as the event filter's facts and kind labels.
+
+    A claim without a grading counts as the lowest (F6), as in the embedded store's index; the
+    shapes require one on every claim."""
+
+    def shared(value: Any) -> str:
+        # Actor IRIs, relationship types and status codes recur in thousands of rows: one copy each.
+        text = str(value)
+        return strings.setdefault(text, text)
+
+    # By position, in the order of the query's RETURN: a look-up by name per column was half of
+    # this function's time for a busy actor's thousands of rows.
+    iri, key, node_labels, first, last, sources, to, claims = record
+    start, end = _native(first), _native(last)
+    event = EventFacts(
+        iri=str(iri),
+        key=str(key),
+        label="",  # labels are kept beside the facts: a node may carry several
+        start=start if isinstance(start, dt.date) else None,
+        end=end if isinstance(end, dt.date) else None,
+        sources=tuple(sorted((shared(t), shared(a)) for t, a in sources)),
+        to=tuple(sorted((shared(t), shared(a)) for t, a in to)),
+        claims=tuple(
+            sorted(
+                (shared(status or ""), shared(reliability or "F"), int(credibility if credibility is not None else 6))
+                for status, reliability, credibility in claims
+            )
+        ),
+    )
+    labels = frozenset(label for label in node_labels if label in EVENT_LABELS)
+    return event, labels
+
+
+#: The order of neighbours(): by start, type, end.
+_EDGE_ORDER = operator.attrgetter("start", "type", "end")
+
+
 def _view(iri: str, labels: list[str], properties: dict[str, Any], out: list[list[str]] | None) -> NodeView:
     props = {key: _native(value) for key, value in properties.items()}
     for key, value in props.items():
@@ -107,16 +351,22 @@ class Neo4jGraphStore:
         *,
         connect_timeout: float = 1.0,
         query_timeout: float = 1.0,
+        selection_max_events: int = SELECTION_MAX_EVENTS,
     ) -> None:
         self.driver = driver
         self.database = database
         self.uri = uri
         self.connect_timeout = connect_timeout
         self.query_timeout = query_timeout
+        #: Actors in more events than this are selected by Cypher on each request, not cached.
+        self.selection_max_events = selection_max_events
         self._version: tuple[float, str] | None = None
         self._lock = threading.Lock()
         self._degree_cache: dict[str, tuple[int, int]] = {}
         self._degree_version: str | None = None
+        self._selections = SelectionCache()
+        self._prefetched = VersionedLru(PREFETCH_ENTRIES)
+        self._neighbours = VersionedLru(NEIGHBOUR_CACHE_EDGES, lambda edges: len(edges) + 1)
         self.circuit = Circuit(self._probe, connect_timeout + query_timeout)
         # (query, parameter types) that ran once in this circuit generation: Neo4j has planned them.
         self._planned: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
@@ -153,14 +403,17 @@ class Neo4jGraphStore:
         ):
             session.run(neo4j.Query("RETURN 1", timeout=self.query_timeout)).consume()
 
-    def _read(self, query: LiteralString, *, retry: bool = True, **parameters: Any) -> list[neo4j.Record]:
+    def _read(
+        self, query: LiteralString, *, retry: bool = True, time_limit: float = 0.0, **parameters: Any
+    ) -> list[neo4j.Record]:
+        """The records of ``query``; ``time_limit`` raises the query's time limit to that."""
         key = plan_key(query, parameters)
         generation = self.circuit.generation
         with self._lock:
             if self._planned_generation != generation:
                 self._planned, self._planned_generation = set(), generation
             planned = key in self._planned
-        limit = self.query_timeout if planned else max(self.query_timeout, COLD_QUERY_SECONDS)
+        limit = max(self.query_timeout if planned else max(self.query_timeout, COLD_QUERY_SECONDS), time_limit)
         deadline = self.connect_timeout + limit
 
         def timed_out() -> QueryTimedOut:
@@ -266,10 +519,33 @@ class Neo4jGraphStore:
     # -- nodes ------------------------------------------------------------------------------------
 
     def describe(self, iris: Collection[str]) -> dict[str, NodeView]:
+        # Describing events brings their claims and the nodes both point at along in the same
+        # query (DESCRIBE_EVENTS), kept for the calls the page makes next (PREFETCH_ENTRIES).
         if not iris:
             return {}
-        records = self._read(cq.DESCRIBE, iris=list(iris))
-        return {r["iri"]: _view(r["iri"], r["labels"], r["properties"], r["out"]) for r in records}
+        version = self.data_version()
+        views: dict[str, NodeView] = self._prefetched.take(version, "node", iris)
+        missing = [iri for iri in iris if iri not in views]
+        if not missing:
+            return views
+        asked = set(missing)
+        brought: dict[str, NodeView] = {}
+        asserting: dict[str, set[str]] = {}
+        for r in self._read(cq.DESCRIBE_EVENTS, iris=missing):
+            view = _view(r["iri"], r["labels"], r["properties"], r["out"])
+            (views if view.iri in asked else brought)[view.iri] = view
+            for rel_type, fact in view.out:
+                if rel_type == "ASSERTS":
+                    asserting.setdefault(fact, set()).add(view.iri)
+        # Every node asserting an asked event came along, so its claims are all known.
+        asserted = {
+            iri: tuple(sorted(asserting.get(iri, ())))
+            for iri, view in views.items()
+            if iri in asked and "CooperationEvent" in view.labels
+        }
+        self._prefetched.keep(version, "node", brought)
+        self._prefetched.keep(version, "asserted", asserted)
+        return views
 
     def named_entities(self) -> list[NodeView]:
         records = self._read(cq.NAMED_ENTITIES, labels=list(REFERENCE_LABELS))
@@ -285,8 +561,16 @@ class Neo4jGraphStore:
     def incoming(self, iris: Collection[str], types: Collection[str]) -> list[Edge]:
         if not iris or not types:
             return []
-        records = self._read(cq.INCOMING, iris=list(iris), types=list(types))
-        edges = {Edge(r["type"], r["start"], r["end"]) for r in records}
+        edges: set[Edge] = set()
+        missing = list(iris)
+        if set(types) == {"ASSERTS"}:
+            # The claims of events described a moment ago (describe) are known already.
+            known: dict[str, tuple[str, ...]] = self._prefetched.take(self.data_version(), "asserted", iris)
+            edges = {Edge("ASSERTS", claim, event) for event, claims in known.items() for claim in claims}
+            missing = [iri for iri in iris if iri not in known]
+        if missing:
+            records = self._read(cq.INCOMING, iris=missing, types=list(types))
+            edges.update(Edge(r["type"], r["start"], r["end"]) for r in records)
         return sorted(edges, key=lambda e: (e.end, e.type, e.start))
 
     def incoming_counts(self, iri: str) -> dict[str, int]:
@@ -297,9 +581,25 @@ class Neo4jGraphStore:
         if not iris:
             return []
         assert set(PATH_TYPES)  # the query's relationship types come from PATH_TYPES
-        records = self._read(cq.NEIGHBOURS, iris=list(iris), labels=sorted(PATH_LABELS))
-        edges = {Edge(r["type"], r["start"], r["end"]) for r in records}
-        return sorted(edges, key=lambda e: (e.start, e.type, e.end))
+        version = self.data_version()
+        # Each node's relationships, sorted, kept per node for the data version.
+        known: dict[str, tuple[Edge, ...]] = self._neighbours.take(version, "edges", iris)
+        if len(known) == 1 and len(iris) == 1:
+            return list(next(iter(known.values())))  # a busy state's, on every search through it
+        found = {edge for edges in known.values() for edge in edges}
+        missing = [iri for iri in iris if iri not in known]
+        if missing:
+            fetched: dict[str, list[Edge]] = {iri: [] for iri in missing}
+            strings: dict[str, str] = {}
+            for r in self._read(cq.NEIGHBOURS, iris=missing, labels=sorted(PATH_LABELS)):
+                edge = Edge(*(strings.setdefault(str(v), str(v)) for v in (r["type"], r["start"], r["end"])))
+                found.add(edge)
+                for node in {edge.start, edge.end}:
+                    if node in fetched:
+                        fetched[node].append(edge)
+            kept = {iri: tuple(sorted(set(edges), key=_EDGE_ORDER)) for iri, edges in fetched.items()}
+            self._neighbours.keep(version, "edges", kept)
+        return sorted(found, key=_EDGE_ORDER)
 
     # -- selections --------------------------------------------------------------------------------
 
@@ -307,7 +607,60 @@ class Neo4jGraphStore:
     def _keyed(records: list[neo4j.Record]) -> list[Keyed]:
         return [(str(r["iri"]), str(r["key"])) for r in records]
 
+    def _selection(self, flt: EventFilter) -> Selection | None:
+        """The cached selection of the events flowing from ``flt.source`` and/or to
+        ``flt.target`` in the current data version (with their claims when ``flt`` filters on
+        claims); None for an actor too busy to cache.
+
+        An actor's selection is read once per version; a pair's is taken from the selection of
+        whichever of the two takes part in fewer events (the other's side of each event is in it)."""
+        source, target = flt.source, flt.target
+        anchor: Literal["from", "to"] = "from"
+        if target is not None and (source is None or self._degrees(target)[1] < self._degrees(source)[0]):
+            anchor = "to"
+        iri = source if anchor == "from" else target
+        assert iri is not None
+        if self._degrees(iri)[0 if anchor == "from" else 1] > self.selection_max_events:
+            return None
+        claims = flt.filters_claims
+        query = cq.EVENT_SELECTIONS[(anchor, claims)]
+        version = self.data_version()
+
+        def fill() -> Selection:
+            strings: dict[str, str] = {}
+            records = self._read(query, iri=iri, time_limit=FILL_QUERY_SECONDS)
+            return Selection.of([_event_facts(record, strings) for record in records])
+
+        key = ("from", iri, "", claims) if anchor == "from" else ("to", "", iri, claims)
+        selection = self._selections.get(version, key, fill)
+        if source is None or target is None:
+            return selection
+        whole = selection
+
+        def pair() -> Selection:
+            # The anchor's events whose other side includes the other actor.
+            def other_side(event: EventFacts) -> tuple[tuple[str, str], ...]:
+                return event.to if anchor == "from" else event.sources
+
+            other = target if anchor == "from" else source
+            return Selection.of(
+                [
+                    (event, labels)
+                    for event, labels in zip(whole.events, whole.labels, strict=True)
+                    if any(actor == other for _, actor in other_side(event))
+                ]
+            )
+
+        return self._selections.get(version, ("pair", source, target, claims), pair)
+
     def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
+        # Events of an actor, or of a pair, come from the selection cache, filtered by
+        # graph/event_filter.py's rule as in the embedded store; without an actor, or for an
+        # actor too busy to cache, Cypher selects the page.
+        if flt.source or flt.target:
+            selection = self._selection(flt)
+            if selection is not None:
+                return selection.page(flt, after, limit)
         parameters: dict[str, Any] = {
             "labels": sorted(flt.labels),
             "source": flt.source,

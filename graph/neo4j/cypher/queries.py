@@ -4,7 +4,10 @@ Every value is a parameter. Relationship types and labels appear in the text onl
 constant tuples of ontology/kinds.py, which a test checks against the ontology's allow-list; no
 request value ever reaches the text. Each selection is anchored on an index seek of the bound
 node (the unique ``Resource.iri`` constraint) and expands from there, so none scans all events;
-``bench/bench_api.py`` prints the ``PROFILE`` of the flows query to show it.
+``bench/bench_api.py`` prints the ``PROFILE`` of the flows query to show it. The store reads an
+actor's events once per data version (EVENT_SELECTIONS) and pages through them itself
+(graph/neo4j/store.py); EVENTS_FROM, EVENTS_TO and EVENTS_TO_FROM select a page for an actor too
+busy to cache, and tests/graph/test_neo4j_selections.py checks the cached pages against them.
 
 Ordering keys are the strings ``milcoop.ontology.kinds.time_key`` describes:
 ``coalesce(toString(date), '~') + ' ' + iri``, an event's date being its ``spanStart``, else its
@@ -32,6 +35,24 @@ _PATH = "|".join(PATH_TYPES)
 DESCRIBE: LiteralString = (
     "UNWIND $iris AS iri "
     "MATCH (n:Resource {iri: iri}) "
+    "RETURN n.iri AS iri, labels(n) AS labels, properties(n) AS properties, "
+    "[(n)-[r]->(m:Resource) | [type(r), m.iri]] AS out"
+)
+
+#: :data:`DESCRIBE` of the nodes ``$iris`` and, for the events among them, of what a page of
+#: events shows besides: the nodes asserting each event through ASSERTS (its claims; every start
+#: :data:`INCOMING` finds) and the nodes the event and its claims point at (actors, places,
+#: materiel, sources, quantities). One round trip instead of one per kind of node.
+DESCRIBE_EVENTS: LiteralString = (
+    "UNWIND $iris AS iri "
+    "MATCH (e:Resource {iri: iri}) "
+    "CALL (e) { "
+    "  RETURN e AS n "
+    "  UNION MATCH (e:CooperationEvent)-->(n:Resource) RETURN n "
+    "  UNION MATCH (e:CooperationEvent)<-[:ASSERTS]-(n:Resource) RETURN n "
+    "  UNION MATCH (e:CooperationEvent)<-[:ASSERTS]-(:Resource)-->(n:Resource) RETURN n "
+    "} "
+    "WITH DISTINCT n "
     "RETURN n.iri AS iri, labels(n) AS labels, properties(n) AS properties, "
     "[(n)-[r]->(m:Resource) | [type(r), m.iri]] AS out"
 )
@@ -115,6 +136,40 @@ EVENTS_TO_FROM: LiteralString = (
     "WITH DISTINCT e "
     f"WHERE EXISTS {{ MATCH (e)-[:{_FROM}]->(:Resource {{iri: $source}}) }} AND {_EVENT_FILTERS}{_EVENT_PAGE}"
 )
+
+#: A selection of events for the store's cache (graph/neo4j/store.py): every event flowing from
+#: ``$iri`` (anchor ``from``), or to it through any to-side or target relationship (``to``);
+#: unordered, each with its key and what graph/event_filter.py's rule looks at: its labels, span,
+#: the actors on the other side (``to``: every to-side and target relationship of an event from
+#: ``$iri``; ``sources``: every from-side one of an event to ``$iri``), the relationships to
+#: ``$iri`` itself for ``to`` (the filter's ``to_types`` are applied to them), and with
+#: ``claims``, the gradings of the claims asserting it (only for a filter on claims: reading them
+#: is about half the work). The store reads the columns by position: keep their order.
+_SELECTION_ROWS: dict[str, LiteralString] = {
+    "from": (
+        f"MATCH (:Resource {{iri: $iri}})<-[:{_FROM}]-(e:CooperationEvent) WITH DISTINCT e "
+        "RETURN e.iri AS iri, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + e.iri AS key, "
+        "labels(e) AS labels, e.spanStart AS start, e.spanEnd AS end, [] AS sources, "
+        f"[(e)-[r:{_TO}]->(a:Resource) | [type(r), a.iri]] AS to, "
+    ),
+    "to": (
+        f"MATCH (:Resource {{iri: $iri}})<-[:{_TO}]-(e:CooperationEvent) WITH DISTINCT e "
+        "RETURN e.iri AS iri, coalesce(toString(e.spanStart), toString(e.spanEnd), '~') + ' ' + e.iri AS key, "
+        "labels(e) AS labels, e.spanStart AS start, e.spanEnd AS end, "
+        f"[(e)-[r:{_FROM}]->(a:Resource) | [type(r), a.iri]] AS sources, "
+        f"[(e)-[r:{_TO}]->(a:Resource {{iri: $iri}}) | [type(r), a.iri]] AS to, "
+    ),
+}
+_SELECTION_CLAIMS: dict[bool, LiteralString] = {
+    False: "[] AS claims",
+    True: "[(c:Claim)-[:ASSERTS]->(e) | [c.status, c.sourceReliability, c.informationCredibility]] AS claims",
+}
+#: (anchor, with claims) -> the query.
+EVENT_SELECTIONS: dict[tuple[str, bool], LiteralString] = {
+    (anchor, claims): _SELECTION_ROWS[anchor] + _SELECTION_CLAIMS[claims]
+    for anchor in ("from", "to")
+    for claims in (False, True)
+}
 
 #: How many events flow from and to an actor (Neo4j reads these from its degree store).
 ACTOR_DEGREES: LiteralString = (
