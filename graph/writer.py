@@ -73,7 +73,8 @@ class LoadSummary:
     unchanged: bool = False
     """The store already held exactly these facts, so nothing was validated or written."""
     method: str = ""
-    """How Neo4j was written when not in one transaction: ``offline import`` (graph/neo4j/offline.py)."""
+    """How Neo4j was written when not by the whole-graph comparison: ``offline import``
+    (graph/neo4j/offline.py), or only the resources whose digest changed."""
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds of each phase of the load, when the writer measures them."""
 
@@ -105,5 +106,9 @@ class GraphWriter(Protocol):
         Raises StoreUnavailable when the store cannot be read.
         """
 
-    def replace(self, facts: Facts, progress: ProgressReporter) -> LoadSummary:
-        """Bring the store to exactly ``facts``; raises LoadFailed or StoreUnavailable."""
+    def replace(self, facts: Facts, progress: ProgressReporter, *, verify: bool = False) -> LoadSummary:
+        """Bring the store to exactly ``facts``; raises LoadFailed or StoreUnavailable.
+
+        ``verify``: compare with everything the store holds, where the writer would otherwise
+        trust what it recorded at the previous load (Neo4j's digests; the embedded store always
+        writes a whole new store)."""

@@ -60,8 +60,11 @@ def load_compiled(
     progress: ProgressReporter | None = None,
     *,
     allow_removals: bool = True,
+    verify: bool = False,
 ) -> list[LoadSummary]:
     """Write already-validated facts to ``backend`` (and, for Neo4j, to the embedded copy).
+
+    ``verify`` makes the Neo4j writer compare with the whole graph instead of its recorded digests.
 
     Unless ``allow_removals``, first check that the load removes at most
     ``settings.max_removal_share`` of what the store holds (:class:`RemovalsRefused` otherwise).
@@ -74,7 +77,8 @@ def load_compiled(
         check_removals(compiled, held, settings.max_removal_share)
     summaries: list[LoadSummary] = []
     if backend == "neo4j":
-        summaries.append(open_writer(settings, "neo4j").replace(merged_facts(settings, compiled), progress))
+        neo4j_writer = open_writer(settings, "neo4j")
+        summaries.append(neo4j_writer.replace(merged_facts(settings, compiled), progress, verify=verify))
     # SPARQL answers from the embedded store, so it always holds the same facts.
     summaries.append(open_writer(settings, "embedded").replace(compiled, progress))
     return summaries
@@ -107,4 +111,4 @@ def load(
             seconds = time.perf_counter() - started
             return [LoadSummary(store, held, seconds, unchanged=True) for store in stores]
     compiled = compile_facts(paths)
-    return load_compiled(compiled, backend, settings, progress, allow_removals=allow_removals)
+    return load_compiled(compiled, backend, settings, progress, allow_removals=allow_removals, verify=force)

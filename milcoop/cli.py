@@ -99,7 +99,8 @@ def load(
         bool,
         typer.Option(
             "--force",
-            help="Validate and write even when the store already holds exactly these files (same data version).",
+            help="Validate and write even when the store already holds exactly these files (same data version), "
+            "and compare with the whole Neo4j graph instead of the digests the previous load recorded.",
         ),
     ] = False,
 ) -> None:

@@ -34,5 +34,5 @@ class EmbeddedWriter:
             if isinstance(quad.subject, ox.NamedNode)
         )
 
-    def replace(self, facts: Facts, progress: ProgressReporter) -> LoadSummary:
+    def replace(self, facts: Facts, progress: ProgressReporter, *, verify: bool = False) -> LoadSummary:
         return EmbeddedStore.replace_contents(self.data_dir, facts, progress)

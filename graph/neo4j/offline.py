@@ -276,6 +276,8 @@ def write_import_folder(
                 "loadedAt": dt.datetime.now(dt.UTC),
                 "nodes": plan.node_count,
                 "relationships": len(plan.relationships),
+                # The digests below describe this graph (writer.py's MERGE_DATASET).
+                "digestsOf": data_version if history is not None else None,
             }
         ]
     }

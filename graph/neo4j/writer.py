@@ -6,7 +6,11 @@ already-validated facts. It maps the compiled RDF to node and relationship recor
 (:func:`graph.mapping.to_property_graph`), makes sure the constraints and indexes exist, then
 hands the records to :func:`write_records`, which benchmarks and tests also call directly.
 
-A load, inside ONE explicit transaction:
+A load, inside ONE explicit transaction, when the previous load recorded the digests of the
+resources it wrote (``digestsOf`` on the dataset node; every ``milcoop load`` and import does),
+reads those digests, and reads and writes only the resources whose digest changed, with the
+relationships leaving them (:func:`_write_changed`): the cost follows the change. Otherwise, or
+with ``verify`` (``milcoop load --force``), it compares with the whole graph:
 
 1. reads the IRIs (and element ids) of the ``:Resource`` nodes in the graph and, if there are
    any, the milcoop relationships between them, and compares them with the records;
@@ -72,7 +76,9 @@ _SERVER = "the Neo4j server"
 _Rel = tuple[str, str, str]  # (type, start iri, end iri)
 
 
-def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressReporter) -> LoadSummary:
+def load_into_neo4j(
+    compiled: Facts, settings: Settings, progress: ProgressReporter, *, verify: bool = False
+) -> LoadSummary:
     """Bring the configured Neo4j database to exactly ``compiled``'s facts, all or nothing.
 
     Raises :class:`StoreUnavailable` when Neo4j cannot be reached before anything is written,
@@ -110,6 +116,7 @@ def load_into_neo4j(compiled: Facts, settings: Settings, progress: ProgressRepor
             batch_size=settings.load_batch_size,
             progress=progress,
             history=history,
+            verify=verify,
         )
     finally:
         driver.close()
@@ -214,8 +221,8 @@ class Neo4jWriter:
             driver.close()
         return frozenset(str(record["iri"]) for record in records)
 
-    def replace(self, facts: Facts, progress: ProgressReporter) -> LoadSummary:
-        return load_into_neo4j(facts, self.settings, progress)
+    def replace(self, facts: Facts, progress: ProgressReporter, *, verify: bool = False) -> LoadSummary:
+        return load_into_neo4j(facts, self.settings, progress, verify=verify)
 
 
 @dataclass
@@ -341,8 +348,15 @@ def write_records(
     progress: ProgressReporter | None = None,
     vocab: Vocabulary | None = None,
     history: Versioning | None = None,
+    verify: bool = False,
 ) -> LoadSummary:
     """Bring ``database`` to exactly these records in one transaction (see the module docstring).
+
+    With ``history`` (the facts' digests), when the graph was written by a load that recorded its
+    digests (``digestsOf`` on the dataset node), only the resources whose digest changed are read
+    and written: a resource's digest covers its labels, properties and outgoing relationships, so
+    the others are as the previous load left them. ``verify`` reads the whole graph back and
+    compares instead (``milcoop load --force``), which also finds changes made by hand.
 
     ``ensure_schema`` must have run (the unique ``iri`` constraint is what keeps two loads from
     creating the same node twice). Raises ``ValueError`` for records outside the allow-list before
@@ -361,9 +375,23 @@ def write_records(
         with load_errors(), session:
             tx = session.begin_transaction()
             try:
-                counters = _write(tx, plan, data_version, batch_size, progress, vocab)
+                old = _read_digests(tx) if history is not None else None
+                trusted = old is not None and not verify and _digests_describe_graph(tx, history, plan)
+                if history is not None and old is not None and trusted:
+                    counters = _write_changed(tx, plan, old, history.digests, batch_size, progress, vocab)
+                    counters["by_digest"] = 1
+                else:
+                    counters = _write(tx, plan, batch_size, progress, vocab)
+                tx.run(
+                    cypher.MERGE_DATASET,
+                    name=cypher.DATASET_NAME,
+                    version=data_version,
+                    nodes=plan.node_count,
+                    relationships=len(plan.relationships),
+                    digests_of=data_version if history is not None else None,
+                ).consume()
                 if history is not None:
-                    _record_version(tx, history, data_version, batch_size)
+                    _record_version(tx, history, data_version, batch_size, old or {})
                 tx.commit()
             finally:
                 if not tx.closed():
@@ -383,13 +411,114 @@ def write_records(
         relationships_created=counters["relationships_created"],
         relationships_deleted=counters["relationships_deleted"],
         details={"nodes": plan.node_count, "relationships": len(plan.relationships)},
+        method="changed resources only, by digest" if counters["by_digest"] else "",
     )
+
+
+def _read_digests(tx: Transaction) -> dict[str, Digest]:
+    old: dict[str, Digest] = {}
+    for iri, kind, digest, asserts in _chunks(tx, _history.READ_DIGESTS):
+        old[str(iri)] = Digest(str(kind), str(digest), tuple(str(a) for a in asserts or ()))
+    return old
+
+
+def _digests_describe_graph(tx: Transaction, history: Versioning | None, plan: LoadPlan) -> bool:
+    """Whether the graph is what its recorded digests say and the new digests cover every node."""
+    if history is None:
+        return False
+    record = tx.run(cypher.READ_DIGESTS_OF, name=cypher.DATASET_NAME).single()
+    if record is None or record["digestsOf"] is None or record["digestsOf"] != record["version"]:
+        return False
+    return len(history.digests) == plan.node_count and all(iri in history.digests for iri in plan.by_iri)
+
+
+def _write_changed(
+    tx: Transaction,
+    plan: LoadPlan,
+    old: dict[str, Digest],
+    new: dict[str, Digest],
+    batch_size: int,
+    progress: ProgressReporter,
+    vocab: Vocabulary,
+) -> Counter[str]:
+    """Write only the resources whose digest changed (added, changed, removed), with the
+    relationships leaving them; the cost follows the change, not the dataset."""
+    changed = [iri for iri, digest in new.items() if (before := old.get(iri)) is None or before.digest != digest.digest]
+    removed = [iri for iri in old if iri not in new]
+    changed_set = set(changed)
+    outgoing: dict[str, list[_Rel]] = defaultdict(list)
+    for key in plan.relationships:
+        if key[1] in changed_set:
+            outgoing[key[1]].append(key)
+    wanted = sorted(changed_set | set(removed) | {end for keys in outgoing.values() for _, _, end in keys})
+    element_ids: dict[str, str] = {}
+    for batch in _batches(wanted, batch_size):
+        record = tx.run(cypher.ELEMENT_IDS, iris=list(batch)).single(strict=True)
+        element_ids.update((str(iri), str(element_id)) for iri, element_id in record["pairs"])
+
+    # The relationships now leaving the changed nodes that exist: those no longer in the data go
+    # (and duplicates of those that stay), those missing are created.
+    found: dict[_Rel, list[str]] = defaultdict(list)
+    existing = [element_ids[iri] for iri in changed if iri in element_ids]
+    types = sorted(vocab.relationship_types)
+    for batch in _batches(existing, batch_size):
+        record = tx.run(cypher.READ_OUTGOING, ids=list(batch), types=types).single(strict=True)
+        for start, rel_type, end, rel_id in record["rows"]:
+            found[(str(rel_type), str(start), str(end))].append(str(rel_id))
+    rels_to_delete = [
+        rel_id
+        for key, rel_ids in found.items()
+        for rel_id in (rel_ids if key not in plan.relationships else rel_ids[1:])
+    ]
+    rels_to_create: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for iri in changed:
+        for key in outgoing[iri]:
+            if key not in found:
+                rels_to_create[key[0]].append((key[1], key[2]))
+    stale = [element_ids[iri] for iri in removed if iri in element_ids]
+
+    total = len(rels_to_delete) + len(stale) + len(changed) + sum(len(v) for v in rels_to_create.values())
+    progress.start("neo4j: loading what changed", total)
+    writer = _Writer(tx, progress)
+    for batch in _batches(rels_to_delete, batch_size):
+        writer.run(cypher.DELETE_RELATIONSHIPS, {"ids": batch}, len(batch))
+    for batch in _batches(stale, batch_size):
+        writer.run(cypher.DELETE_NODES, {"ids": batch}, len(batch))
+    by_labels: dict[tuple[str, ...], list[NodeRecord]] = defaultdict(list)
+    for iri in changed:
+        node = plan.by_iri[iri]
+        by_labels[node.labels].append(node)
+    new_ids: dict[str, str] = {}
+
+    def remember(record: Record) -> None:
+        new_ids.update(zip(record["iris"], record["ids"], strict=True))
+
+    def count_changed(record: Record) -> None:
+        writer.counters["changed"] += int(record["changed"])
+
+    for labels, group in by_labels.items():
+        fresh = [node.properties for node in group if node.iri not in element_ids]
+        query = cypher.create_nodes(labels, vocab)
+        for batch in _batches(fresh, batch_size):
+            writer.run(query, {"rows": batch}, len(batch), on_record=remember)
+        kept = [{"id": element_ids[node.iri], "props": node.properties} for node in group if node.iri in element_ids]
+        query = cypher.update_nodes(labels, vocab)
+        for batch in _batches(kept, batch_size):
+            writer.run(query, {"rows": batch}, len(batch), on_record=count_changed)
+    writer.flush()
+    element_ids.update(new_ids)
+    for rel_type, pairs in rels_to_create.items():
+        query = cypher.create_relationships(rel_type, vocab)
+        ends = [[element_ids[start], element_ids[end]] for start, end in pairs]
+        for batch in _batches(ends, batch_size):
+            writer.run(query, {"rows": batch}, len(batch), expect_relationships=len(batch))
+    writer.flush()
+    return writer.counters
 
 
 def _write(
     tx: Transaction,
     plan: LoadPlan,
-    data_version: str,
     batch_size: int,
     progress: ProgressReporter,
     vocab: Vocabulary,
@@ -465,22 +594,14 @@ def _write(
         for batch in _batches(ends, batch_size):
             writer.run(query, {"rows": batch}, len(batch), expect_relationships=len(batch))
     writer.flush()
-
-    tx.run(
-        cypher.MERGE_DATASET,
-        name=cypher.DATASET_NAME,
-        version=data_version,
-        nodes=plan.node_count,
-        relationships=len(plan.relationships),
-    ).consume()
     return writer.counters
 
 
-def _record_version(tx: Transaction, history: Versioning, data_version: str, batch_size: int) -> None:
-    """Record the data version and the resources that changed since the previous load."""
-    old: dict[str, Digest] = {}
-    for iri, kind, digest, asserts in _chunks(tx, _history.READ_DIGESTS):
-        old[str(iri)] = Digest(str(kind), str(digest), tuple(str(a) for a in asserts or ()))
+def _record_version(
+    tx: Transaction, history: Versioning, data_version: str, batch_size: int, old: dict[str, Digest]
+) -> None:
+    """Record the data version and the resources that changed since the previous load (``old``:
+    the digests recorded before this load)."""
     last_row = tx.run(_history.READ_LAST_VERSION).single()
     last = VersionRecord.from_dict(last_row["version"]) if last_row is not None else None
     planned = plan_version(

@@ -146,7 +146,7 @@ def test_a_first_load_goes_through_the_import_and_equals_a_transactional_load(
         # The transactional load of the same facts finds nothing to change: every node's labels
         # and properties and every relationship are exactly what it would have written, and the
         # history records no second version.
-        again = load_into_neo4j(compiled, settings, SilentProgress())
+        again = load_into_neo4j(compiled, settings, SilentProgress(), verify=True)
         assert again.method == ""
         assert (again.nodes_created, again.nodes_updated, again.nodes_deleted) == (0, 0, 0)
         assert (again.relationships_created, again.relationships_deleted) == (0, 0)

@@ -233,6 +233,8 @@ def test_an_edited_dataset_replaces_the_loaded_one_exactly(
 
     summary = load_into_neo4j(edited, neo4j_settings, RecordingProgress())
 
+    # The first load recorded its digests, so this one wrote only the resources that changed.
+    assert summary.method == "changed resources only, by digest"
     graph_nodes, graph_rels = read_graph(empty_neo4j)
     assert (graph_nodes, graph_rels) == expected_state(new_nodes, new_rels)
     # The event, its claims and their quantities are gone, with every relationship they had.
@@ -260,6 +262,40 @@ def test_an_edited_dataset_replaces_the_loaded_one_exactly(
     assert read_graph(empty_neo4j) == expected_state(old_nodes, old_rels)
     assert (back.nodes_created, back.nodes_updated, back.nodes_deleted) == (len(removed), 1, 0)
     assert back.relationships_created == len(old_rel_set - new_rel_set)
+
+
+@pytest.mark.neo4j
+def test_a_load_by_digest_trusts_its_records_and_verify_compares_with_the_whole_graph(
+    empty_neo4j: Driver, neo4j_settings: Settings, bundled: CompiledFacts, bundled_records: Any, edited_data: Path
+) -> None:
+    load_into_neo4j(bundled, neo4j_settings, RecordingProgress())
+    # A change by hand, behind milcoop's back: the digests do not see it ...
+    empty_neo4j.execute_query("MATCH (n:State {isoCode: 'PRK'}) SET n.name = 'edited by hand'")
+    by_digest = load_into_neo4j(bundled, neo4j_settings, RecordingProgress())
+    assert by_digest.method == "changed resources only, by digest"
+    assert by_digest.nodes_updated == 0
+    # ... the whole-graph comparison (milcoop load --force) does, and mends it.
+    verified = load_into_neo4j(bundled, neo4j_settings, RecordingProgress(), verify=True)
+    assert verified.method == ""
+    assert verified.nodes_updated == 1
+    assert read_graph(empty_neo4j) == expected_state(*bundled_records)
+
+
+@pytest.mark.neo4j
+def test_a_load_that_records_no_digests_makes_the_next_one_compare_the_whole_graph(
+    empty_neo4j: Driver, neo4j_settings: Settings, bundled: CompiledFacts, bundled_records: Any, edited_data: Path
+) -> None:
+    load_into_neo4j(bundled, neo4j_settings, RecordingProgress())
+    edited = compile_facts([edited_data])
+    # Records written without their digests (as benchmarks and library callers may): the
+    # recorded digests no longer describe the graph.
+    write_records(empty_neo4j, "neo4j", *to_property_graph(edited.graph), data_version=edited.version)
+    back = load_into_neo4j(bundled, neo4j_settings, RecordingProgress())
+    assert back.method == ""
+    assert read_graph(empty_neo4j) == expected_state(*bundled_records)
+    again = load_into_neo4j(edited, neo4j_settings, RecordingProgress())
+    assert again.method == "changed resources only, by digest"
+    assert read_graph(empty_neo4j) == expected_state(*to_property_graph(edited.graph))
 
 
 @pytest.mark.neo4j

@@ -89,9 +89,29 @@ DATASET_NAME = "milcoop"
 #: Record which data version the graph holds. The node is not a ``:Resource``, so exports and
 #: queries over the knowledge graph never see it, and a reload of the same data leaves every
 #: ``:Resource`` node untouched.
+#: ``digestsOf`` is the data version whose ``:ResourceDigest`` records describe the graph exactly
+#: (set by a load that recorded them in the same transaction, null after one that did not): only
+#: then may the next load compare digests instead of reading the whole graph back.
 MERGE_DATASET: LiteralString = (
     "MERGE (d:MilcoopDataset {name: $name}) "
-    "SET d.version = $version, d.loadedAt = datetime(), d.nodes = $nodes, d.relationships = $relationships"
+    "SET d.version = $version, d.loadedAt = datetime(), d.nodes = $nodes, d.relationships = $relationships, "
+    "d.digestsOf = $digests_of"
+)
+
+#: Whether the recorded digests describe the graph (see :data:`MERGE_DATASET`); no row when never loaded.
+READ_DIGESTS_OF: LiteralString = (
+    "MATCH (d:MilcoopDataset {name: $name}) RETURN d.version AS version, d.digestsOf AS digestsOf"
+)
+
+#: Element ids of the ``:Resource`` nodes with these IRIs (``$iris``), by the unique ``iri`` index.
+ELEMENT_IDS: LiteralString = (
+    "UNWIND $iris AS iri MATCH (n:Resource {iri: iri}) RETURN collect([iri, elementId(n)]) AS pairs"
+)
+
+#: The milcoop relationships leaving these nodes (``$ids``: element ids; ``$types``: the allow-list).
+READ_OUTGOING: LiteralString = (
+    "UNWIND $ids AS id MATCH (a:Resource)-[r]->(b:Resource) WHERE elementId(a) = id AND type(r) IN $types "
+    "RETURN collect([a.iri, type(r), b.iri, elementId(r)]) AS rows"
 )
 
 #: The data version the graph holds (no row when nothing was ever loaded).
