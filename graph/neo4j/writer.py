@@ -470,50 +470,15 @@ def _write_changed(
         for key, rel_ids in found.items()
         for rel_id in (rel_ids if key not in plan.relationships else rel_ids[1:])
     ]
-    rels_to_create: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for iri in changed:
-        for key in outgoing[iri]:
-            if key not in found:
-                rels_to_create[key[0]].append((key[1], key[2]))
+    rels_to_create = [key for iri in changed for key in outgoing[iri] if key not in found]
     stale = [element_ids[iri] for iri in removed if iri in element_ids]
 
-    total = len(rels_to_delete) + len(stale) + len(changed) + sum(len(v) for v in rels_to_create.values())
-    progress.start("neo4j: loading what changed", total)
-    writer = _Writer(tx, progress)
-    for batch in _batches(rels_to_delete, batch_size):
-        writer.run(cypher.DELETE_RELATIONSHIPS, {"ids": batch}, len(batch))
-    for batch in _batches(stale, batch_size):
-        writer.run(cypher.DELETE_NODES, {"ids": batch}, len(batch))
-    by_labels: dict[tuple[str, ...], list[NodeRecord]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for iri in changed:
         node = plan.by_iri[iri]
-        by_labels[node.labels].append(node)
-    new_ids: dict[str, str] = {}
-
-    def remember(record: Record) -> None:
-        new_ids.update(zip(record["iris"], record["ids"], strict=True))
-
-    def count_changed(record: Record) -> None:
-        writer.counters["changed"] += int(record["changed"])
-
-    for labels, group in by_labels.items():
-        fresh = [node.properties for node in group if node.iri not in element_ids]
-        query = cypher.create_nodes(labels, vocab)
-        for batch in _batches(fresh, batch_size):
-            writer.run(query, {"rows": batch}, len(batch), on_record=remember)
-        kept = [{"id": element_ids[node.iri], "props": node.properties} for node in group if node.iri in element_ids]
-        query = cypher.update_nodes(labels, vocab)
-        for batch in _batches(kept, batch_size):
-            writer.run(query, {"rows": batch}, len(batch), on_record=count_changed)
-    writer.flush()
-    element_ids.update(new_ids)
-    for rel_type, pairs in rels_to_create.items():
-        query = cypher.create_relationships(rel_type, vocab)
-        ends = [[element_ids[start], element_ids[end]] for start, end in pairs]
-        for batch in _batches(ends, batch_size):
-            writer.run(query, {"rows": batch}, len(batch), expect_relationships=len(batch))
-    writer.flush()
-    return writer.counters
+        groups[node.labels].append(node.properties)
+    progress.start("neo4j: loading what changed", len(rels_to_delete) + len(stale) + len(changed) + len(rels_to_create))
+    return _apply(tx, progress, vocab, batch_size, rels_to_delete, stale, groups, element_ids, rels_to_create)
 
 
 def _write(
@@ -549,48 +514,56 @@ def _write(
         for key, rel_ids in found.items()
         for rel_id in (rel_ids if key not in plan.relationships else rel_ids[1:])
     ]
-    rels_to_create: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for key in plan.relationships:
-        if key not in found:
-            rels_to_create[key[0]].append((key[1], key[2]))
+    rels_to_create = [key for key in plan.relationships if key not in found]
+    progress.start("neo4j: loading", len(rels_to_delete) + len(stale) + plan.node_count + len(rels_to_create))
+    return _apply(tx, progress, vocab, batch_size, rels_to_delete, stale, plan.nodes, element_ids, rels_to_create)
 
-    total = len(rels_to_delete) + len(stale) + plan.node_count + sum(len(v) for v in rels_to_create.values())
-    progress.start("neo4j: loading", total)
+
+def _apply(
+    tx: Transaction,
+    progress: ProgressReporter,
+    vocab: Vocabulary,
+    batch_size: int,
+    rels_to_delete: Sequence[str],
+    stale: Sequence[str],
+    groups: dict[tuple[str, ...], list[dict[str, Any]]],
+    element_ids: dict[str, str],
+    rels_to_create: Sequence[_Rel],
+) -> Counter[str]:
+    """Write a planned change: delete relationships, then nodes (by element id, so nothing stale is
+    matched by what follows); create the nodes of ``groups`` that ``element_ids`` lacks and bring
+    the others to their record; then create the relationships, addressing their ends by element id."""
     writer = _Writer(tx, progress)
-
-    # 3. Deletions first, so that nothing stale is matched by what follows.
     for batch in _batches(rels_to_delete, batch_size):
         writer.run(cypher.DELETE_RELATIONSHIPS, {"ids": batch}, len(batch))
     for batch in _batches(stale, batch_size):
         writer.run(cypher.DELETE_NODES, {"ids": batch}, len(batch))
 
-    # 4. Nodes: create the new ones (remembering their element ids), bring the others to their record.
     new_ids: dict[str, str] = {}
 
     def remember(record: Record) -> None:
         new_ids.update(zip(record["iris"], record["ids"], strict=True))
 
-    for labels, rows in plan.nodes.items():
+    def count_changed(record: Record) -> None:
+        writer.counters["changed"] += int(record["changed"])
+
+    for labels, rows in groups.items():
         fresh = [row for row in rows if row["iri"] not in element_ids]
         query = cypher.create_nodes(labels, vocab)
         for batch in _batches(fresh, batch_size):
             writer.run(query, {"rows": batch}, len(batch), on_record=remember)
         kept = [{"id": element_ids[row["iri"]], "props": row} for row in rows if row["iri"] in element_ids]
-        if kept:
-            query = cypher.update_nodes(labels, vocab)
-
-            def count_changed(record: Record) -> None:
-                writer.counters["changed"] += int(record["changed"])
-
-            for batch in _batches(kept, batch_size):
-                writer.run(query, {"rows": batch}, len(batch), on_record=count_changed)
+        query = cypher.update_nodes(labels, vocab)
+        for batch in _batches(kept, batch_size):
+            writer.run(query, {"rows": batch}, len(batch), on_record=count_changed)
     writer.flush()
     element_ids.update(new_ids)
 
-    # 5. New relationships, by the element ids of their ends.
-    for rel_type, pairs in rels_to_create.items():
+    by_type: dict[str, list[list[str]]] = defaultdict(list)
+    for rel_type, start, end in rels_to_create:
+        by_type[rel_type].append([element_ids[start], element_ids[end]])
+    for rel_type, ends in by_type.items():
         query = cypher.create_relationships(rel_type, vocab)
-        ends = [[element_ids[start], element_ids[end]] for start, end in pairs]
         for batch in _batches(ends, batch_size):
             writer.run(query, {"rows": batch}, len(batch), expect_relationships=len(batch))
     writer.flush()
