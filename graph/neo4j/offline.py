@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import neo4j.exceptions
 from neo4j import Driver
 
 from milcoop.graph.changes import now_iso, plan_version
@@ -96,11 +97,9 @@ class ImportFolder:
 _SCALAR_TYPES: dict[type, str] = {bool: "boolean", int: "long", str: "string", dt.date: "date", dt.datetime: "datetime"}
 
 
-def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+def _write_csv(path: Path, rows: Iterable[Sequence[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+        csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows(rows)
 
 
 def _text(value: Any) -> str:
@@ -137,8 +136,25 @@ def _node_file(
         name = row.get(id_column) if id_column else row_number
         return ImportRefused(f"{what} {name}, {key}: {why}")
 
-    def cell(row_number: int, key: str, value: Any) -> str:
+    def text_of(row_number: int, key: str, value: Any, expected: type) -> str:
+        """One scalar's text, refused where the importer would read it otherwise."""
         nonlocal multiline
+        if type(value) is not expected:
+            raise refuse(row_number, key, f"{type(value).__name__} where the property is {expected.__name__}")
+        text = _text(value)
+        if expected is str:
+            if not text:
+                # The importer reads an empty cell as "no property"; the transactional load keeps "".
+                raise refuse(row_number, key, "an empty string has no exact CSV form")
+            if ARRAY_DELIMITER in text:
+                raise refuse(row_number, key, "a value holds the array delimiter U+001F")
+            if "\n" in text or "\r" in text:
+                multiline = True
+        return text
+
+    def cell(row_number: int, key: str, value: Any) -> str:
+        if type(value) is list and not value:
+            raise refuse(row_number, key, "an empty list has no exact CSV form")
         expected = types.get(key)
         if expected is None:
             if not _PROPERTY_NAME.fullmatch(key):
@@ -151,56 +167,31 @@ def _node_file(
         if (type(value) is list) != lists[key]:
             raise refuse(row_number, key, "the property is a list on some nodes and a single value on others")
         if not lists[key]:
-            if type(value) is not expected:
-                raise refuse(row_number, key, f"{type(value).__name__} where the property is {expected.__name__}")
-            text = _text(value)
-            if expected is str:
-                if not text:
-                    # The importer reads an empty cell as "no property"; the transactional load keeps "".
-                    raise refuse(row_number, key, "an empty string has no exact CSV form")
-                if "\n" in text or "\r" in text:
-                    multiline = True
-            return text
-        items: list[Any] = value
-        if not items:
-            raise refuse(row_number, key, "an empty list has no exact CSV form")
-        texts = []
-        for item in items:
-            if type(item) is not expected:
-                raise refuse(row_number, key, f"{type(item).__name__} in a list of {expected.__name__}")
-            text = _text(item)
-            if expected is str and (not text or "\n" in text or "\r" in text):
-                if not text:
-                    raise refuse(row_number, key, "an empty string has no exact CSV form")
-                multiline = True
-            texts.append(text)
-        return ARRAY_DELIMITER.join(texts)
+            return text_of(row_number, key, value, expected)
+        return ARRAY_DELIMITER.join(text_of(row_number, key, item, expected) for item in value)
 
-    body = path.with_suffix(".body.csv")
-    with body.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    def lines() -> Iterable[list[str]]:
         for number, row in enumerate(rows):
-            by_key: dict[str, str] = {}
-            for key, value in row.items():
-                if value is not None and key != id_column:
-                    text = cell(number, key, value)
-                    if ARRAY_DELIMITER in text and not lists[key]:
-                        raise refuse(number, key, "a value holds the array delimiter U+001F")
-                    by_key[key] = text
+            by_key = {
+                key: cell(number, key, value) for key, value in row.items() if value is not None and key != id_column
+            }
             identifier = str(row[id_column]) if id_column else f"{what}-{number}"
             if ARRAY_DELIMITER in identifier:
                 raise refuse(number, id_column or "id", "a value holds the array delimiter U+001F")
-            writer.writerow([identifier, *(by_key.get(key, "") for key in keys)])
+            yield [identifier, *(by_key.get(key, "") for key in keys)]
             if number % 10_000 == 9_999:
                 progress.advance(10_000)
         progress.advance(len(rows) % 10_000)
+
+    body = path.with_suffix(".body.csv")
+    _write_csv(body, lines())
     header = path.with_suffix(".header.csv")
     id_header = f"{id_column}:ID({_RESOURCES})" if id_column else f":ID({_RECORDS})"
     # A column whose every cell is empty (only None values) gives no property; any type will do.
     columns = [
         f"{key}:{_SCALAR_TYPES[types.get(key, str)]}{'[]' if lists.get(key) else ''}" for key in keys
     ]
-    _write_csv(header, [id_header, *columns], ())
+    _write_csv(header, [[id_header, *columns]])
     return f"{header},{body}", multiline
 
 
@@ -258,11 +249,10 @@ def write_import_folder(
     by_type: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for rel_type, start, end in plan.relationships:
         by_type[rel_type].append((start, end))
+    # plan_load has checked every type against the allow-list.
     for number, (rel_type, pairs) in enumerate(sorted(by_type.items())):
-        if rel_type not in vocab.relationship_types:
-            raise ImportRefused(f"relationship type {rel_type!r} is not in the ontology's allow-list")
         path = folder / f"relationships-{number:03d}.csv"
-        _write_csv(path, [f":START_ID({_RESOURCES})", f":END_ID({_RESOURCES})"], ([s, e] for s, e in pairs))
+        _write_csv(path, itertools.chain([(f":START_ID({_RESOURCES})", f":END_ID({_RESOURCES})")], pairs))
         progress.advance(len(pairs))
         arguments.append(f"--relationships={rel_type}={path}")
 
@@ -359,8 +349,8 @@ def finish_import(driver: Driver, database: str, imported: ImportFolder, wait_se
         try:
             ensure_schema(driver, database)
             break
-        except Exception:
-            # Neo4j was just restarted by the import command; give it the connect budget.
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, neo4j.exceptions.TransientError):
+            # Neo4j was just restarted by the import command and may not serve the database yet.
             if time.monotonic() > deadline:
                 raise
             time.sleep(1.0)

@@ -284,8 +284,16 @@ def test_values_without_an_exact_csv_form_are_refused_before_anything_is_written
     vocab = vocabulary()
     state = "https://w3id.org/milcoop/id/state/XAA"
     labels = vocab.labels_for_class(next(c for c, label in vocab.labels.items() if label == "State"))
-    for bad, why in (("", "empty string"), ("a\x1fb", "U+001F")):
-        node = NodeRecord(state, labels, {"iri": state, "id": "XAA", "name": bad})
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"name": ""}, "empty string"),
+        ({"name": "a\x1fb"}, "U+001F"),
+        # In a list, the separator would split one alias into two.
+        ({"aliases": ["a\x1fb"]}, "U+001F"),
+        ({"aliases": ["a", ""]}, "empty string"),
+        ({"aliases": []}, "empty list"),
+    ]
+    for bad, why in cases:
+        node = NodeRecord(state, labels, {"iri": state, "id": "XAA", **bad})
         with pytest.raises(offline.ImportRefused, match=re.escape(why)):
             offline.write_import_folder(
                 plan_load([node], [], vocab),
