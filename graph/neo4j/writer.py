@@ -375,11 +375,10 @@ def write_records(
         with load_errors(), session:
             tx = session.begin_transaction()
             try:
-                old = _read_digests(tx) if history is not None else None
-                trusted = old is not None and not verify and _digests_describe_graph(tx, history, plan)
-                if history is not None and old is not None and trusted:
+                old = _read_digests(tx) if history is not None else {}
+                by_digest = history is not None and not verify and _digests_describe_graph(tx, history, plan)
+                if by_digest and history is not None:
                     counters = _write_changed(tx, plan, old, history.digests, batch_size, progress, vocab)
-                    counters["by_digest"] = 1
                 else:
                     counters = _write(tx, plan, batch_size, progress, vocab)
                 tx.run(
@@ -391,7 +390,7 @@ def write_records(
                     digests_of=data_version if history is not None else None,
                 ).consume()
                 if history is not None:
-                    _record_version(tx, history, data_version, batch_size, old or {})
+                    _record_version(tx, history, data_version, batch_size, old)
                 tx.commit()
             finally:
                 if not tx.closed():
@@ -411,7 +410,7 @@ def write_records(
         relationships_created=counters["relationships_created"],
         relationships_deleted=counters["relationships_deleted"],
         details={"nodes": plan.node_count, "relationships": len(plan.relationships)},
-        method="changed resources only, by digest" if counters["by_digest"] else "",
+        method="changed resources only, by digest" if by_digest else "",
     )
 
 
@@ -422,10 +421,8 @@ def _read_digests(tx: Transaction) -> dict[str, Digest]:
     return old
 
 
-def _digests_describe_graph(tx: Transaction, history: Versioning | None, plan: LoadPlan) -> bool:
+def _digests_describe_graph(tx: Transaction, history: Versioning, plan: LoadPlan) -> bool:
     """Whether the graph is what its recorded digests say and the new digests cover every node."""
-    if history is None:
-        return False
     record = tx.run(cypher.READ_DIGESTS_OF, name=cypher.DATASET_NAME).single()
     if record is None or record["digestsOf"] is None or record["digestsOf"] != record["version"]:
         return False

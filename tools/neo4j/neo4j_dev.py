@@ -47,6 +47,7 @@ from typing import IO, Self
 import neo4j
 import neo4j.exceptions
 
+from milcoop.graph.neo4j.offline import ADMIN_ARGUMENTS_FILE
 from milcoop.graph.neo4j.procedures import SERVER_ALLOWLIST, SERVER_UNRESTRICTED
 
 __all__ = [
@@ -71,8 +72,6 @@ MAIN_CLASS = "org.milcoop.neo4j.DevServer"
 #: neo4j-admin's entry point, on the same class path as the server (org.neo4j:neo4j-command-line).
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
 
-#: The argument file of an import folder (milcoop/graph/neo4j/offline.py writes it).
-ADMIN_ARGUMENTS_FILE = "neo4j-admin.args"
 
 #: Printed by DevServer once Bolt is bound (see DevServer.READY_PREFIX).
 READY_MARKER = "milcoop-neo4j: bolt ready on "
@@ -578,11 +577,12 @@ class DevNeo4j:
         self._proc = None
         self._foreign_pid = pid
         self.port = port
-        self.http_port = self._read_http_port() or self.http_port
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            launched = json.loads(self.pid_file.read_text())
-            self.heap = str(launched.get("heap") or self.heap)
-            self.pagecache = str(launched.get("pagecache") or self.pagecache)
+        # The rest of how it was launched, so that a restart (offline_import) launches it alike.
+        launched = self._read_launch()
+        http_port, heap, pagecache = launched.get("http_port"), launched.get("heap"), launched.get("pagecache")
+        self.http_port = http_port if isinstance(http_port, int) and http_port else self.http_port
+        self.heap = heap if isinstance(heap, str) and heap else self.heap
+        self.pagecache = pagecache if isinstance(pagecache, str) and pagecache else self.pagecache
         return True
 
     def detach(self) -> None:
@@ -784,11 +784,13 @@ class DevNeo4j:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _read_http_port(self) -> int | None:
+    def _read_launch(self) -> dict[str, object]:
+        """The pid file's record (pid, ports, heap, page cache), or {} if absent or unreadable."""
         try:
-            return int(json.loads(self.pid_file.read_text())["http_port"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+            record = json.loads(self.pid_file.read_text())
+        except (OSError, ValueError):
+            return {}
+        return record if isinstance(record, dict) else {}
 
     def _remove_pid_file(self) -> None:
         self.pid_file.unlink(missing_ok=True)
