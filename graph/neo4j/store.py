@@ -14,10 +14,10 @@ every read fails at once with "Neo4j is unavailable" until a background probe fi
 (graph/neo4j/user_cypher.py).
 
 What Neo4j answered is kept for the data version (read with a TTL, :data:`VERSION_TTL_SECONDS`,
-so a load empties every cache within that long), each cache a bounded LRU map per store, so per
-API worker:
+so a load empties every cache within that long), each cache a bounded LRU map per store
+(:class:`graph.cache.VersionedLru`), so per API worker:
 
-* **Event selections** (:class:`SelectionCache`): the events from an actor, to an actor, or
+* **Event selections** (:class:`Selection`): the events from an actor, to an actor, or
   from one to another, in key order with what graph/event_filter.py's rule looks at, read once
   (EVENT_SELECTIONS; the claims' gradings only for a filter on claims); a page of flows,
   deployments or relations is a walk along it from the cursor, filtered by that rule as the
@@ -25,7 +25,8 @@ API worker:
   actor on each request. At most :data:`SELECTION_CACHE_ENTRIES` selections and
   :data:`SELECTION_CACHE_EVENTS` events in all; an actor in more than
   :data:`SELECTION_MAX_EVENTS` events, and a selection with no actor, are selected by Cypher
-  (``ORDER BY key LIMIT``) on each request.
+  (``ORDER BY key LIMIT``) on each request. Concurrent requests for a selection not yet cached
+  wait for one read of it.
 * **Prefetched nodes** (:data:`PREFETCH_ENTRIES`): describing events brings their claims and
   the nodes both point at along in the same query (DESCRIBE_EVENTS), for the describe and
   incoming(ASSERTS) calls the page makes next.
@@ -39,8 +40,7 @@ import datetime as dt
 import operator
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any, Literal, LiteralString
 
@@ -48,6 +48,7 @@ import neo4j
 import neo4j.exceptions
 from neo4j import Driver, RoutingControl
 
+from milcoop.graph.cache import VersionedLru
 from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.errors import StoreUnavailable
 from milcoop.graph.event_filter import EventFacts, matches
@@ -185,112 +186,6 @@ class Selection:
 SelectionKey = tuple[str, str, str, bool]
 
 
-class SelectionCache:
-    """Actors' :class:`Selection` for one data version: a thread-safe LRU map, bounded by
-    entries and by the events they hold (see :data:`SELECTION_CACHE_ENTRIES`), emptied when the
-    data version changes. Requests for a selection not yet cached wait for one read of it."""
-
-    def __init__(self, entries: int = SELECTION_CACHE_ENTRIES, events: int = SELECTION_CACHE_EVENTS) -> None:
-        self.entries = entries
-        self.max_events = events
-        self.version: str | None = None
-        self._data: OrderedDict[SelectionKey, Selection] = OrderedDict()
-        self.held = 0
-        self._lock = threading.Lock()
-        self._filling: dict[SelectionKey, threading.Lock] = {}
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def _cached(self, version: str, key: SelectionKey) -> Selection | None:
-        """The cached selection (caller holds the lock); drops everything of an older version."""
-        if version != self.version:
-            self.version, self._data, self.held = version, OrderedDict(), 0
-        found = self._data.get(key)
-        if found is not None:
-            self._data.move_to_end(key)
-        return found
-
-    def get(self, version: str, key: SelectionKey, fill: Callable[[], Selection]) -> Selection:
-        """The selection ``key`` of ``version``, read by ``fill`` when not cached."""
-        with self._lock:
-            found = self._cached(version, key)
-            if found is not None:
-                return found
-            filling = self._filling.setdefault(key, threading.Lock())
-        # One read per selection: the concurrent requests for a busy actor wait for it.
-        with filling:
-            try:
-                with self._lock:
-                    found = self._cached(version, key) if version == self.version else None
-                if found is not None:
-                    return found
-                selection = fill()
-                with self._lock:
-                    if version == self.version:
-                        self._data[key] = selection
-                        self.held += len(selection)
-                        while len(self._data) > 1 and (
-                            len(self._data) > self.entries or self.held > self.max_events
-                        ):
-                            _, dropped = self._data.popitem(last=False)
-                            self.held -= len(dropped)
-                return selection
-            finally:
-                with self._lock:
-                    if self._filling.get(key) is filling:
-                        del self._filling[key]
-
-
-class VersionedLru:
-    """A thread-safe LRU map of what Neo4j said in one data version, emptied when the version
-    changes: at most ``size`` in all, each value weighing ``weigh(value)`` (1 by default)."""
-
-    def __init__(self, size: int, weigh: Callable[[Any], int] = lambda _: 1) -> None:
-        self.size = size
-        self.weigh = weigh
-        self.version: str | None = None
-        self.held = 0
-        self._data: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def _check(self, version: str) -> None:
-        if version != self.version:
-            self.version, self._data, self.held = version, OrderedDict(), 0
-
-    def take(self, version: str, kind: str, keys: Collection[str]) -> dict[str, Any]:
-        """The kept values of ``kind`` for those of ``keys`` kept for ``version``."""
-        found: dict[str, Any] = {}
-        with self._lock:
-            self._check(version)
-            for key in keys:
-                value = self._data.get((kind, key))
-                if value is not None:
-                    self._data.move_to_end((kind, key))
-                    found[key] = value
-        return found
-
-    def keep(self, version: str, kind: str, items: dict[str, Any]) -> None:
-        """Keep ``items`` as values of ``kind``, dropping the least recently used past the size."""
-        with self._lock:
-            self._check(version)
-            for key, value in items.items():
-                weight = self.weigh(value)
-                if weight > self.size:
-                    continue
-                old = self._data.pop((kind, key), None)
-                if old is not None:
-                    self.held -= self.weigh(old)
-                self._data[(kind, key)] = value
-                self.held += weight
-            while self.held > self.size:
-                _, dropped = self._data.popitem(last=False)
-                self.held -= self.weigh(dropped)
-
-
 def _event_facts(record: neo4j.Record, strings: dict[str, str]) -> tuple[EventFacts, frozenset[str]]:
     """One row of EVENT_SELECTIONS as the event filter's facts and kind labels.
 
@@ -364,9 +259,14 @@ class Neo4jGraphStore:
         self._lock = threading.Lock()
         self._degree_cache: dict[str, tuple[int, int]] = {}
         self._degree_version: str | None = None
-        self._selections = SelectionCache()
-        self._prefetched = VersionedLru(PREFETCH_ENTRIES)
-        self._neighbours = VersionedLru(NEIGHBOUR_CACHE_EDGES, lambda edges: len(edges) + 1)
+        self._selections: VersionedLru[SelectionKey, Selection] = VersionedLru(
+            SELECTION_CACHE_EVENTS, len, entries=SELECTION_CACHE_ENTRIES
+        )
+        # Prefetched nodes ("node") and the claims of described events ("asserted").
+        self._prefetched: VersionedLru[str, Any] = VersionedLru(PREFETCH_ENTRIES)
+        self._neighbours: VersionedLru[str, tuple[Edge, ...]] = VersionedLru(
+            NEIGHBOUR_CACHE_EDGES, lambda edges: len(edges) + 1
+        )
         self.circuit = Circuit(self._probe, connect_timeout + query_timeout)
         # (query, parameter types) that ran once in this circuit generation: Neo4j has planned them.
         self._planned: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
@@ -632,7 +532,7 @@ class Neo4jGraphStore:
             return Selection.of([_event_facts(record, strings) for record in records])
 
         key = ("from", iri, "", claims) if anchor == "from" else ("to", "", iri, claims)
-        selection = self._selections.get(version, key, fill)
+        selection = self._selections.get_or_fill(version, "selection", key, fill)
         if source is None or target is None:
             return selection
         whole = selection
@@ -651,7 +551,7 @@ class Neo4jGraphStore:
                 ]
             )
 
-        return self._selections.get(version, ("pair", source, target, claims), pair)
+        return self._selections.get_or_fill(version, "selection", ("pair", source, target, claims), pair)
 
     def select_events(self, flt: EventFilter, after: str | None, limit: int) -> list[Keyed]:
         # Events of an actor, or of a pair, come from the selection cache, filtered by

@@ -18,7 +18,7 @@ Import from here; the modules split the work by job:
 * :mod:`.errors`: :class:`QueryError` and its kinds.
 """
 
-from milcoop.graph.service.assemble import DEFAULT_CACHE_SIZE, SharedCache, kind_of
+from milcoop.graph.service.assemble import DEFAULT_CACHE_SIZE, kind_of
 from milcoop.graph.service.errors import Ambiguous, InvalidParameter, NotFound, QueryError
 from milcoop.graph.service.paths import PATH_EDGE_BUDGET, PathSearch
 from milcoop.graph.service.query_service import QueryService
@@ -61,7 +61,6 @@ __all__ = [
     "PathSearch",
     "QueryError",
     "QueryService",
-    "SharedCache",
     "check_limit",
     "fingerprint",
     "kind_of",

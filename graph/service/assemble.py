@@ -2,7 +2,8 @@
 graph/models.py, through caches that live as long as one data version.
 
 Every function here takes a :class:`Nodes`, the per-request reader: it describes each node once
-per request and keeps what it learns in the :class:`SharedCache` of the data version, so the
+per request and keeps what it learns in the service's cache of the data version
+(:class:`~milcoop.graph.cache.VersionedLru`), so the
 sources, actors and busy events that recur in every page are asked of the store once. Both
 stores hand over the same records, so what is assembled here is the same for both.
 """
@@ -10,12 +11,11 @@ stores hand over the same records, so what is assembled here is the same for bot
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from milcoop.graph import models as m
+from milcoop.graph.cache import VersionedLru
 from milcoop.graph.mapping import node_id
 from milcoop.graph.service.consolidate import Amount, consolidate
 from milcoop.graph.service.requests import Grade, Undated
@@ -62,82 +62,52 @@ TIV_KEYS: dict[str, str] = {"tivPerUnit": "per_unit", "tivOfOrder": "order", "ti
 # -- caches ----------------------------------------------------------------------------------------
 
 
-_MISSING = object()
+class Nodes:
+    """Describes nodes through the shared cache and the store, once per request.
 
-
-class SharedCache:
-    """A bounded, thread-safe LRU map of what the store said about one data version.
-
-    Nodes and their claims are described again and again (the same sources, actors and busy
-    events in every page); the store's answers only change when the data version does, and
-    the service drops the whole cache then. Neo4j's version is re-read every few seconds
-    (graph/neo4j/store.py), so after a load answers may lag by that long.
+    ``shared`` is the service's cache (None for none) and ``version`` the data version the
+    request read: what is taken from the cache and kept in it belongs to that version.
     """
 
-    def __init__(self, version: str, size: int) -> None:
-        self.version = version
-        self.size = size
-        self._data: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
-        """The cached values of ``kind`` for those of ``keys`` that are cached."""
-        found: dict[str, Any] = {}
-        with self._lock:
-            for key in keys:
-                value = self._data.get((kind, key), _MISSING)
-                if value is not _MISSING:
-                    self._data.move_to_end((kind, key))
-                    found[key] = value
-        return found
-
-    def put_many(self, kind: str, items: dict[str, Any]) -> None:
-        """Cache ``items`` as values of ``kind``, dropping the least recently used past the size."""
-        with self._lock:
-            for key, value in items.items():
-                self._data[(kind, key)] = value
-                self._data.move_to_end((kind, key))
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-
-class Nodes:
-    """Describes nodes through the shared cache and the store, once per request."""
-
-    def __init__(self, store: GraphStore, shared: SharedCache | None = None) -> None:
+    def __init__(self, store: GraphStore, shared: VersionedLru[str, Any] | None = None, version: str = "") -> None:
         self.store = store
         self.shared = shared
+        self.version = version
         self.cache: dict[str, NodeView | None] = {}
+
+    def cached(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
+        """What the shared cache holds of ``kind`` for those of ``keys`` it holds (nothing without one)."""
+        return self.shared.take(self.version, kind, keys) if self.shared is not None else {}
+
+    def keep(self, kind: str, items: dict[str, Any]) -> None:
+        """Keep ``items`` of ``kind`` in the shared cache, if there is one."""
+        if self.shared is not None:
+            self.shared.keep(self.version, kind, items)
 
     def load(self, iris: Iterable[str]) -> None:
         """Describe those of ``iris`` not yet known, in one store call."""
         missing = sorted({iri for iri in iris if iri not in self.cache})
         if not missing:
             return
-        if self.shared is not None:
-            self.cache.update(self.shared.get_many("node", missing))
-            missing = [iri for iri in missing if iri not in self.cache]
+        self.cache.update(self.cached("node", missing))
+        missing = [iri for iri in missing if iri not in self.cache]
         if missing:
             found = self.store.describe(missing)
             fetched = {iri: found.get(iri) for iri in missing}
             self.cache.update(fetched)
-            if self.shared is not None:
-                self.shared.put_many("node", fetched)
+            self.keep("node", fetched)
 
     def incoming(self, iris: Collection[str], rel_type: str) -> dict[str, list[str]]:
         """The starts of ``rel_type`` relationships ending at each of ``iris``."""
-        found: dict[str, list[str]] = {}
         kind = f"in:{rel_type}"
-        if self.shared is not None:
-            found.update(self.shared.get_many(kind, iris))
+        found: dict[str, list[str]] = self.cached(kind, iris)
         missing = [iri for iri in iris if iri not in found]
         if missing:
             fetched: dict[str, list[str]] = {iri: [] for iri in missing}
             for edge in self.store.incoming(missing, [rel_type]):
                 fetched[edge.end].append(edge.start)
             found.update(fetched)
-            if self.shared is not None:
-                self.shared.put_many(kind, fetched)
+            self.keep(kind, fetched)
         return found
 
     def get(self, iri: str) -> NodeView | None:
@@ -312,12 +282,11 @@ def events(nodes: Nodes, iris: Sequence[str], grade: Grade | None = None) -> lis
     """The events as answers, in the order given; assembled ones come from the shared cache
     (an event's answer depends only on the data version and the grade its claims must meet)."""
     kind = f"event:{grade}"
-    cached: dict[str, m.Event] = nodes.shared.get_many(kind, iris) if nodes.shared is not None else {}
+    cached: dict[str, m.Event] = nodes.cached(kind, iris)
     missing = [iri for iri in iris if iri not in cached]
     if missing:
         built = {event.iri: event for event in _build_events(nodes, missing, grade)}
-        if nodes.shared is not None:
-            nodes.shared.put_many(kind, built)
+        nodes.keep(kind, built)
         cached.update(built)
     return [cached[iri] for iri in iris if iri in cached]
 

@@ -62,14 +62,12 @@ class DerivedBreach:
 
 def derived_breaches(nodes: Nodes) -> list[DerivedBreach]:
     """Every derived breach of the data version, sorted by key (cached with the version)."""
-    if nodes.shared is not None:
-        cached = nodes.shared.get_many("derived", ["all"])
-        if "all" in cached:
-            found: list[DerivedBreach] = cached["all"]
-            return found
+    cached = nodes.cached("derived", ["all"])
+    if "all" in cached:
+        found: list[DerivedBreach] = cached["all"]
+        return found
     found = _derive(nodes)
-    if nodes.shared is not None:
-        nodes.shared.put_many("derived", {"all": found})
+    nodes.keep("derived", {"all": found})
     return found
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from milcoop.graph import models as m
+from milcoop.graph.cache import VersionedLru
 from milcoop.graph.service import assemble, derive
-from milcoop.graph.service.assemble import DEFAULT_CACHE_SIZE, Nodes, SharedCache
+from milcoop.graph.service.assemble import DEFAULT_CACHE_SIZE, Nodes
 from milcoop.graph.service.changes import Changes, change_key, change_model, filtered, version_model
 from milcoop.graph.service.errors import InvalidParameter, NotFound
 from milcoop.graph.service.paths import PathSearch
@@ -45,19 +47,16 @@ class QueryService:
     def __init__(self, store: GraphStore, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.store = store
         self.cache_size = cache_size
-        self._shared: SharedCache | None = None
+        # One cache for the service, emptied when a request reads a new data version.
+        self._shared: VersionedLru[str, Any] | None = VersionedLru(cache_size) if cache_size > 0 else None
         self._references = References(store, self._nodes)
         self._changes = Changes(store)
 
     def _nodes(self) -> Nodes:
         """A per-request node reader over the shared cache of the current data version."""
-        if self.cache_size <= 0:
+        if self._shared is None:
             return Nodes(self.store)
-        version = self.store.data_version()
-        shared = self._shared
-        if shared is None or shared.version != version:
-            shared = self._shared = SharedCache(version, self.cache_size)
-        return Nodes(self.store, shared)
+        return Nodes(self.store, self._shared, self.store.data_version())
 
     # -- references -----------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 """The Neo4j store's caches (graph/neo4j/store.py): actors' event selections, the nodes a
 description brings along, and path search's relationships.
 
-The caches alone: their bounds, a new data version, one read for concurrent requests. Against a
-real Neo4j: the cached pages are the pages the Cypher queries (EVENTS_FROM, EVENTS_TO,
-EVENTS_TO_FROM, which selected every page before the cache) give, for every filter a flows or
-relations request can carry; a load of other data replaces what the cache answers; describe,
+The cache class itself (bounds, a new data version, one read for concurrent requests) is tested
+in tests/graph/test_cache.py. Against a real Neo4j: the cached pages are the pages the Cypher
+queries (EVENTS_FROM, EVENTS_TO, EVENTS_TO_FROM, which selected every page before the cache) give,
+for every filter a flows or relations request can carry; a load of other data replaces what the cache answers; describe,
 incoming and neighbours answer as the plain DESCRIBE, INCOMING and NEIGHBOURS queries. The data
 are the bundled facts and bench/synthetic.py's fictional states (XAA, XAB, ...: ISO 3166
 user-assigned codes), all of those made up.
@@ -13,7 +13,6 @@ user-assigned codes), all of those made up.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,15 +21,8 @@ import pytest
 from neo4j import Driver
 
 from bench.synthetic import SyntheticDataset, generate
-from milcoop.graph.event_filter import EventFacts
 from milcoop.graph.neo4j.cypher import queries as cq
-from milcoop.graph.neo4j.store import (
-    VERSION_TTL_SECONDS,
-    Neo4jGraphStore,
-    Selection,
-    SelectionCache,
-    VersionedLru,
-)
+from milcoop.graph.neo4j.store import VERSION_TTL_SECONDS, Neo4jGraphStore
 from milcoop.graph.neo4j.writer import write_records
 from milcoop.graph.store import Edge, EventFilter, Keyed
 from milcoop.loaders.curated import CompiledFacts
@@ -39,90 +31,6 @@ from milcoop.settings import Settings
 from tests.api.stores import neo4j_with_bundled
 
 STATE = "https://w3id.org/milcoop/id/state/"
-
-# -- the cache alone ------------------------------------------------------------------------------
-
-
-def _selection(*keys: str) -> Selection:
-    events = [
-        (EventFacts(iri=key.split()[-1], key=key, label="", start=None, end=None, sources=(), to=(), claims=()),
-         frozenset({"JointExercise"}))
-        for key in keys
-    ]  # fmt: skip
-    return Selection.of(events)
-
-
-def test_the_cache_drops_the_least_recently_used_past_its_bounds() -> None:
-    cache = SelectionCache(entries=2, events=5)
-    one, two, three = _selection("~ a", "~ b"), _selection("~ c"), _selection("~ d", "~ e", "~ f")
-    cache.get("v1", ("from", "a", "", False), lambda: one)
-    cache.get("v1", ("from", "b", "", False), lambda: two)
-    cache.get("v1", ("from", "a", "", False), lambda: pytest.fail("cached"))  # a is now the most recent
-    cache.get("v1", ("from", "c", "", False), lambda: three)  # three entries: b goes
-    assert len(cache) == 2 and cache.held == 5
-    assert cache.get("v1", ("from", "b", "", False), lambda: _selection("~ g")).keys == ("~ g",)  # b is read again
-    assert len(cache) == 2 and cache.held == 4  # a, the least recent, went
-    assert cache.get("v1", ("from", "a", "", False), lambda: _selection("~ h")).keys == ("~ h",)
-    # Past the event bound alone (3 + 2 + 1 held, at most 5): c, the least recent, goes.
-    cache = SelectionCache(entries=10, events=5)
-    cache.get("v1", ("from", "c", "", False), lambda: three)
-    cache.get("v1", ("from", "a", "", False), lambda: one)
-    cache.get("v1", ("from", "b", "", False), lambda: two)
-    assert cache.held == 3 and cache.get("v1", ("from", "a", "", False), lambda: pytest.fail("cached")) is one
-    assert cache.get("v1", ("from", "c", "", False), lambda: _selection("~ i")).keys == ("~ i",)
-
-
-def test_a_new_data_version_empties_the_cache() -> None:
-    cache = SelectionCache()
-    cache.get("v1", ("from", "a", "", False), lambda: _selection("~ old"))
-    assert cache.get("v2", ("from", "a", "", False), lambda: _selection("~ new")).keys == ("~ new",)
-    assert cache.held == 1
-
-
-def test_concurrent_requests_for_one_selection_read_it_once() -> None:
-    cache = SelectionCache()
-    reads: list[int] = []
-    started = threading.Barrier(4)
-
-    def fill() -> Selection:
-        reads.append(1)
-        time.sleep(0.2)
-        return _selection("~ a")
-
-    def ask() -> None:
-        started.wait()
-        cache.get("v1", ("from", "busy", "", False), fill)
-
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(reads) == 1
-
-
-def test_a_failed_read_is_not_cached() -> None:
-    cache = SelectionCache()
-
-    def fail() -> Selection:
-        raise RuntimeError("Neo4j went away")
-
-    with pytest.raises(RuntimeError):
-        cache.get("v1", ("from", "a", "", False), fail)
-    assert cache.get("v1", ("from", "a", "", False), lambda: _selection("~ a")).keys == ("~ a",)
-
-
-def test_the_weighted_cache_keeps_at_most_its_size() -> None:
-    cache = VersionedLru(5, len)
-    cache.keep("v1", "edges", {"a": ("x", "y"), "b": ("z",)})
-    assert cache.take("v1", "edges", ["a", "c"]) == {"a": ("x", "y")}  # a is now the most recent
-    cache.keep("v1", "edges", {"c": ("1", "2", "3")})  # 6 held: b, the least recent, goes
-    assert cache.take("v1", "edges", ["a", "b", "c"]) == {"a": ("x", "y"), "c": ("1", "2", "3")}
-    assert cache.held == 5
-    cache.keep("v1", "edges", {"big": tuple("123456")})  # heavier than the whole cache: not kept
-    assert cache.take("v1", "edges", ["big"]) == {} and cache.held == 5
-    assert cache.take("v2", "edges", ["a"]) == {} and cache.held == 0
-
 
 # -- against Neo4j ------------------------------------------------------------------------------------
 
