@@ -3,9 +3,9 @@ graph/models.py, through caches that live as long as one data version.
 
 Every function here takes a :class:`Nodes`, the per-request reader: it describes each node once
 per request and keeps what it learns in the service's cache of the data version
-(:class:`~milcoop.graph.cache.VersionedLru`), so the
-sources, actors and busy events that recur in every page are asked of the store once. Both
-stores hand over the same records, so what is assembled here is the same for both.
+(:class:`~milcoop.graph.cache.VersionedLru`), so the sources, actors and busy events that recur
+in every page are asked of the store once. Both stores hand over the same records, so what is
+assembled here is the same for both.
 """
 
 from __future__ import annotations
@@ -66,7 +66,11 @@ class Nodes:
     """Describes nodes through the shared cache and the store, once per request.
 
     ``shared`` is the service's cache (None for none) and ``version`` the data version the
-    request read: what is taken from the cache and kept in it belongs to that version.
+    request read: what is taken from the cache and kept in it belongs to that version. Nodes and
+    their claims are described again and again (the same sources, actors and busy events in every
+    page) and the store's answers change only with the data version, which empties the cache.
+    Neo4j's version is re-read every few seconds (graph/neo4j/store.py), so after a load answers
+    may lag by that long.
     """
 
     def __init__(self, store: GraphStore, shared: VersionedLru[str, Any] | None = None, version: str = "") -> None:
