@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from rdflib import RDF, Graph, URIRef
 
 from milcoop.graph.mapping import node_id
-from milcoop.graph.terms import to_oxigraph
+from milcoop.graph.terms import lines_by_subject, ntriples_of, oxigraph_quads
 from milcoop.ontology.kinds import ENTITY_KINDS, EVENT_LABEL_KINDS
 from milcoop.ontology.namespace import MC
 from milcoop.ontology.vocabulary import vocabulary
@@ -165,30 +165,31 @@ def kind_of(class_iris: Iterable[str]) -> str:
     return "resource"
 
 
-def digests_of_quads(quads: Iterable[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, Any]]) -> dict[str, Digest]:
-    """The digest of every IRI subject among ``(subject, predicate, object)`` oxigraph terms."""
-    lines: dict[str, list[str]] = defaultdict(list)
-    types: dict[str, list[str]] = defaultdict(list)
-    asserts: dict[str, list[str]] = defaultdict(list)
-    for subject, predicate, obj in quads:
-        if not isinstance(subject, ox.NamedNode):
-            continue
-        iri = subject.value
-        lines[iri].append(f"{predicate} {obj}")
-        if predicate.value == _RDF_TYPE and isinstance(obj, ox.NamedNode):
-            types[iri].append(obj.value)
-        elif predicate.value == _ASSERTS and isinstance(obj, ox.NamedNode):
-            asserts[iri].append(obj.value)
+_TYPE_PREFIX = f"<{_RDF_TYPE}> <"
+_ASSERTS_PREFIX = f"<{_ASSERTS}> <"
+
+
+def digests_of_lines(lines: Mapping[str, Sequence[str]]) -> dict[str, Digest]:
+    """The digest of every IRI subject of :func:`~milcoop.graph.terms.lines_by_subject`'s text:
+    the hash of its ``<predicate> object`` lines, sorted (so the order triples come in does not
+    matter), with its kind and the facts it asserts."""
     found = {}
     for iri, own in lines.items():
+        types = [line[len(_TYPE_PREFIX) : -1] for line in own if line.startswith(_TYPE_PREFIX)]
+        asserts = sorted(line[len(_ASSERTS_PREFIX) : -1] for line in own if line.startswith(_ASSERTS_PREFIX))
         digest = hashlib.sha256("\n".join(sorted(own)).encode()).hexdigest()[:32]
-        found[iri] = Digest(kind_of(types.get(iri, ())), digest, tuple(sorted(asserts.get(iri, ()))))
+        found[iri] = Digest(kind_of(types), digest, tuple(asserts))
     return found
 
 
+def digests_of_quads(quads: Iterable[ox.Quad]) -> dict[str, Digest]:
+    """The digest of every IRI subject among default-graph ``quads`` (:func:`digests_of_lines`)."""
+    return digests_of_lines(lines_by_subject(ntriples_of(quads)))
+
+
 def digests(graph: Graph) -> dict[str, Digest]:
-    """The digest of every resource (IRI subject) of ``graph``, from its triples in N-Triples."""
-    return digests_of_quads((to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph)  # type: ignore[misc]
+    """The digest of every resource (IRI subject) of ``graph``."""
+    return digests_of_quads(oxigraph_quads(graph))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from rdflib import Graph
 
 from milcoop.graph.changes import ChangeRecord, Digest, VersionRecord
 from milcoop.graph.partitions import PartitionRecord
+from milcoop.graph.terms import ntriples_of
 from milcoop.graph.writer import Facts, GraphWriter
 from milcoop.ontology.kinds import TO_TYPES
 from milcoop.settings import Backend, Settings
@@ -242,6 +243,10 @@ class MergedFacts:
     def quads(self) -> list[ox.Quad]:
         """The merged graph as pyoxigraph quads."""
         return self.converted
+
+    def ntriples(self) -> str:
+        """The merged graph as an N-Triples document."""
+        return ntriples_of(self.converted)
 
 
 def merged_facts(settings: Settings, facts: Facts) -> MergedFacts:

@@ -32,6 +32,11 @@ class Facts(Protocol):
         converted once however many steps read them (validation, digests, the embedded write)."""
         ...
 
+    def ntriples(self) -> str:
+        """:meth:`quads` as an N-Triples document (:func:`graph.terms.ntriples_of`), written once:
+        the Rust SHACL engine reads it, and digests and named graphs are cut from its lines."""
+        ...
+
 
 class ProgressReporter(Protocol):
     """What writers call while they work. ``total`` and ``advance`` count rows (or triples)."""
@@ -71,7 +76,8 @@ class LoadSummary:
     triples: int = 0
     details: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False
-    """The store already held exactly these facts, so nothing was validated or written."""
+    """The store already held exactly these facts, so nothing was written (nor, when the files'
+    digest showed it before compiling, validated)."""
     method: str = ""
     """How Neo4j was written when not by the whole-graph comparison: ``offline import``
     (graph/neo4j/offline.py), or only the resources whose digest changed."""
@@ -82,7 +88,7 @@ class LoadSummary:
         """One line for people: what changed, in which store, how fast."""
         if self.unchanged:
             return (
-                f"{self.backend}: unchanged, the store already holds these files (data version {self.data_version}); "
+                f"{self.backend}: unchanged, the store already holds these facts (data version {self.data_version}); "
                 f"nothing written, in {self.seconds:.2f} s"
             )
         if self.backend == "embedded":
@@ -110,5 +116,4 @@ class GraphWriter(Protocol):
         """Bring the store to exactly ``facts``; raises LoadFailed or StoreUnavailable.
 
         ``verify``: compare with everything the store holds, where the writer would otherwise
-        trust what it recorded at the previous load (Neo4j's digests; the embedded store always
-        writes a whole new store)."""
+        trust what it recorded at the previous load (each store's digests)."""

@@ -25,7 +25,7 @@ from rdflib.namespace import DCTERMS
 
 from milcoop import __version__
 from milcoop.graph.partitions import CURATED
-from milcoop.graph.terms import decimal_literal, oxigraph_quads
+from milcoop.graph.terms import decimal_literal, ntriples_of, oxigraph_quads
 from milcoop.loaders import hints
 from milcoop.loaders.format import RECORDS, Record
 from milcoop.loaders.format import Field as FormatField
@@ -97,6 +97,7 @@ class CompiledFacts:
     #: (:class:`~milcoop.graph.partitions.PartitionRecord`).
     inputs: str = ""
     _quads: list[ox.Quad] | None = field(default=None, init=False, repr=False, compare=False)
+    _ntriples: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def quads(self) -> list[ox.Quad]:
         """The graph as pyoxigraph quads, converted on first use and kept: validation, the
@@ -104,6 +105,12 @@ class CompiledFacts:
         if self._quads is None:
             self._quads = oxigraph_quads(self.graph)
         return self._quads
+
+    def ntriples(self) -> str:
+        """:meth:`quads` as an N-Triples document, written on first use and kept."""
+        if self._ntriples is None:
+            self._ntriples = ntriples_of(self.quads())
+        return self._ntriples
 
 
 # --------------------------------------------------------------------------------------------

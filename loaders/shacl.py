@@ -16,18 +16,16 @@ Either way the results become the same :class:`Violation` records, and those the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from milcoop.graph.terms import ntriples_of
 from milcoop.loaders.problems import Problem
 from milcoop.ontology import materiel_graph, ontology_graph, shapes_graph
 
@@ -223,9 +221,9 @@ def rust_violations(data: Graph, ntriples: str | None = None) -> list[Violation]
     return sorted(found)
 
 
-def violations(data: Graph, engine: Engine | None = None, *, quads: Sequence[ox.Quad] | None = None) -> list[Violation]:
+def violations(data: Graph, engine: Engine | None = None, *, ntriples: str | None = None) -> list[Violation]:
     """Every shape violation of ``data``, by ``engine`` (default: the ``MILCOOP_SHACL_ENGINE``
-    setting). ``quads``, the same triples already converted for pyoxigraph, spare the Rust engine
+    setting). ``ntriples``, the same triples already written as N-Triples, spare the Rust engine
     rdflib's slower serialiser."""
     if engine is None:
         from milcoop.settings import get_settings
@@ -233,7 +231,7 @@ def violations(data: Graph, engine: Engine | None = None, *, quads: Sequence[ox.
         engine = get_settings().shacl_engine
     if engine == "pyshacl":
         return pyshacl_violations(data)
-    return rust_violations(data, ntriples_of(quads) if quads is not None else None)
+    return rust_violations(data, ntriples)
 
 
 def located(found: Iterable[Violation], compiled: CompiledFacts) -> list[Problem]:
@@ -254,7 +252,7 @@ def located(found: Iterable[Violation], compiled: CompiledFacts) -> list[Problem
 
 def shacl_problems(compiled: CompiledFacts, engine: Engine | None = None) -> list[Problem]:
     """Every shape violation, located at the curated fact it concerns."""
-    return located(violations(compiled.graph, engine, quads=compiled.quads()), compiled)
+    return located(violations(compiled.graph, engine, ntriples=compiled.ntriples()), compiled)
 
 
 __all__ = [

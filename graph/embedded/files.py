@@ -28,13 +28,14 @@ removed, so a data folder holds at most two stores between loads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from milcoop.graph.changes import (
     ChangeRecord,
     Digest,
     VersionRecord,
+    digests_of_lines,
     digests_of_quads,
     now_iso,
     plan_version,
@@ -54,7 +56,7 @@ from milcoop.graph.changes import (
 from milcoop.graph.embedded.source_graphs import write_source_graphs
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.partitions import CURATED, PartitionRecord, combined_version
-from milcoop.graph.terms import to_oxigraph, to_rdflib
+from milcoop.graph.terms import lines_by_subject, ntriples_of, to_oxigraph, to_rdflib
 from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 
 _BATCH = 50_000
@@ -105,6 +107,14 @@ class PartitionPlan:
         for quad in self.kept_quads:
             graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
         return graph
+
+
+def _same_records(planned: Mapping[str, PartitionRecord], held: Mapping[str, PartitionRecord]) -> bool:
+    """Whether the partitions' records after a load equal those the store holds, but for the
+    time each was written."""
+    if planned.keys() != held.keys():
+        return False
+    return all(dataclasses.replace(record, at=held[name].at) == held[name] for name, record in planned.items())
 
 
 @dataclass(frozen=True)
@@ -225,8 +235,7 @@ class EmbeddedStore:
         }
         if found or self.data_versions():
             return found
-        quads = self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-        return digests_of_quads((q.subject, q.predicate, q.object) for q in quads)  # type: ignore[misc]
+        return digests_of_quads(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def history_quads(self) -> list[ox.Quad]:
         """The history graph's quads, to carry over into the next store."""
@@ -293,10 +302,13 @@ class EmbeddedStore:
     # -- writing ---------------------------------------------------------------------------
 
     @classmethod
-    def plan_for(cls, data_dir: Path, facts: Facts) -> PartitionPlan:
-        """What replacing ``facts``' partition keeps of the active store (nothing when there is none)."""
+    def plan_for(cls, data_dir: Path, facts: Facts, subjects: Collection[str] | None = None) -> PartitionPlan:
+        """What replacing ``facts``' partition keeps of the active store (nothing when there is
+        none). ``subjects``, the facts' IRI subjects, spare reading them again when known."""
         partition = getattr(facts, "partition", CURATED)
-        subjects = {q.subject.value for q in facts.quads() if isinstance(q.subject, ox.NamedNode)}
+        if subjects is None:
+            subjects = {q.subject.value for q in facts.quads() if isinstance(q.subject, ox.NamedNode)}
+        subjects = set(subjects)
         record = PartitionRecord(
             partition,
             facts.version,
@@ -323,25 +335,35 @@ class EmbeddedStore:
 
     @classmethod
     def replace_contents(
-        cls, data_dir: Path, facts: Facts, progress: ProgressReporter | None = None
+        cls, data_dir: Path, facts: Facts, progress: ProgressReporter | None = None, *, verify: bool = False
     ) -> LoadSummary:
         """Replace ``facts``' partition (:mod:`milcoop.graph.partitions`) of the active store with
         exactly ``facts``' graph, keeping the other partitions, atomically; and record the data
-        version and what changed since the previous load (:mod:`milcoop.graph.changes`)."""
+        version and what changed since the previous load (:mod:`milcoop.graph.changes`).
+
+        When the store already holds exactly these facts (every resource's digest and the data
+        version as recorded, the partitions' records but for their time), nothing is written and
+        the summary says ``unchanged``: the active store folder, and the export snapshots kept
+        beside it, stay. ``verify`` (``milcoop load --force``) trusts no record and writes a whole
+        new store: the way to rebuild one written by an older milcoop, or changed behind its back."""
+        started = time.perf_counter()
         old: dict[str, Digest] = {}
         versions: list[VersionRecord] = []
         carried: list[ox.Quad] = []
-        plan = cls.plan_for(data_dir, facts)
+        held_records: dict[str, PartitionRecord] = {}
+        held_triples = 0
+        quads = facts.quads()
+        lines = lines_by_subject(facts.ntriples())
+        plan = cls.plan_for(data_dir, facts, lines.keys())
         previous = cls._previous(data_dir)
         if previous is not None:
             old, versions, carried = previous.resource_digests(), previous.data_versions(), previous.history_quads()
+            held_records, held_triples = previous.partition_records(), previous.info.triples
             del previous
-        quads = facts.quads()
-        new = digests_of_quads((q.subject, q.predicate, q.object) for q in quads)  # type: ignore[misc]
-        kept_iris = {str(getattr(q.subject, "value", "")) for q in plan.kept_quads}
-        kept_digests = {iri: old[iri] for iri in kept_iris if iri in old}
-        missing = [q for q in plan.kept_quads if str(getattr(q.subject, "value", "")) not in kept_digests]
-        kept_digests.update(digests_of_quads((q.subject, q.predicate, q.object) for q in missing))  # type: ignore[misc]
+        kept_lines = lines_by_subject(ntriples_of(plan.kept_quads)) if plan.kept_quads else {}
+        new = digests_of_lines(lines)
+        kept_digests = {iri: old[iri] for iri in kept_lines if iri in old}
+        kept_digests.update(digests_of_lines({iri: own for iri, own in kept_lines.items() if iri not in kept_digests}))
         new.update(kept_digests)
         data_version = plan.data_version
         records = [ox.Quad(ox.NamedNode(iri), _DIGEST, ox.Literal(d.to_json()), DIGESTS) for iri, d in new.items()]
@@ -359,6 +381,14 @@ class EmbeddedStore:
             version=data_version, files=relative_file_names(getattr(facts, "files", ())),
             triples=len(facts.graph) + len(plan.kept_quads), at=now_iso(), partition=plan.partition,
         )
+        if planned is None and not verify and _same_records(plan.records, held_records):
+            return LoadSummary(
+                backend="embedded",
+                data_version=data_version,
+                seconds=time.perf_counter() - started,
+                triples=held_triples,
+                unchanged=True,
+            )
         if planned is not None:
             version, changes = planned
             node = _load_node(version.seq)
@@ -366,7 +396,7 @@ class EmbeddedStore:
             records.extend(ox.Quad(node, _CHANGE, ox.Literal(json.dumps(c.to_dict())), HISTORY) for c in changes)
         return cls.replace_with_quads(
             data_dir, quads, len(quads) + len(plan.kept_quads), data_version, progress or SilentProgress(),
-            extra_quads=[*carried, *records], kept_quads=plan.kept_quads,
+            extra_quads=[*carried, *records], kept_quads=plan.kept_quads, written_lines=(lines, kept_lines),
         )
 
     @classmethod
@@ -404,12 +434,16 @@ class EmbeddedStore:
         *,
         extra_quads: Sequence[ox.Quad] = (),
         kept_quads: Sequence[ox.Quad] = (),
+        written_lines: Sequence[Mapping[str, Sequence[str]]] = (),
     ) -> LoadSummary:
         """Write default-graph ``quads`` to a new store and make it the active one (all or nothing).
 
         ``kept_quads`` (default-graph quads copied from the previous store: the other partitions'
         facts) are written as they are; ``extra_quads`` (milcoop's own records, in named graphs)
-        are written beside them and not counted as triples."""
+        are written beside them and not counted as triples. ``written_lines``, when given, are
+        ``quads`` and ``kept_quads`` grouped by :func:`~milcoop.graph.terms.lines_by_subject`
+        (a load has them already); the claims' named graphs are found in them instead of being
+        read back from the store."""
         started = time.perf_counter()
         root = cls.root(data_dir)
         root.mkdir(parents=True, exist_ok=True)
@@ -419,9 +453,6 @@ class EmbeddedStore:
         written = 0
         try:
             store = ox.Store(str(path))
-            # A list (a load's quads, converted once) is kept for the source graphs below; a
-            # stream (the benchmarks' millions) is written as it comes and read back instead.
-            held = quads if isinstance(quads, list) else None
             stream = iter(quads)
             while batch := list(itertools.islice(stream, _BATCH)):
                 store.bulk_extend(batch)
@@ -433,8 +464,9 @@ class EmbeddedStore:
                 progress.advance(len(chunk))
             store.flush()
             stored = len(store)
-            # The claims again in their sources' graphs (not counted as triples).
-            write_source_graphs(store, *(() if held is None else (held, kept_quads)))
+            # The claims again in their sources' graphs (not counted as triples); a stream (the
+            # benchmarks' millions) comes without its lines and is read back instead.
+            write_source_graphs(store, *written_lines)
             if extra_quads:
                 store.bulk_extend(extra_quads)
             store.flush()

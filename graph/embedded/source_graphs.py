@@ -17,7 +17,7 @@ docs/rdf.md); copying them inside Oxigraph with an update was slower (a transact
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -31,11 +31,17 @@ from milcoop.graph.rdf_source import (
     SubjectBlock,
     claim_source,
     in_graph,
+    source_graph,
 )
 
 _DEFAULT = ox.DefaultGraph()
 #: Quads per bulk write, as the store's own loads batch them.
 _BATCH = 50_000
+#: The lines of :func:`~milcoop.graph.terms.lines_by_subject` that the named graphs are decided by.
+_CLAIM_TYPE = f"{RDF_TYPE} {CLAIM}"
+_QUANTITY_TYPE = f"{RDF_TYPE} {QUANTITY}"
+_SOURCE = str(SOURCE)
+_CLAIM_QUANTITY_TERMS = frozenset(str(p) for p in CLAIM_QUANTITIES)
 
 
 def quantity_source(store: ox.Store, quantity: Subject) -> ox.NamedNode | None:
@@ -73,47 +79,60 @@ def source_graph_quads(store: ox.Store) -> list[ox.Quad]:
     return out
 
 
-def source_graph_quads_of(store: ox.Store, *parts: Sequence[ox.Quad]) -> list[ox.Quad]:
-    """What :func:`source_graph_quads` reads from ``store``, found instead in ``parts``: the very
-    quads just written to its default graph (all of them), so that no claim is read back.
+def source_graph_document(store: ox.Store, *parts: Mapping[str, Sequence[str]]) -> str:
+    """What :func:`source_graph_quads` reads from ``store``, as an N-Quads document, found instead
+    in ``parts``: the very triples just written to its default graph (all of them, grouped by
+    :func:`~milcoop.graph.terms.lines_by_subject`), so that no claim is read back.
 
-    Two passes in memory: which subjects are claims or quantities, then their quads and which
-    claims state which quantity. A quantity stated by one claim takes that claim's source; one
-    stated by several is left to :func:`quantity_source` on the store, so that "the first claim"
-    is the store's first, exactly as the export decides.
+    Which subjects are claims or quantities (in any part: a subject's lines may be split between
+    parts), each claim's source and which claims state which quantity are read from the text. A
+    quantity stated by one claim takes that claim's source; one stated by several is left to
+    :func:`quantity_source` on the store, so that "the first claim" is the store's first, exactly
+    as the export decides.
     """
-    wanted: set[Subject] = set()
+    wanted = {iri for part in parts for iri, lines in part.items() if _CLAIM_TYPE in lines or _QUANTITY_TYPE in lines}
+    blocks: dict[str, list[str]] = {iri: [] for iri in wanted}
     for part in parts:
-        for q in part:
-            if q.predicate == RDF_TYPE and (q.object == CLAIM or q.object == QUANTITY):
-                wanted.add(q.subject)  # type: ignore[arg-type]
-    blocks: dict[Subject, list[ox.Quad]] = {subject: [] for subject in wanted}
-    stated_by: dict[ox.NamedNode | ox.BlankNode, list[Subject]] = {}
-    for part in parts:
-        for q in part:
-            own = blocks.get(q.subject)  # type: ignore[arg-type]
-            if own is None:
-                continue
-            own.append(q)
-            if q.predicate in CLAIM_QUANTITIES and isinstance(q.object, (ox.NamedNode, ox.BlankNode)):
-                stated_by.setdefault(q.object, []).append(q.subject)  # type: ignore[arg-type]
-    sources = {subject: claim_source(quads) for subject, quads in blocks.items()}
-    out: list[ox.Quad] = []
-    for subject, found in blocks.items():
-        quads = list(dict.fromkeys(found))  # a resource both kept and new is written once
-        source = sources[subject]
-        if source is None and any(q.predicate == RDF_TYPE and q.object == QUANTITY for q in quads):
-            claims = stated_by.get(subject, [])
-            source = sources.get(claims[0]) if len(claims) == 1 else quantity_source(store, subject)
+        for iri, lines in part.items():
+            if iri in wanted:
+                blocks[iri].extend(lines)
+    sources: dict[str, str | None] = {}
+    stated_by: dict[str, list[str]] = {}
+    for iri, lines in blocks.items():
+        if _CLAIM_TYPE not in lines:
+            continue
+        source = None
+        for line in lines:
+            predicate, _, obj = line.partition(" ")
+            if predicate == _SOURCE and obj.startswith("<"):
+                source = obj[1:-1]  # the last, as claim_source reads a claim's quads
+            elif predicate in _CLAIM_QUANTITY_TERMS and obj.startswith("<"):
+                stated_by.setdefault(obj[1:-1], []).append(iri)
+        sources[iri] = source
+    out: list[str] = []
+    for iri, found in blocks.items():
+        lines = list(dict.fromkeys(found))  # a resource both kept and new is written once
+        source = sources.get(iri)
+        if source is None and _QUANTITY_TYPE in lines:
+            claims = stated_by.get(iri, [])
+            if len(claims) == 1:
+                source = sources[claims[0]]
+            else:
+                node = quantity_source(store, ox.NamedNode(iri))
+                source = None if node is None else node.value
         if source is not None:
-            out.extend(in_graph(SubjectBlock(subject, quads, source)))
-    return out
+            graph = source_graph(ox.NamedNode(source))
+            out.extend(f"<{iri}> {line} {graph} ." for line in lines)
+    return "\n".join(out)
 
 
-def write_source_graphs(store: ox.Store, *written: Sequence[ox.Quad]) -> None:
+def write_source_graphs(store: ox.Store, *written: Mapping[str, Sequence[str]]) -> None:
     """Copy every claim's and claimed quantity's quads from the default graph of ``store`` into
-    its source's named graph; from ``written`` (every quad of that default graph) when given,
-    else read from the store."""
-    quads = source_graph_quads_of(store, *written) if written else source_graph_quads(store)
+    its source's named graph; from ``written`` (every triple of that default graph, grouped by
+    subject) when given, else read from the store."""
+    if written:
+        store.bulk_load(source_graph_document(store, *written), format=ox.RdfFormat.N_QUADS)
+        return
+    quads = source_graph_quads(store)
     for start in range(0, len(quads), _BATCH):
         store.bulk_extend(quads[start : start + _BATCH])

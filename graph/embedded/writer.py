@@ -35,4 +35,4 @@ class EmbeddedWriter:
         )
 
     def replace(self, facts: Facts, progress: ProgressReporter, *, verify: bool = False) -> LoadSummary:
-        return EmbeddedStore.replace_contents(self.data_dir, facts, progress)
+        return EmbeddedStore.replace_contents(self.data_dir, facts, progress, verify=verify)

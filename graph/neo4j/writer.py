@@ -51,7 +51,7 @@ import neo4j
 import neo4j.exceptions
 from neo4j import Driver, ManagedTransaction, Record, Result, Transaction
 
-from milcoop.graph.changes import Digest, VersionRecord, digests_of_quads, now_iso, plan_version, relative_file_names
+from milcoop.graph.changes import Digest, VersionRecord, digests_of_lines, now_iso, plan_version, relative_file_names
 from milcoop.graph.errors import LoadFailed
 from milcoop.graph.mapping import NodeRecord, RelationshipRecord, to_property_graph
 from milcoop.graph.neo4j import offline
@@ -59,6 +59,7 @@ from milcoop.graph.neo4j.cypher import history as _history
 from milcoop.graph.neo4j.cypher import load as cypher
 from milcoop.graph.neo4j.cypher.schema import ensure_schema
 from milcoop.graph.neo4j.driver import create_driver, load_errors, open_driver, translated
+from milcoop.graph.terms import lines_by_subject
 from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 from milcoop.ontology.vocabulary import Vocabulary, vocabulary
 from milcoop.settings import Backend, Settings
@@ -86,7 +87,7 @@ def load_into_neo4j(
     """
     nodes, relationships = to_property_graph(compiled.graph)
     history = Versioning(
-        digests_of_quads((q.subject, q.predicate, q.object) for q in compiled.quads()),  # type: ignore[misc]
+        digests_of_lines(lines_by_subject(compiled.ntriples())),
         relative_file_names(getattr(compiled, "files", ())),
         len(compiled.graph),
         getattr(compiled, "partition", "curated"),

@@ -90,10 +90,61 @@ def test_the_store_just_replaced_stays_readable_until_the_next_load(tmp_path: Pa
     EmbeddedStore.replace_contents(tmp_path, bundled)
     first = current()
     reader = ox.Store.read_only(str(root / first))  # as another process would hold it
-    EmbeddedStore.replace_contents(tmp_path, bundled)
+    EmbeddedStore.replace_contents(tmp_path, _variant(bundled, 1))
     second = current()
     assert second != first and folders() == sorted([first, second])
     assert len(reader) > 0  # still readable after the switch
     del reader
-    EmbeddedStore.replace_contents(tmp_path, bundled)
+    EmbeddedStore.replace_contents(tmp_path, _variant(bundled, 2))
     assert folders() == sorted([second, current()])  # two loads on, the first is gone
+
+
+def _variant(facts: CompiledFacts, number: int) -> CompiledFacts:
+    """``facts`` and one more resource: a fictional state (ISO 3166 user-assigned code XAA), so
+    that each load holds other facts."""
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    graph = Graph()
+    for triple in facts.graph:
+        graph.add(triple)
+    graph.add((URIRef("https://w3id.org/milcoop/id/state/XAA"), SKOS.prefLabel, Literal(f"Fictional state {number}")))
+    return CompiledFacts(graph, facts.locations, facts.files, f"{facts.version}-variant-{number}")
+
+
+def test_reloading_the_same_facts_writes_nothing(tmp_path: Path, bundled: CompiledFacts) -> None:
+    """The digests show nothing changed: the store folder (and the export snapshots kept beside
+    it) stays, and no data version is recorded."""
+    EmbeddedStore.replace_contents(tmp_path, bundled)
+    before = EmbeddedStore.current_path(tmp_path)
+    folders = sorted(EmbeddedStore.root(tmp_path).iterdir())
+    summary = EmbeddedStore.replace_contents(tmp_path, bundled)
+    assert summary.unchanged and summary.triples == len(bundled.graph)
+    assert "unchanged" in summary.describe()
+    assert EmbeddedStore.current_path(tmp_path) == before
+    assert sorted(EmbeddedStore.root(tmp_path).iterdir()) == folders
+    assert len(EmbeddedStore.open(tmp_path).data_versions()) == 1
+    changed = EmbeddedStore.replace_contents(tmp_path, _variant(bundled, 1))
+    assert not changed.unchanged and EmbeddedStore.current_path(tmp_path) != before
+
+
+def test_verify_writes_a_whole_new_store(tmp_path: Path, bundled: CompiledFacts) -> None:
+    """A store whose facts no longer match its recorded digests (here: one fact deleted behind
+    milcoop's back) is trusted by a plain reload and rebuilt by one that verifies (--force)."""
+    import pyoxigraph as ox
+
+    EmbeddedStore.replace_contents(tmp_path, bundled)
+    path = EmbeddedStore.current_path(tmp_path)
+    assert path is not None
+    damaged = ox.Store(str(path))
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    # Not a type: the resource keeps it, so the load sees it changed (not added).
+    removed = next(q for q in damaged.quads_for_pattern(None, None, None, ox.DefaultGraph()) if q.predicate != rdf_type)
+    damaged.remove(removed)
+    damaged.flush()
+    del damaged
+    assert EmbeddedStore.replace_contents(tmp_path, bundled).unchanged
+    summary = EmbeddedStore.replace_contents(tmp_path, bundled, verify=True)
+    assert not summary.unchanged and summary.triples == len(bundled.graph)
+    repaired = EmbeddedStore.open(tmp_path)
+    assert removed in repaired.store and repaired.path != path

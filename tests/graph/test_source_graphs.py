@@ -10,8 +10,9 @@ import pyoxigraph as ox
 
 from milcoop.graph.embedded.files import INTERNAL_GRAPHS, EmbeddedStore
 from milcoop.graph.embedded.rdf_source import EmbeddedSource
-from milcoop.graph.embedded.source_graphs import source_graph_quads, source_graph_quads_of
+from milcoop.graph.embedded.source_graphs import source_graph_document, source_graph_quads
 from milcoop.graph.rdf_source import in_graph
+from milcoop.graph.terms import lines_by_subject, ntriples_of
 from milcoop.ontology.namespace import GRAPH
 from milcoop.settings import Settings
 from tests.loaders.registers.test_partitions import _sequence
@@ -65,4 +66,6 @@ def test_a_load_finds_the_source_graphs_in_memory_as_the_store_would(tmp_path: P
     from_store = source_graph_quads(store)
     assert from_store  # the claims of SIPRI 2026 and of the curated facts
     half = len(default) // 2  # as a load passes them: its new quads, then the kept ones
-    assert set(source_graph_quads_of(store, default[:half], default[half:])) == set(from_store)
+    new, kept = lines_by_subject(ntriples_of(default[:half])), lines_by_subject(ntriples_of(default[half:]))
+    found = ox.parse(source_graph_document(store, new, kept), format=ox.RdfFormat.N_QUADS)
+    assert set(found) == set(from_store)
