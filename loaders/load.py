@@ -17,11 +17,13 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from milcoop.graph.export import DatasetLinks, ExportError, RdfFormat, export, format_named
+from milcoop.graph.export.writers import ExportStats
 from milcoop.graph.partitions import CURATED
-from milcoop.graph.store import held_data_version, merged_facts, open_writer, partition_resources
+from milcoop.graph.store import held_data_version, merged_facts, open_source, open_writer, partition_resources
 from milcoop.graph.writer import LoadSummary, ProgressReporter, SilentProgress
 from milcoop.loaders.curated import CompiledFacts, compile_facts, fact_files, files_version
-from milcoop.settings import Backend, Settings
+from milcoop.settings import Backend, Settings, SettingsError, environment_name
 
 
 class RemovalsRefused(Exception):
@@ -64,7 +66,8 @@ def load_compiled(
 ) -> list[LoadSummary]:
     """Write already-validated facts to ``backend`` (and, for Neo4j, to the embedded copy).
 
-    ``verify`` makes the Neo4j writer compare with the whole graph instead of its recorded digests.
+    ``verify`` (``--force``) trusts none of the digests the stores recorded: Neo4j is compared
+    with the whole graph, and the embedded store written whole again.
 
     Unless ``allow_removals``, first check that the load removes at most
     ``settings.max_removal_share`` of what the store holds (:class:`RemovalsRefused` otherwise).
@@ -75,13 +78,52 @@ def load_compiled(
         if held is None:
             held = open_writer(settings, backend).current_iris()
         check_removals(compiled, held, settings.max_removal_share)
+    formats = snapshot_formats(settings)  # a bad name stops the load before anything is written
     summaries: list[LoadSummary] = []
     if backend == "neo4j":
         neo4j_writer = open_writer(settings, "neo4j")
         summaries.append(neo4j_writer.replace(merged_facts(settings, compiled), progress, verify=verify))
     # SPARQL answers from the embedded store, so it always holds the same facts.
-    summaries.append(open_writer(settings, "embedded").replace(compiled, progress))
+    embedded = open_writer(settings, "embedded").replace(compiled, progress, verify=verify)
+    summaries.append(embedded)
+    if formats and not embedded.unchanged:  # an unchanged store keeps the snapshots it has
+        started = time.perf_counter()
+        write_snapshots(settings, formats, progress, embedded.triples)
+        embedded.phases["export snapshots"] = time.perf_counter() - started
     return summaries
+
+
+def snapshot_formats(settings: Settings) -> list[RdfFormat]:
+    """The export formats a load writes whole (``MILCOOP_SNAPSHOT_FORMATS``); raises SettingsError
+    naming the variable for a format milcoop does not export."""
+    try:
+        return [format_named(name, environment_name("snapshot_formats")) for name in settings.snapshot_formats]
+    except ExportError as exc:
+        shown = ",".join(settings.snapshot_formats)
+        raise SettingsError(f"invalid setting: {exc.parameter}={shown!r}: {exc.message}") from None
+
+
+def write_snapshots(
+    settings: Settings, formats: Iterable[RdfFormat], progress: ProgressReporter, triples: int = 0
+) -> None:
+    """Export the active embedded store whole in each of ``formats``, as ``GET /v1/export`` and
+    ``milcoop export`` would, so that each is kept as the store folder's snapshot
+    (:class:`~milcoop.graph.export.snapshots.Snapshots`) and their first export is a replay.
+
+    The description names the links of ``MILCOOP_PUBLIC_BASE_URL`` when it is set, as the API's
+    exports do then (without it the API names the address each request came to, which no load
+    can know, and only ``milcoop export`` replays what is written here). ``triples``, the store's
+    count, sizes the progress bar (an export also states the standard terms, so it writes more)."""
+    links = DatasetLinks(settings.public_base_url) if settings.public_base_url else None
+    with open_source(settings, "embedded") as source:
+        for fmt in formats:
+            stats = ExportStats()
+            progress.start(f"export snapshot: {fmt.name}", triples)
+            counted = 0
+            for _ in export(source, fmt, stats=stats, links=links):
+                progress.advance(stats.triples - counted)
+                counted = stats.triples
+            progress.finish()
 
 
 def load(

@@ -45,7 +45,11 @@ def _root(
     # Every command reads the settings; reading them here first turns a bad environment variable
     # into one line naming it (exit 2) instead of a traceback from inside whichever command ran.
     try:
-        get_settings()
+        settings = get_settings()
+        if settings.snapshot_formats:  # names checked against the export's formats, once, here
+            from milcoop.loaders.load import snapshot_formats
+
+            snapshot_formats(settings)
     except SettingsError as exc:
         err.print(f"[red]milcoop[/red]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None

@@ -175,6 +175,14 @@ class Settings(BaseSettings):
         "whole (MILCOOP_MAX_BODY_BYTES).",
     )
 
+    snapshot_formats: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Export formats a load writes whole, comma-separated, e.g. 'nquads,turtle' "
+        "(MILCOOP_SNAPSHOT_FORMATS): the embedded store's first unfiltered export in each is then a replay "
+        "of the kept file, not a read of the store, at the cost of that export's time during the load. "
+        "Default: none (the first export writes the snapshot).",
+    )
+
     neo4j_uri: str = Field(default="", validation_alias=AliasChoices("NEO4J_URI"))
     neo4j_username: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USERNAME"))
     neo4j_password: str = Field(default="", validation_alias=AliasChoices("NEO4J_PASSWORD"))
@@ -185,6 +193,13 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("snapshot_formats", mode="before")
+    @classmethod
+    def _format_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("public_base_url", mode="after")

@@ -27,6 +27,7 @@ def _fresh_settings() -> Iterator[None]:
         ("MILCOOP_SHACL_ENGINE", "bogus", "'rust' or 'pyshacl'"),
         ("MILCOOP_WORKERS", "many", "valid integer"),
         ("MILCOOP_PUBLIC_BASE_URL", "ftp://example.org", "http:// or https://"),
+        ("MILCOOP_SNAPSHOT_FORMATS", "nquads,bogus", "unknown format 'bogus'"),
     ],
 )
 def test_a_bad_variable_is_named_and_the_command_exits_2(

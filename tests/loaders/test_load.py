@@ -98,3 +98,51 @@ def test_neo4j_is_skipped_only_when_it_holds_the_same_version(
         assert store.data_version() == restored[0].data_version
     finally:
         store.close()
+
+
+def test_a_load_writes_the_snapshots_asked_for_and_the_first_export_replays_them(tmp_path: Path, facts: Path) -> None:
+    """MILCOOP_SNAPSHOT_FORMATS: the load exports the new store whole, so the first export (with
+    the deployment's public links, as the API's would have) is a replay, byte for byte what
+    reading the store gives."""
+    from milcoop.graph.embedded.rdf_source import EmbeddedSource
+    from milcoop.graph.export import DatasetLinks, export, format_named
+    from milcoop.graph.export.writers import ExportStats
+
+    settings = Settings.model_validate(
+        {
+            "data_dir": tmp_path / "store",
+            "NEO4J_URI": "",
+            "snapshot_formats": "nquads, Turtle",
+            "public_base_url": "https://milcoop.example.org",
+        }
+    )
+    (summary,) = load([facts], "embedded", settings)
+    assert summary.phases["export snapshots"] > 0
+    links = DatasetLinks("https://milcoop.example.org")
+    with EmbeddedSource.open(settings.data_dir) as source:
+        for name in ("nquads", "turtle"):
+            fmt = format_named(name)
+            first = ExportStats()
+            replayed = b"".join(export(source, fmt, stats=first, links=links))
+            assert first.origin == "snapshot", name
+            read = ExportStats()
+            assert b"".join(export(source, fmt, stats=read, links=links, snapshots=False)) == replayed
+            assert read.origin == "store" and read.triples == first.triples
+        other = ExportStats()
+        b"".join(export(source, format_named("trig"), stats=other, links=links))
+        assert other.origin == "store"  # not asked for: the first export reads the store
+
+    # An unchanged reload keeps the store folder and its snapshots; nothing is exported again.
+    (again,) = load([facts], "embedded", settings)
+    assert again.unchanged and "export snapshots" not in again.phases
+
+
+def test_an_unknown_snapshot_format_stops_the_load_before_it_writes(tmp_path: Path, facts: Path) -> None:
+    from milcoop.settings import SettingsError
+
+    settings = Settings.model_validate(
+        {"data_dir": tmp_path / "store", "NEO4J_URI": "", "snapshot_formats": "nquads,bogus"}
+    )
+    with pytest.raises(SettingsError, match="MILCOOP_SNAPSHOT_FORMATS='nquads,bogus': unknown format 'bogus'"):
+        load([facts], "embedded", settings)
+    assert not EmbeddedStore.exists(settings.data_dir)
