@@ -79,8 +79,9 @@ class LoadSummary:
     """The store already held exactly these facts, so nothing was written (nor, when the files'
     digest showed it before compiling, validated)."""
     method: str = ""
-    """How Neo4j was written when not by the whole-graph comparison: ``offline import``
-    (graph/neo4j/offline.py), or only the resources whose digest changed."""
+    """How the store was written when not whole (the embedded store) or by the whole-graph
+    comparison (Neo4j): ``offline import`` (graph/neo4j/offline.py), or ``by digest``, only the
+    resources whose digest changed."""
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds of each phase of the load, when the writer measures them."""
 
@@ -92,7 +93,10 @@ class LoadSummary:
                 f"nothing written, in {self.seconds:.2f} s"
             )
         if self.backend == "embedded":
-            return f"embedded store: {self.triples} triples (data version {self.data_version}) in {self.seconds:.2f} s"
+            return (
+                f"embedded store: {self.triples} triples (data version {self.data_version}) in {self.seconds:.2f} s"
+                + (f", by {self.method}" if self.method else "")
+            )
         return (
             f"neo4j: nodes {self.nodes_created} created, {self.nodes_updated} updated, {self.nodes_deleted} deleted; "
             f"relationships {self.relationships_created} created, {self.relationships_deleted} deleted "

@@ -21,7 +21,12 @@ the new facts and, copied quad for quad, every resource the other partitions hol
 
 A load writes a complete new store beside the active one and only then points ``CURRENT`` at
 it, so a load that fails half way leaves the previous store untouched (all or nothing), and a
-running server keeps reading the store it opened until it reopens. After a successful switch
+running server keeps reading the store it opened until it reopens. The new store is written in
+one of three ways: not at all when every resource's digest is as recorded (the load is
+``unchanged``); by digest, when the previous store was written by this layout (:data:`LAYOUT`):
+a copy of it, its RocksDB table files linked rather than copied, in which only the resources
+whose digest differs are rewritten (:meth:`EmbeddedStore.write_changes`); or whole, the first
+time, after an upgrade, with blank nodes, or when asked (``--force``). After a successful switch
 the store just replaced is kept (other processes may still be reading it) and older ones are
 removed, so a data folder holds at most two stores between loads.
 """
@@ -36,8 +41,9 @@ import os
 import shutil
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -53,9 +59,10 @@ from milcoop.graph.changes import (
     plan_version,
     relative_file_names,
 )
-from milcoop.graph.embedded.source_graphs import write_source_graphs
+from milcoop.graph.embedded.source_graphs import source_graph_document, write_source_graphs
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.partitions import CURATED, PartitionRecord, combined_version
+from milcoop.graph.rdf_source import CLAIM_QUANTITIES
 from milcoop.graph.terms import lines_by_subject, ntriples_of, to_oxigraph, to_rdflib
 from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 
@@ -74,6 +81,11 @@ _PARTITION_RECORD = ox.NamedNode("urn:milcoop:partitionRecord")
 _DIGEST = ox.NamedNode("urn:milcoop:digest")
 _VERSION = ox.NamedNode("urn:milcoop:version")
 _CHANGE = ox.NamedNode("urn:milcoop:change")
+#: How a load writes a store: raise it when that changes (a new kind of record, another rule for the
+#: named graphs), so that the next load writes a whole new store instead of editing an old one.
+LAYOUT = 1
+_DEFAULT = ox.DefaultGraph()
+_CLAIM_QUANTITY_TERMS = frozenset(str(p) for p in CLAIM_QUANTITIES)
 
 
 def _load_node(seq: int) -> ox.NamedNode:
@@ -95,6 +107,8 @@ class PartitionPlan:
     members: dict[str, set[str]]
     #: Every partition's record after the replacement.
     records: dict[str, PartitionRecord]
+    #: The partitions of every resource before it (empty when the store was empty).
+    members_before: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def data_version(self) -> str:
@@ -107,6 +121,116 @@ class PartitionPlan:
         for quad in self.kept_quads:
             graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
         return graph
+
+
+def _copy_store(source: Path, target: Path) -> None:
+    """A copy of the closed store folder ``source`` at ``target``: RocksDB's table files (``.sst``,
+    never changed once written) linked, everything else (the manifest, the logs) copied, so that
+    writing the copy leaves ``source`` exactly as its readers see it."""
+    target.mkdir()
+    for entry in source.iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        elif entry.suffix == ".sst":
+            try:
+                os.link(entry, target / entry.name)
+            except OSError:  # a file system without hard links
+                shutil.copy2(entry, target / entry.name)
+        else:
+            shutil.copy2(entry, target / entry.name)
+
+
+@dataclass
+class StoreEdit:
+    """What one load changes in the store it copies (:meth:`EmbeddedStore.write_changes`)."""
+
+    #: The store folder the load starts from.
+    previous: Path
+    #: Its default graph's triple count.
+    triples: int
+    #: Every resource added, removed or changed.
+    changes: Sequence[ChangeRecord]
+    #: The new facts, and what the store keeps of other partitions, by subject
+    #: (:func:`~milcoop.graph.terms.lines_by_subject`).
+    lines: Mapping[str, Sequence[str]]
+    kept_lines: Mapping[str, Sequence[str]]
+    #: Every resource's digest after the load.
+    digests: Mapping[str, Digest]
+    #: Every resource's partitions before the load.
+    members: Mapping[str, set[str]]
+    plan: PartitionPlan
+
+    def _own_lines(self, iri: str) -> Sequence[str]:
+        return self.lines.get(iri) or self.kept_lines.get(iri) or ()
+
+    def apply(self, store: ox.Store) -> int:
+        """Change the copy ``store`` into the store after the load; its default graph's count."""
+        gone = {c.iri for c in self.changes if c.change != "added"}
+        fresh = {c.iri for c in self.changes if c.change != "removed"}
+        # A quantity's named graph is its claim's source: one whose claim changed may move.
+        moved: set[str] = set()
+        for iri in gone:
+            for predicate in CLAIM_QUANTITIES:
+                for quad in store.quads_for_pattern(ox.NamedNode(iri), predicate, None, _DEFAULT):
+                    if isinstance(quad.object, ox.NamedNode):
+                        moved.add(quad.object.value)
+        for iri in fresh:
+            for line in self._own_lines(iri):
+                term, _, obj = line.partition(" ")
+                if term in _CLAIM_QUANTITY_TERMS and obj.startswith("<"):
+                    moved.add(obj[1:-1])
+        moved -= gone
+        after = self.plan.members
+        regrouped = {iri for iri in after.keys() | self.members.keys() if after.get(iri) != self.members.get(iri)}
+        removed = 0
+        doomed: list[ox.Quad] = []
+        for iri in gone | moved | regrouped:
+            for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+                graph = quad.graph_name
+                if graph == HISTORY:
+                    continue
+                if iri in gone:
+                    pass  # everything of a resource that changed or went
+                elif iri in moved and not (isinstance(graph, ox.DefaultGraph) or graph.value in INTERNAL_GRAPHS):
+                    pass  # the named-graph copy of a quantity whose claim changed
+                elif iri in regrouped and graph == PARTITIONS and quad.predicate == _PART_OF:
+                    pass
+                else:
+                    continue
+                removed += isinstance(graph, ox.DefaultGraph)
+                doomed.append(quad)
+        doomed.extend(store.quads_for_pattern(None, _PARTITION_RECORD, None, PARTITIONS))
+        for quad in doomed:
+            store.remove(quad)
+        added = "\n".join(f"<{iri}> {line} ." for iri in sorted(fresh) for line in self._own_lines(iri))
+        store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
+        inserted = sum(len(self._own_lines(iri)) for iri in fresh)
+        # The named graphs of the claims and quantities that are new or moved, decided as a whole
+        # load decides them: with every claim that states each such quantity beside it.
+        placed = {iri for iri in fresh | moved if self._own_lines(iri)}
+        for iri in list(placed):
+            node = ox.NamedNode(iri)
+            for predicate in CLAIM_QUANTITIES:
+                for quad in store.quads_for_pattern(None, predicate, node, _DEFAULT):
+                    if isinstance(quad.subject, ox.NamedNode):
+                        placed.add(quad.subject.value)
+        store.bulk_load(
+            source_graph_document(store, {iri: self._own_lines(iri) for iri in placed}), format=ox.RdfFormat.N_QUADS
+        )
+        records = [
+            ox.Quad(ox.NamedNode(iri), _DIGEST, ox.Literal(self.digests[iri].to_json()), DIGESTS) for iri in fresh
+        ]
+        records += [
+            ox.Quad(ox.NamedNode(iri), _PART_OF, ox.Literal(name), PARTITIONS)
+            for iri in sorted((fresh | regrouped) & after.keys())
+            for name in sorted(after[iri])
+        ]
+        records += [
+            ox.Quad(_partition_node(name), _PARTITION_RECORD, ox.Literal(json.dumps(r.to_dict())), PARTITIONS)
+            for name, r in self.plan.records.items()
+        ]
+        store.bulk_extend(records)
+        return self.triples - removed + inserted
 
 
 def _same_records(planned: Mapping[str, PartitionRecord], held: Mapping[str, PartitionRecord]) -> bool:
@@ -124,6 +248,9 @@ class StoreInfo:
     data_version: str
     triples: int
     loaded_at: str
+    #: :data:`LAYOUT` when a load wrote the store with every resource's digest (and no blank node),
+    #: so that the next load may copy it and change only what differs; 0 otherwise.
+    layout: int = 0
 
 
 class EmbeddedStore:
@@ -171,7 +298,9 @@ class EmbeddedStore:
         meta = path.with_suffix(".json")
         try:
             data = json.loads(meta.read_text(encoding="utf-8"))
-            return StoreInfo(str(data["data_version"]), int(data["triples"]), str(data["loaded_at"]))
+            return StoreInfo(
+                str(data["data_version"]), int(data["triples"]), str(data["loaded_at"]), int(data.get("layout") or 0)
+            )
         except (OSError, ValueError, KeyError) as exc:
             raise StoreUnavailable(f"the embedded store's description {meta} is missing or damaged: {exc}") from exc
 
@@ -286,8 +415,8 @@ class EmbeddedStore:
         kept = {iri for iri, parts in members.items() if parts - {partition} and iri not in new_subjects}
         kept_quads = [
             quad
-            for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-            if isinstance(quad.subject, ox.NamedNode) and quad.subject.value in kept
+            for iri in sorted(kept)
+            for quad in self.store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())
         ]
         after: dict[str, set[str]] = {iri: members[iri] - {partition} for iri in kept}
         for iri in new_subjects:
@@ -297,14 +426,22 @@ class EmbeddedStore:
         held = {name for parts in after.values() for name in parts}
         records = {name: r for name, r in records.items() if name in held}
         records[partition] = record
-        return PartitionPlan(partition, kept_quads, after, records)
+        return PartitionPlan(partition, kept_quads, after, records, members)
 
     # -- writing ---------------------------------------------------------------------------
 
     @classmethod
-    def plan_for(cls, data_dir: Path, facts: Facts, subjects: Collection[str] | None = None) -> PartitionPlan:
+    def plan_for(
+        cls,
+        data_dir: Path,
+        facts: Facts,
+        subjects: Collection[str] | None = None,
+        *,
+        previous: EmbeddedStore | Literal[False] | None = False,
+    ) -> PartitionPlan:
         """What replacing ``facts``' partition keeps of the active store (nothing when there is
-        none). ``subjects``, the facts' IRI subjects, spare reading them again when known."""
+        none). ``subjects``, the facts' IRI subjects, and ``previous``, the active store already
+        open (None: there is none), spare reading them again when known."""
         partition = getattr(facts, "partition", CURATED)
         if subjects is None:
             subjects = {q.subject.value for q in facts.quads() if isinstance(q.subject, ox.NamedNode)}
@@ -319,7 +456,8 @@ class EmbeddedStore:
             release=dict(getattr(facts, "release", None) or {}),
             inputs=str(getattr(facts, "inputs", "") or ""),
         )
-        previous = cls._previous(data_dir)
+        if previous is False:
+            previous = cls._previous(data_dir)
         if previous is None:
             return PartitionPlan(partition, [], {iri: {partition} for iri in subjects}, {partition: record})
         return previous.plan_replacement(partition, subjects, record)
@@ -347,25 +485,58 @@ class EmbeddedStore:
         beside it, stay. ``verify`` (``milcoop load --force``) trusts no record and writes a whole
         new store: the way to rebuild one written by an older milcoop, or changed behind its back."""
         started = time.perf_counter()
-        old: dict[str, Digest] = {}
-        versions: list[VersionRecord] = []
-        carried: list[ox.Quad] = []
-        held_records: dict[str, PartitionRecord] = {}
-        held_triples = 0
         quads = facts.quads()
         lines = lines_by_subject(facts.ntriples())
-        plan = cls.plan_for(data_dir, facts, lines.keys())
         previous = cls._previous(data_dir)
-        if previous is not None:
-            old, versions, carried = previous.resource_digests(), previous.data_versions(), previous.history_quads()
-            held_records, held_triples = previous.partition_records(), previous.info.triples
-            del previous
+        plan = cls.plan_for(data_dir, facts, lines.keys(), previous=previous)
+        old: dict[str, Digest] = previous.resource_digests() if previous is not None else {}
+        versions = previous.data_versions() if previous is not None else []
         kept_lines = lines_by_subject(ntriples_of(plan.kept_quads)) if plan.kept_quads else {}
         new = digests_of_lines(lines)
         kept_digests = {iri: old[iri] for iri in kept_lines if iri in old}
         kept_digests.update(digests_of_lines({iri: own for iri, own in kept_lines.items() if iri not in kept_digests}))
         new.update(kept_digests)
         data_version = plan.data_version
+        planned = plan_version(
+            old, new, versions[-1] if versions else None,
+            version=data_version, files=relative_file_names(getattr(facts, "files", ())),
+            triples=len(facts.graph) + len(plan.kept_quads), at=now_iso(), partition=plan.partition,
+        )
+        if (
+            previous is not None
+            and planned is None
+            and not verify
+            and _same_records(plan.records, previous.partition_records())
+        ):
+            return LoadSummary(
+                backend="embedded",
+                data_version=data_version,
+                seconds=time.perf_counter() - started,
+                triples=previous.info.triples,
+                unchanged=True,
+            )
+        history: list[ox.Quad] = []
+        changes: list[ChangeRecord] = []
+        if planned is not None:
+            version, changes = planned
+            node = _load_node(version.seq)
+            history.append(ox.Quad(node, _VERSION, ox.Literal(json.dumps(version.to_dict())), HISTORY))
+            history.extend(ox.Quad(node, _CHANGE, ox.Literal(json.dumps(c.to_dict())), HISTORY) for c in changes)
+        # Blank nodes have no digest, so only a store without them can be edited by digest ("_:" in a
+        # literal only sends the load the longer way).
+        complete = "_:" not in facts.ntriples() and not any(iri.startswith("_:") for iri in kept_lines)
+        progress = progress or SilentProgress()
+        if (
+            previous is not None
+            and previous.info.layout == LAYOUT
+            and not verify
+            and complete
+            and set(kept_lines) <= set(old)
+        ):
+            edit = StoreEdit(
+                previous.path, previous.info.triples, changes, lines, kept_lines, new, plan.members_before, plan
+            )
+            return cls.write_changes(data_dir, edit, history, progress)
         records = [ox.Quad(ox.NamedNode(iri), _DIGEST, ox.Literal(d.to_json()), DIGESTS) for iri, d in new.items()]
         records += [
             ox.Quad(ox.NamedNode(iri), _PART_OF, ox.Literal(name), PARTITIONS)
@@ -376,27 +547,48 @@ class EmbeddedStore:
             ox.Quad(_partition_node(name), _PARTITION_RECORD, ox.Literal(json.dumps(r.to_dict())), PARTITIONS)
             for name, r in plan.records.items()
         ]
-        planned = plan_version(
-            old, new, versions[-1] if versions else None,
-            version=data_version, files=relative_file_names(getattr(facts, "files", ())),
-            triples=len(facts.graph) + len(plan.kept_quads), at=now_iso(), partition=plan.partition,
-        )
-        if planned is None and not verify and _same_records(plan.records, held_records):
-            return LoadSummary(
-                backend="embedded",
-                data_version=data_version,
-                seconds=time.perf_counter() - started,
-                triples=held_triples,
-                unchanged=True,
-            )
-        if planned is not None:
-            version, changes = planned
-            node = _load_node(version.seq)
-            records.append(ox.Quad(node, _VERSION, ox.Literal(json.dumps(version.to_dict())), HISTORY))
-            records.extend(ox.Quad(node, _CHANGE, ox.Literal(json.dumps(c.to_dict())), HISTORY) for c in changes)
+        carried = previous.history_quads() if previous is not None else []
         return cls.replace_with_quads(
-            data_dir, quads, len(quads) + len(plan.kept_quads), data_version, progress or SilentProgress(),
-            extra_quads=[*carried, *records], kept_quads=plan.kept_quads, written_lines=(lines, kept_lines),
+            data_dir, quads, len(quads) + len(plan.kept_quads), data_version, progress,
+            extra_quads=[*carried, *records, *history], kept_quads=plan.kept_quads, written_lines=(lines, kept_lines),
+            layout=LAYOUT if complete else 0,
+        )
+
+    @classmethod
+    def write_changes(
+        cls, data_dir: Path, edit: StoreEdit, history: Sequence[ox.Quad], progress: ProgressReporter
+    ) -> LoadSummary:
+        """Make a copy of the previous store with only what ``edit`` changes, and switch to it
+        (all or nothing, as :meth:`replace_with_quads`): the cost follows the change, not the store.
+
+        The copy links the previous folder's table files, which RocksDB never changes once written,
+        and copies the rest; the previous folder stays as it was for its readers. In the copy, every
+        quad of a resource that changed or went is removed (its facts, its named-graph copy, its
+        digest and memberships), the new ones are added, the quantities whose claim changed are put
+        in their graphs again, and the records follow. The result holds exactly what writing the
+        whole store would (tests/graph/test_embedded.py compares the two)."""
+        started = time.perf_counter()
+        root = cls.root(data_dir)
+        data_version = edit.plan.data_version
+        name = f"store-{data_version}-{time.time_ns()}"
+        path = root / name
+        progress.start("embedded store: writing what changed", max(len(edit.changes), 1))
+        try:
+            _copy_store(edit.previous, path)
+            store = ox.Store(str(path))
+            stored = edit.apply(store)
+            store.bulk_extend(history)
+            store.flush()
+            del store
+        except Exception as exc:
+            shutil.rmtree(path, ignore_errors=True)
+            raise LoadFailed(f"writing the embedded store failed; the previous store is untouched: {exc}") from exc
+        progress.advance(max(len(edit.changes), 1))
+        progress.finish()
+        cls._switch(root, name, data_version, stored, LAYOUT)
+        return LoadSummary(
+            backend="embedded", data_version=data_version, seconds=time.perf_counter() - started, triples=stored,
+            method="by digest",
         )
 
     @classmethod
@@ -435,6 +627,7 @@ class EmbeddedStore:
         extra_quads: Sequence[ox.Quad] = (),
         kept_quads: Sequence[ox.Quad] = (),
         written_lines: Sequence[Mapping[str, Sequence[str]]] = (),
+        layout: int = 0,
     ) -> LoadSummary:
         """Write default-graph ``quads`` to a new store and make it the active one (all or nothing).
 
@@ -475,10 +668,20 @@ class EmbeddedStore:
             shutil.rmtree(path, ignore_errors=True)
             raise LoadFailed(f"writing the embedded store failed; the previous store is untouched: {exc}") from exc
         progress.finish()
-        loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        path.with_suffix(".json").write_text(
-            json.dumps({"data_version": data_version, "triples": stored, "loaded_at": loaded_at}), encoding="utf-8"
+        cls._switch(root, name, data_version, stored, layout)
+        return LoadSummary(
+            backend="embedded",
+            data_version=data_version,
+            seconds=time.perf_counter() - started,
+            triples=stored,
         )
+
+    @classmethod
+    def _switch(cls, root: Path, name: str, data_version: str, triples: int, layout: int) -> None:
+        """Describe the store folder ``name`` and make it the active one."""
+        loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        described = {"data_version": data_version, "triples": triples, "loaded_at": loaded_at, "layout": layout}
+        (root / name).with_suffix(".json").write_text(json.dumps(described), encoding="utf-8")
         # The switch: write the pointer beside the old one and rename over it (atomic on POSIX).
         pointer = root / "CURRENT"
         previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
@@ -488,12 +691,6 @@ class EmbeddedStore:
         # The store just replaced stays until the next switch: readers in other processes (the
         # API's workers, SPARQL's) hold it open until they see the new pointer, within a second.
         cls._remove_old_stores(root, keep={name, previous} - {""})
-        return LoadSummary(
-            backend="embedded",
-            data_version=data_version,
-            seconds=time.perf_counter() - started,
-            triples=stored,
-        )
 
     @staticmethod
     def _remove_old_stores(root: Path, keep: set[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,150 @@ def test_verify_writes_a_whole_new_store(tmp_path: Path, bundled: CompiledFacts)
     assert not summary.unchanged and summary.triples == len(bundled.graph)
     repaired = EmbeddedStore.open(tmp_path)
     assert removed in repaired.store and repaired.path != path
+
+
+@functools.cache
+def _synthetic_graph(events: int, seed: int) -> Graph:
+    """bench/synthetic.py's dataset: fictional states (ISO 3166 user-assigned codes), made-up facts.
+    Built once per size and seed; callers copy it before they change it."""
+    from bench.synthetic import generate, triples
+
+    dataset = generate(events, seed)
+    graph = Graph()
+    for triple in triples(dataset.nodes, dataset.relationships):
+        graph.add(triple)
+    return graph
+
+
+def _edited(graph: Graph) -> Graph:
+    """``graph`` with what a curator's edit does: literals changed, a claim given another source (so
+    its quantity moves to another named graph), resources removed and added."""
+    from rdflib import RDF, URIRef
+
+    from milcoop.ontology.namespace import MC
+
+    edited = Graph()
+    for triple in graph:
+        edited.add(triple)
+    claims = sorted(s for s in graph.subjects(RDF.type, MC.Claim) if (s, MC.claimedQuantity, None) in graph)
+    sources = sorted(set(graph.subjects(RDF.type, MC.SourceDocument)))
+    moved = claims[0]
+    old_source = graph.value(moved, MC.source)
+    edited.set((moved, MC.source, next(s for s in sources if s != old_source)))
+    for claim in claims[1:4]:  # three claims go, with every triple they have
+        edited.remove((claim, None, None))
+    for event in sorted(set(graph.subjects(MC.startDate, None)))[:10]:
+        edited.set((event, MC.startDate, Literal("1999", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))))
+    fictional = URIRef("https://w3id.org/milcoop/id/state/XZZ")
+    edited.add((fictional, RDF.type, MC.State))
+    edited.add((fictional, MC.isoCode, Literal("XZZ")))
+    return edited
+
+
+def _contents(data_dir: Path, history: bool = True) -> set[tuple[str, str, str, str]]:
+    """Every quad the active store holds, records included (the history unless not ``history``);
+    the times of records left out."""
+    import json
+
+    import pyoxigraph as ox
+
+    from milcoop.graph.embedded.files import HISTORY, PARTITIONS
+
+    found = set()
+    for quad in EmbeddedStore.open(data_dir).store.quads_for_pattern(None, None, None, None):
+        if quad.graph_name == HISTORY and not history:
+            continue
+        value = str(quad.object)
+        if quad.graph_name in (HISTORY, PARTITIONS) and isinstance(quad.object, ox.Literal) and "{" in quad.object.value:
+            record = json.loads(quad.object.value)
+            record.pop("at", None)
+            value = json.dumps(record, sort_keys=True)
+        found.add((str(quad.graph_name), str(quad.subject), str(quad.predicate), value))
+    return found
+
+
+def test_a_load_by_digest_holds_exactly_what_a_whole_write_holds(tmp_path: Path) -> None:
+    """Each load after the first copies the store and writes only what changed (method "by
+    digest"); step by step it must hold exactly what writing the whole store holds (--force):
+    facts, the claims' named graphs, digests, partitions and history."""
+    first = _synthetic_graph(120, 5)
+    steps = [first, _edited(first), _edited(first), first]
+    by_digest, whole = tmp_path / "by-digest", tmp_path / "whole"
+    for number, graph in enumerate(steps):
+        facts = CompiledFacts(graph, {}, [], f"synthetic-step-{number}")
+        edited = EmbeddedStore.replace_contents(by_digest, facts)
+        written = EmbeddedStore.replace_contents(whole, CompiledFacts(graph, {}, [], facts.version), verify=True)
+        assert edited.method == ("by digest" if number else "") and written.method == ""
+        assert edited.triples == written.triples == len(graph)
+        assert _contents(by_digest) == _contents(whole), f"step {number}"
+    assert [v.changed for v in EmbeddedStore.open(by_digest).data_versions()][1:] == [11, 0, 11]
+
+
+_KILLED_LOAD = """
+import sys
+from pathlib import Path
+from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.loaders.curated import CompiledFacts
+from tests.graph.test_embedded import _edited, _synthetic_graph
+
+facts = CompiledFacts(_edited(_synthetic_graph(600, 5)), {}, [], "edited")
+facts.quads()
+print("go", flush=True)
+EmbeddedStore.replace_contents(Path(sys.argv[1]), facts)
+print("done", flush=True)
+"""
+
+
+# The load by digest takes about half a second on the development machine once its facts are read.
+@pytest.mark.parametrize("delay", [0.05, 0.2, 0.4])
+def test_a_load_killed_at_any_point_leaves_the_previous_store_and_the_next_load_clean(
+    tmp_path: Path, delay: float
+) -> None:
+    """A load by digest killed (SIGKILL) somewhere in its work: the active store is the previous
+    one, whole, readable by a reader that had it open; the next load completes and holds exactly
+    its facts."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pyoxigraph as ox
+
+    from tests.conftest import ROOT
+
+    first = _synthetic_graph(600, 5)
+    EmbeddedStore.replace_contents(tmp_path, CompiledFacts(first, {}, [], "first"))
+    before = EmbeddedStore.current_path(tmp_path)
+    assert before is not None
+    reader = ox.Store.read_only(str(before))
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_LOAD, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "go"
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    active = EmbeddedStore.open(tmp_path)
+    if active.path == before:  # killed before the switch: the previous store, whole
+        assert active.info.data_version == "first" and len(active) == len(first)
+        assert sum(1 for _ in reader.quads_for_pattern(None, None, None, ox.DefaultGraph())) == len(first)
+    else:  # it had switched: the edited facts, whole
+        assert active.info.data_version == "edited"
+    del reader
+    edited = _edited(first)
+    summary = EmbeddedStore.replace_contents(tmp_path, CompiledFacts(edited, {}, [], "again"))
+    assert summary.triples == len(edited)
+    folders = [p for p in EmbeddedStore.root(tmp_path).iterdir() if p.is_dir() and p.name.startswith("store-")]
+    assert len(folders) == 2  # what the killed load left half written is gone: the active one and the last
+    assert _contents(tmp_path, history=False) == _contents_of_whole(tmp_path / "whole", edited, "again", first)
+
+
+def _contents_of_whole(data_dir: Path, graph: Graph, version: str, first: Graph) -> set[tuple[str, str, str, str]]:
+    """What writing the whole store holds after loading ``first`` then ``graph``, history aside."""
+    EmbeddedStore.replace_contents(data_dir, CompiledFacts(first, {}, [], "first"))
+    EmbeddedStore.replace_contents(data_dir, CompiledFacts(graph, {}, [], version), verify=True)
+    return _contents(data_dir, history=False)

@@ -40,6 +40,7 @@ from milcoop.ontology.vocabulary import vocabulary
 from milcoop.settings import Settings
 from tests.api.stores import embedded_settings, neo4j_with_bundled
 from tests.conftest import exported
+from tests.graph.test_embedded import _variant
 
 RDFLIB_FORMATS = {
     "turtle": "turtle",
@@ -516,7 +517,11 @@ def test_a_whole_export_is_replayed_from_its_snapshot_until_the_next_load(
     assert (cold.origin, warm.origin) == ("store", "snapshot")
     assert first == second == unfiltered_from_store
     assert warm.triples == cold.triples == len(exported(bundled))
-    embedded_settings(tmp_path, bundled)  # a new load: a new store folder
+    embedded_settings(tmp_path, bundled)  # the same facts again: nothing written, the snapshot stays
+    with EmbeddedSource.open(settings.data_dir) as source:
+        _, again = run(source, "turtle")
+    assert again.origin == "snapshot"
+    embedded_settings(tmp_path, _variant(bundled, 1))  # other facts: a new store folder
     with EmbeddedSource.open(settings.data_dir) as source:
         _, after = run(source, "turtle")
     assert after.origin == "store"
