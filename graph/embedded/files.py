@@ -41,6 +41,7 @@ import os
 import shutil
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -121,6 +122,22 @@ class PartitionPlan:
         for quad in self.kept_quads:
             graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
         return graph
+
+
+def _folder_name(data_version: str) -> str:
+    """The name of a new store folder: its data version, and a time that no other load shares."""
+    return f"store-{data_version}-{time.time_ns()}"
+
+
+@contextmanager
+def _all_or_nothing(path: Path) -> Iterator[None]:
+    """Writing the new store folder ``path``: if anything fails, it is removed and the load fails
+    saying the active store (which nothing here touches) is as it was."""
+    try:
+        yield
+    except Exception as exc:
+        shutil.rmtree(path, ignore_errors=True)
+        raise LoadFailed(f"writing the embedded store failed; the previous store is untouched: {exc}") from exc
 
 
 def _copy_store(source: Path, target: Path) -> None:
@@ -570,19 +587,16 @@ class EmbeddedStore:
         started = time.perf_counter()
         root = cls.root(data_dir)
         data_version = edit.plan.data_version
-        name = f"store-{data_version}-{time.time_ns()}"
+        name = _folder_name(data_version)
         path = root / name
         progress.start("embedded store: writing what changed", max(len(edit.changes), 1))
-        try:
+        with _all_or_nothing(path):
             _copy_store(edit.previous, path)
             store = ox.Store(str(path))
             stored = edit.apply(store)
             store.bulk_extend(history)
             store.flush()
             del store
-        except Exception as exc:
-            shutil.rmtree(path, ignore_errors=True)
-            raise LoadFailed(f"writing the embedded store failed; the previous store is untouched: {exc}") from exc
         progress.advance(max(len(edit.changes), 1))
         progress.finish()
         cls._switch(root, name, data_version, stored, LAYOUT)
@@ -640,11 +654,11 @@ class EmbeddedStore:
         started = time.perf_counter()
         root = cls.root(data_dir)
         root.mkdir(parents=True, exist_ok=True)
-        name = f"store-{data_version}-{time.time_ns()}"
+        name = _folder_name(data_version)
         path = root / name
         progress.start("embedded store: writing triples", total)
         written = 0
-        try:
+        with _all_or_nothing(path):
             store = ox.Store(str(path))
             stream = iter(quads)
             while batch := list(itertools.islice(stream, _BATCH)):
@@ -664,9 +678,6 @@ class EmbeddedStore:
                 store.bulk_extend(extra_quads)
             store.flush()
             del store
-        except Exception as exc:
-            shutil.rmtree(path, ignore_errors=True)
-            raise LoadFailed(f"writing the embedded store failed; the previous store is untouched: {exc}") from exc
         progress.finish()
         cls._switch(root, name, data_version, stored, layout)
         return LoadSummary(
