@@ -95,7 +95,7 @@ class LoadSummary:
         if self.backend == "embedded":
             return (
                 f"embedded store: {self.triples} triples (data version {self.data_version}) in {self.seconds:.2f} s"
-                + (f", by {self.method}" if self.method else "")
+                + (f", {self.method}" if self.method else "")  # "by digest"
             )
         return (
             f"neo4j: nodes {self.nodes_created} created, {self.nodes_updated} updated, {self.nodes_deleted} deleted; "

@@ -223,6 +223,7 @@ def test_a_load_by_digest_holds_exactly_what_a_whole_write_holds(tmp_path: Path)
         edited = EmbeddedStore.replace_contents(by_digest, facts)
         written = EmbeddedStore.replace_contents(whole, CompiledFacts(graph, {}, [], facts.version), verify=True)
         assert edited.method == ("by digest" if number else "") and written.method == ""
+        assert edited.describe().endswith(", by digest" if number else " s")
         assert edited.triples == written.triples == len(graph)
         assert _contents(by_digest) == _contents(whole), f"step {number}"
     assert [v.changed for v in EmbeddedStore.open(by_digest).data_versions()][1:] == [11, 0, 11]
