@@ -86,8 +86,8 @@ def oxigraph_quads(triples: Iterable[tuple[Node, Node, Node]]) -> list[ox.Quad]:
 
     The triples are written as N-Triples text, each distinct term once, and parsed by pyoxigraph:
     a graph names the same predicates, classes and states over and over, and formatting text
-    in Python then parsing it in Rust takes about half the time of building each pyoxigraph term
-    from Python (bench/README.md, "The embedded load"). Raises ValueError naming the triple when
+    in Python then parsing it in Rust takes about two thirds of the time of building each
+    pyoxigraph term from Python (bench/README.md, "The embedded load"). Raises ValueError naming the triple when
     pyoxigraph refuses a term (an IRI with a space, say).
     """
     written: dict[Node, str] = {}

@@ -60,7 +60,7 @@ from milcoop.graph.changes import (
     plan_version,
     relative_file_names,
 )
-from milcoop.graph.embedded.source_graphs import source_graph_document, write_source_graphs
+from milcoop.graph.embedded.source_graphs import CLAIM_QUANTITY_TERMS, source_graph_document, write_source_graphs
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.partitions import CURATED, PartitionRecord, combined_version
 from milcoop.graph.rdf_source import CLAIM_QUANTITIES
@@ -86,7 +86,6 @@ _CHANGE = ox.NamedNode("urn:milcoop:change")
 #: named graphs), so that the next load writes a whole new store instead of editing an old one.
 LAYOUT = 1
 _DEFAULT = ox.DefaultGraph()
-_CLAIM_QUANTITY_TERMS = frozenset(str(p) for p in CLAIM_QUANTITIES)
 
 
 def _load_node(seq: int) -> ox.NamedNode:
@@ -194,7 +193,7 @@ class StoreEdit:
         for iri in fresh:
             for line in self._own_lines(iri):
                 term, _, obj = line.partition(" ")
-                if term in _CLAIM_QUANTITY_TERMS and obj.startswith("<"):
+                if term in CLAIM_QUANTITY_TERMS and obj.startswith("<"):
                     moved.add(obj[1:-1])
         moved -= gone
         after = self.plan.members

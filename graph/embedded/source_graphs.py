@@ -41,7 +41,8 @@ _BATCH = 50_000
 _CLAIM_TYPE = f"{RDF_TYPE} {CLAIM}"
 _QUANTITY_TYPE = f"{RDF_TYPE} {QUANTITY}"
 _SOURCE = str(SOURCE)
-_CLAIM_QUANTITY_TERMS = frozenset(str(p) for p in CLAIM_QUANTITIES)
+#: :data:`CLAIM_QUANTITIES` as they are written in a ``<predicate> object`` line.
+CLAIM_QUANTITY_TERMS = frozenset(str(p) for p in CLAIM_QUANTITIES)
 
 
 def quantity_source(store: ox.Store, quantity: Subject) -> ox.NamedNode | None:
@@ -106,7 +107,7 @@ def source_graph_document(store: ox.Store, *parts: Mapping[str, Sequence[str]]) 
             predicate, _, obj = line.partition(" ")
             if predicate == _SOURCE and obj.startswith("<"):
                 source = obj[1:-1]  # the last, as claim_source reads a claim's quads
-            elif predicate in _CLAIM_QUANTITY_TERMS and obj.startswith("<"):
+            elif predicate in CLAIM_QUANTITY_TERMS and obj.startswith("<"):
                 stated_by.setdefault(obj[1:-1], []).append(iri)
         sources[iri] = source
     out: list[str] = []
