@@ -25,12 +25,12 @@ import datetime as dt
 import re
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph
@@ -145,6 +145,14 @@ class RdfSource(ABC):
     @abstractmethod
     def referrers(self, objects: Sequence[ox.NamedNode], predicate: ox.NamedNode) -> Referrers:
         """``(object, subject)`` for every triple ``subject predicate object`` with one of ``objects``."""
+
+    def dump_writer(self, format_name: str) -> Callable[[IO[bytes]], None] | None:
+        """A writer of every triple :meth:`blocks` gives and of the standard triples an export adds
+        to them (:mod:`milcoop.graph.standard`), as one document in ``format_name``, straight from
+        the store's own dump; None (the default) when the source cannot: an export then reads the
+        blocks. The document must be line-based (one triple per line, as N-Triples), so that the
+        export can count its triples."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - most sources hold nothing of their own
         """Release what the source holds (a driver, a store handle)."""

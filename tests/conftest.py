@@ -27,7 +27,7 @@ _EXPORTED: dict[int, Graph] = {}
 
 def exported(compiled: CompiledFacts) -> Graph:
     """What an export of ``compiled`` holds besides its description: the facts, and the PROV-O,
-    SKOS and RDFS triples the ontology's declarations entail (graph/export/standard.py)."""
+    SKOS and RDFS triples the ontology's declarations entail (graph/standard.py)."""
     graph = _EXPORTED.get(id(compiled))
     if graph is None:
         from milcoop.graph.export import standard_triples

@@ -14,7 +14,10 @@ no answer, export, count or SPARQL query reads: ``urn:milcoop:graph:digests`` (o
 resource, the state the next load compares with), ``urn:milcoop:graph:history`` (every
 recorded data version and its changes, carried over from the previous store at each load; see
 :mod:`milcoop.graph.changes`) and ``urn:milcoop:graph:partitions`` (which partitions each
-resource belongs to, and what each partition holds; see :mod:`milcoop.graph.partitions`).
+resource belongs to, and what each partition holds; see :mod:`milcoop.graph.partitions`). One
+more, ``urn:milcoop:graph:standard``, holds the PROV-O, SKOS and RDFS triples each resource's
+facts entail (:mod:`milcoop.graph.standard`), which every export states: the whole N-Triples
+export is then the store's own dump of the default graph and that one (no Python per triple).
 
 A load replaces one partition (the curated facts, or one register's import): the new store holds
 the new facts and, copied quad for quad, every resource the other partitions hold.
@@ -64,6 +67,8 @@ from milcoop.graph.embedded.source_graphs import CLAIM_QUANTITY_TERMS, source_gr
 from milcoop.graph.errors import LoadFailed, StoreUnavailable
 from milcoop.graph.partitions import CURATED, PartitionRecord, combined_version
 from milcoop.graph.rdf_source import CLAIM_QUANTITIES
+from milcoop.graph.standard import fingerprint as standard_fingerprint
+from milcoop.graph.standard import standard_lines
 from milcoop.graph.terms import lines_by_subject, ntriples_of, to_oxigraph, to_rdflib
 from milcoop.graph.writer import Facts, LoadSummary, ProgressReporter, SilentProgress
 
@@ -75,8 +80,11 @@ DIGESTS = ox.NamedNode("urn:milcoop:graph:digests")
 HISTORY = ox.NamedNode("urn:milcoop:graph:history")
 #: The named graph of each resource's partitions and each partition's record.
 PARTITIONS = ox.NamedNode("urn:milcoop:graph:partitions")
-#: The graphs that hold milcoop's own records, never facts.
-INTERNAL_GRAPHS = frozenset({DIGESTS.value, HISTORY.value, PARTITIONS.value})
+#: The named graph of the standard triples each resource's facts entail (:mod:`milcoop.graph.standard`):
+#: the whole N-Triples export is the store's dump of its default graph and of this one.
+STANDARD = ox.NamedNode("urn:milcoop:graph:standard")
+#: The graphs that hold milcoop's own records and derived triples, never facts.
+INTERNAL_GRAPHS = frozenset({DIGESTS.value, HISTORY.value, PARTITIONS.value, STANDARD.value})
 _PART_OF = ox.NamedNode("urn:milcoop:partOf")
 _PARTITION_RECORD = ox.NamedNode("urn:milcoop:partitionRecord")
 _DIGEST = ox.NamedNode("urn:milcoop:digest")
@@ -84,8 +92,24 @@ _VERSION = ox.NamedNode("urn:milcoop:version")
 _CHANGE = ox.NamedNode("urn:milcoop:change")
 #: How a load writes a store: raise it when that changes (a new kind of record, another rule for the
 #: named graphs), so that the next load writes a whole new store instead of editing an old one.
-LAYOUT = 1
+LAYOUT = 2
 _DEFAULT = ox.DefaultGraph()
+
+
+def standard_document(*parts: Mapping[str, Sequence[str]]) -> str:
+    """The standard triples of every resource in ``parts`` (its ``<predicate> object`` lines by
+    subject, as :func:`~milcoop.graph.terms.lines_by_subject` cuts them), as an N-Quads document in
+    :data:`STANDARD`. A resource whose lines are split between parts is taken whole."""
+    merged: dict[str, list[str]] = {}
+    for part in parts:
+        for iri, lines in part.items():
+            own = merged.get(iri)
+            if own is None:
+                merged[iri] = list(lines)
+            else:
+                own.extend(line for line in lines if line not in own)
+    graph = f"<{STANDARD.value}>"
+    return "\n".join(f"<{iri}> {line} {graph} ." for iri, lines in merged.items() for line in standard_lines(lines))
 
 
 def _load_node(seq: int) -> ox.NamedNode:
@@ -220,6 +244,9 @@ class StoreEdit:
             store.remove(quad)
         added = "\n".join(f"<{iri}> {line} ." for iri in sorted(fresh) for line in self._own_lines(iri))
         store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
+        # Their standard triples, as a whole load writes them (a resource that went took its own).
+        own = {iri: self._own_lines(iri) for iri in sorted(fresh)}
+        store.bulk_load(standard_document(own), format=ox.RdfFormat.N_QUADS)
         inserted = sum(len(self._own_lines(iri)) for iri in fresh)
         # The named graphs of the claims and quantities that are new or moved, decided as a whole
         # load decides them: with every claim that states each such quantity beside it.
@@ -267,6 +294,14 @@ class StoreInfo:
     #: :data:`LAYOUT` when a load wrote the store with every resource's digest (and no blank node),
     #: so that the next load may copy it and change only what differs; 0 otherwise.
     layout: int = 0
+    #: The :func:`~milcoop.graph.standard.fingerprint` of the standard triples the store keeps in
+    #: :data:`STANDARD` beside every resource; "" when it keeps none (then an export states them).
+    standard: str = ""
+
+    @property
+    def standard_current(self) -> bool:
+        """Whether the store keeps every resource's standard triples, by the ontology as it is now."""
+        return bool(self.standard) and self.standard == standard_fingerprint()
 
 
 class EmbeddedStore:
@@ -315,7 +350,11 @@ class EmbeddedStore:
         try:
             data = json.loads(meta.read_text(encoding="utf-8"))
             return StoreInfo(
-                str(data["data_version"]), int(data["triples"]), str(data["loaded_at"]), int(data.get("layout") or 0)
+                str(data["data_version"]),
+                int(data["triples"]),
+                str(data["loaded_at"]),
+                int(data.get("layout") or 0),
+                str(data.get("standard") or ""),
             )
         except (OSError, ValueError, KeyError) as exc:
             raise StoreUnavailable(f"the embedded store's description {meta} is missing or damaged: {exc}") from exc
@@ -545,6 +584,7 @@ class EmbeddedStore:
         if (
             previous is not None
             and previous.info.layout == LAYOUT
+            and previous.info.standard_current
             and not verify
             and complete
             and set(kept_lines) <= set(old)
@@ -598,7 +638,7 @@ class EmbeddedStore:
             del store
         progress.advance(max(len(edit.changes), 1))
         progress.finish()
-        cls._switch(root, name, data_version, stored, LAYOUT)
+        cls._switch(root, name, data_version, stored, LAYOUT, standard_fingerprint())
         return LoadSummary(
             backend="embedded", data_version=data_version, seconds=time.perf_counter() - started, triples=stored,
             method="by digest",
@@ -673,12 +713,18 @@ class EmbeddedStore:
             # The claims again in their sources' graphs (not counted as triples); a stream (the
             # benchmarks' millions) comes without its lines and is read back instead.
             write_source_graphs(store, *written_lines)
+            # Each resource's standard triples, from its lines: only for a store without blank
+            # nodes (the lines leave them out); a stream (the benchmarks') has none either.
+            standard = ""
+            if written_lines and layout:
+                store.bulk_load(standard_document(*written_lines), format=ox.RdfFormat.N_QUADS)
+                standard = standard_fingerprint()
             if extra_quads:
                 store.bulk_extend(extra_quads)
             store.flush()
             del store
         progress.finish()
-        cls._switch(root, name, data_version, stored, layout)
+        cls._switch(root, name, data_version, stored, layout, standard)
         return LoadSummary(
             backend="embedded",
             data_version=data_version,
@@ -687,10 +733,16 @@ class EmbeddedStore:
         )
 
     @classmethod
-    def _switch(cls, root: Path, name: str, data_version: str, triples: int, layout: int) -> None:
+    def _switch(cls, root: Path, name: str, data_version: str, triples: int, layout: int, standard: str = "") -> None:
         """Describe the store folder ``name`` and make it the active one."""
         loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        described = {"data_version": data_version, "triples": triples, "loaded_at": loaded_at, "layout": layout}
+        described = {
+            "data_version": data_version,
+            "triples": triples,
+            "loaded_at": loaded_at,
+            "layout": layout,
+            "standard": standard,
+        }
         (root / name).with_suffix(".json").write_text(json.dumps(described), encoding="utf-8")
         # The switch: write the pointer beside the old one and rename over it (atomic on POSIX).
         pointer = root / "CURRENT"

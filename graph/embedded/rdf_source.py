@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from pathlib import Path
-from typing import cast
+from typing import IO, cast
 
 import pyoxigraph as ox
 
-from milcoop.graph.embedded.files import EmbeddedStore
+from milcoop.graph.embedded.files import STANDARD, EmbeddedStore
 from milcoop.graph.embedded.source_graphs import block_in
 from milcoop.graph.rdf_source import EVENT_CLASSES, RDF_TYPE, RdfSource, Referrers, Subject, SubjectBlock, date_of
 
@@ -39,6 +39,19 @@ class EmbeddedSource(RdfSource):
         quads = self._ox.quads_for_pattern(None, None, None, _DEFAULT)
         for subject, group in itertools.groupby(quads, key=attrgetter("subject")):
             yield self._block(cast(Subject, subject), list(group))
+
+    def dump_writer(self, format_name: str) -> Callable[[IO[bytes]], None] | None:
+        # The default graph holds the facts and STANDARD their standard triples, when the load
+        # wrote them by the ontology as it is now: the two graphs' dumps are the whole export.
+        if format_name != "ntriples" or not self._store.info.standard_current:
+            return None
+        store = self._ox
+
+        def write(out: IO[bytes]) -> None:
+            for graph in (_DEFAULT, STANDARD):
+                store.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=graph)
+
+        return write
 
     def event_blocks(self) -> Iterator[SubjectBlock]:
         for cls in EVENT_CLASSES:

@@ -8,10 +8,11 @@ subjects (a few thousand triples) at a time, whatever the size of the graph. The
 * :mod:`.selection`: :class:`ExportFilter` and the subjects a filtered export holds;
 * :mod:`.description`: the VoID/DCAT triples that end every export;
 * :mod:`.writers`: the six serializers and :func:`serialize_blocks` (with :mod:`.pipe`, which
-  turns a pyoxigraph ``serialize`` call into an iterator of chunks);
+  turns a pyoxigraph ``serialize`` call into an iterator of chunks), and :func:`serialize_dump`,
+  which streams a store's own dump (the embedded store's whole N-Triples export);
 * :mod:`.snapshots`: whole exports of an immutable store folder, kept and replayed;
-* :mod:`.standard`: the PROV-O, SKOS and RDFS triples the ontology's declarations entail, added
-  to every subject (a partner needs no reasoner to read ``prov:wasDerivedFrom``);
+* :mod:`milcoop.graph.standard`: the PROV-O, SKOS and RDFS triples the ontology's declarations
+  entail, added to every subject (a partner needs no reasoner to read ``prov:wasDerivedFrom``);
 * :mod:`.describe`: one resource's description, as its dereferenced IRI answers it.
 
 Named graphs (TriG, N-Quads): a claim and the quantity it states go in the graph of the source
@@ -57,9 +58,9 @@ from milcoop.graph.export.description import (
 from milcoop.graph.export.formats import FORMATS, ExportError, RdfFormat, format_for, format_named, negotiate
 from milcoop.graph.export.selection import LOOKUP_BATCH, ExportFilter, select_blocks
 from milcoop.graph.export.snapshots import Snapshots
-from milcoop.graph.export.standard import standard_quads, standard_triples, with_standard_terms
-from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, serialize_blocks
+from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, serialize_blocks, serialize_dump
 from milcoop.graph.rdf_source import RdfSource, SubjectBlock, graph_of
+from milcoop.graph.standard import standard_quads, standard_triples, with_standard_terms
 
 __all__ = [
     "CHUNK_TRIPLES",
@@ -95,6 +96,7 @@ __all__ = [
     "published_context",
     "select_blocks",
     "serialize_blocks",
+    "serialize_dump",
     "standard_quads",
     "standard_triples",
     "with_standard_terms",
@@ -135,10 +137,16 @@ def export(
         # Every subject also in PROV-O, SKOS and RDFS terms, as the ontology declares (.standard).
         return with_standard_terms(selected)
 
+    whole = (flt is None or flt.is_empty) and not derived
+
     def from_store() -> Iterator[bytes]:
+        # A whole export straight from the store's own dump where it can (the embedded store's
+        # N-Triples): the same triples, without one Python object per triple.
+        dump = source.dump_writer(fmt.name) if whole else None
+        if dump is not None:
+            return serialize_dump(dump, fmt, stats, description)
         return serialize_blocks(blocks(), fmt, stats, description)
 
-    whole = (flt is None or flt.is_empty) and not derived
     if not (snapshots and whole and source.snapshot_key and source.snapshot_root):
         return from_store()
     # The description names the links, so a snapshot is kept per link base.

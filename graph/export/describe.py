@@ -20,8 +20,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from milcoop.graph.export.standard import with_standard_terms
 from milcoop.graph.rdf_source import CLAIM_QUANTITIES, RdfSource, SubjectBlock
+from milcoop.graph.standard import with_standard_terms
 from milcoop.ontology.namespace import MC
 
 _ASSERTS = ox.NamedNode(str(MC.asserts))

@@ -41,9 +41,13 @@ class Pipe:
         self._chunks: queue.SimpleQueue[bytes | BaseException | _End] = queue.SimpleQueue()
         # The consumer's answer after each chunk: True to go on, False to stop.
         self._turns: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        #: Set once the consumer has stopped: later writes (a Rust writer flushing its buffer as
+        #: it unwinds) are dropped, and every hand-over raises at once instead of waiting.
+        self._stopped = False
 
     def write(self, data: bytes) -> int:
-        self._held += data
+        if not self._stopped:
+            self._held += data
         return len(data)
 
     def flush(self) -> None:
@@ -55,11 +59,14 @@ class Pipe:
         Called by the writer between two subjects. Raises (out of the writer) if the consumer has
         stopped; does nothing if nothing was written.
         """
+        if self._stopped:
+            raise _Stopped
         if not self._held:
             return
         self._chunks.put(bytes(self._held))
         self._held.clear()
         if not self._turns.get():
+            self._stopped = True
             raise _Stopped
 
     def _run(self, write: Callable[[Pipe], None]) -> None:
@@ -68,6 +75,8 @@ class Pipe:
         except _Stopped:
             return
         except BaseException as exc:  # handed to the consumer, which raises it
+            if self._stopped:
+                return  # the stop, as a writer that caught it and raised its own error reports it
             _release_frames(exc)
             self._chunks.put(exc)
             return

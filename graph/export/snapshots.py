@@ -32,7 +32,7 @@ def _writer_fingerprint() -> str:
     digest.update(json.dumps(published_context(), sort_keys=True).encode())
     digest.update(ox.__version__.encode() if hasattr(ox, "__version__") else b"")
     # The standard terms added to every subject come from the ontology's declarations.
-    from milcoop.graph.export.standard import fingerprint
+    from milcoop.graph.standard import fingerprint
 
     digest.update(fingerprint().encode())
     # A kept document holds its description: what that takes from outside this package too.

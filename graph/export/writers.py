@@ -53,6 +53,9 @@ class ExportStats:
     bytes: int = 0
     #: "store" when read from the store, "snapshot" when replayed from a kept whole-dataset export.
     origin: str = "store"
+    #: "blocks" when written subject by subject, "dump" when the store's own dump wrote the triples
+    #: (then ``subjects`` is not counted and stays 0).
+    written_by: str = "blocks"
     done: bool = False
 
 
@@ -249,6 +252,60 @@ def _paced(
     extra = tail(stats) if tail is not None else []
     stats.description_triples = len(extra)
     yield from blocks_of(extra)
+
+
+#: Bytes a dump writes between two hand-overs (pyoxigraph writes about 8 KiB at a time).
+CHUNK_BYTES = 1 << 18
+
+
+class _CountedLines:
+    """The file object a store's dump writes into: counts the lines (the triples of a line-based
+    format) and hands the bytes over every :data:`CHUNK_BYTES`."""
+
+    def __init__(self, pipe: Pipe) -> None:
+        self.pipe = pipe
+        self.lines = 0
+        self._pending = 0
+
+    def write(self, data: bytes) -> int:
+        self.lines += data.count(b"\n")
+        written = self.pipe.write(data)
+        self._pending += written
+        if self._pending >= CHUNK_BYTES:
+            self.pipe.hand_over()
+            self._pending = 0
+        return written
+
+    def flush(self) -> None:
+        """Nothing to do: the bytes go out at the hand-overs."""
+
+
+def serialize_dump(
+    dump: Callable[[IO[bytes]], None],
+    fmt: RdfFormat,
+    stats: ExportStats | None = None,
+    tail: Callable[[ExportStats], list[ox.Triple]] | None = None,
+) -> Iterator[bytes]:
+    """What ``dump`` writes (a store's own dump in ``fmt``, line-based: see
+    :meth:`~milcoop.graph.rdf_source.RdfSource.dump_writer`), chunk by chunk, then ``tail``'s
+    triples once the count is known. No triple passes through Python: the count is the lines."""
+    stats = stats if stats is not None else ExportStats()
+    stats.written_by = "dump"
+    if fmt.name != "ntriples":
+        raise ValueError(f"a dump is streamed as N-Triples only, not {fmt.name}")
+
+    def document(pipe: Pipe) -> None:
+        counted = _CountedLines(pipe)
+        dump(cast(IO[bytes], counted))
+        stats.triples = counted.lines
+        extra = tail(stats) if tail is not None else []
+        stats.description_triples = len(extra)
+        ox.serialize(extra, cast(IO[bytes], pipe), ox.RdfFormat.N_TRIPLES)
+
+    for chunk in pulled(document):
+        stats.bytes += len(chunk)
+        yield chunk
+    stats.done = True
 
 
 def serialize_blocks(

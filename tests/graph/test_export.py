@@ -175,7 +175,7 @@ def test_json_ld_uses_the_published_context_and_its_terms(bundled: CompiledFacts
     assert document["@context"] == json.loads(CONTEXT_FILE.read_text())["@context"]
     nodes = {node["@id"]: node for node in document["@graph"]}
     event = nodes["milcoop:event/prk-rus-ammunition-2024"]
-    assert event["@type"] == ["MaterielTransfer", "prov:Activity"]  # with its PROV-O class (graph/export/standard.py)
+    assert event["@type"] == ["MaterielTransfer", "prov:Activity"]  # with its PROV-O class (graph/standard.py)
     # Properties the ontology does not declare functional are always arrays (the context says @set).
     assert event["supplier"] == ["milcoop:state/PRK"] and event["recipient"] == ["milcoop:state/RUS"]
     assert event["startDate"] == {"@value": "2024", "@type": "xsd:gYear"}
@@ -474,8 +474,9 @@ def test_an_export_stopped_or_failing_part_way_ends_its_writer_cleanly(
     assert not [t for t in threading.enumerate() if t.name == "milcoop-export-writer"]
 
 
+@pytest.mark.parametrize("format_name", ["ntriples", "turtle"])  # the store's dump; subject blocks
 def test_the_chunks_may_be_pulled_from_one_thread_after_another(
-    embedded_dir: Path, monkeypatch: pytest.MonkeyPatch, bundled: CompiledFacts
+    embedded_dir: Path, monkeypatch: pytest.MonkeyPatch, bundled: CompiledFacts, format_name: str
 ) -> None:
     # The API's streaming response takes each chunk in whichever worker thread its pool offers;
     # pyoxigraph's store iterators must stay in one thread (another's use aborts the process).
@@ -484,9 +485,10 @@ def test_the_chunks_may_be_pulled_from_one_thread_after_another(
     from milcoop.graph.export import writers
 
     monkeypatch.setattr(writers, "CHUNK_TRIPLES", 100)
+    monkeypatch.setattr(writers, "CHUNK_BYTES", 10_000)
     received: list[bytes] = []
     with EmbeddedSource.open(embedded_dir) as source:
-        chunks = export(source, FORMATS["ntriples"], snapshots=False)
+        chunks = export(source, FORMATS[format_name], snapshots=False)
 
         def take() -> None:
             received.extend(itertools.islice(chunks, 1))
@@ -499,7 +501,83 @@ def test_the_chunks_may_be_pulled_from_one_thread_after_another(
             if len(received) == before:
                 break
     assert len(received) > 3
-    data, _ = split_description(Graph().parse(data=b"".join(received), format="nt"))
+    data, _ = split_description(Graph().parse(data=b"".join(received), format="nt" if format_name == "ntriples" else "turtle"))
+    assert isomorphic(data, exported(bundled))
+
+
+# -- the whole N-Triples export from the embedded store's own dump ----------------------------------------------
+
+
+class _BlocksOnly(EmbeddedSource):
+    """The embedded store read subject by subject, as every export was before the dump."""
+
+    def dump_writer(self, format_name: str) -> None:
+        return None
+
+
+def _with_overlapping_standard_terms(facts: CompiledFacts) -> CompiledFacts:
+    """``facts`` and fictional resources (ISO 3166 user-assigned codes) whose standard triples
+    overlap: two classes that are both a ``prov:Agent``, a ``prov:Agent`` type and an
+    ``rdfs:label`` already stated."""
+    from rdflib.namespace import PROV, RDFS, SKOS
+
+    graph = Graph()
+    for triple in facts.graph:
+        graph.add(triple)
+    both = URIRef("https://w3id.org/milcoop/id/state/XAB")
+    graph.add((both, RDF.type, MC.State))
+    graph.add((both, RDF.type, MC.InternationalOrganisation))
+    graph.add((both, SKOS.prefLabel, Literal("Fictional state and organisation", lang="en")))
+    stated = URIRef("https://w3id.org/milcoop/id/state/XAC")
+    graph.add((stated, RDF.type, MC.State))
+    graph.add((stated, RDF.type, PROV.Agent))
+    graph.add((stated, SKOS.prefLabel, Literal("Fictional state")))
+    graph.add((stated, RDFS.label, Literal("Fictional state")))
+    return CompiledFacts(graph, facts.locations, facts.files, f"{facts.version}-overlapping")
+
+
+@pytest.mark.parametrize("overlapping", [False, True], ids=["bundled", "overlapping-standard-terms"])
+def test_the_whole_ntriples_export_is_the_stores_dump_with_the_triples_read_block_by_block(
+    tmp_path: Path, bundled: CompiledFacts, overlapping: bool
+) -> None:
+    """The unfiltered N-Triples export of the embedded store is pyoxigraph's dump of its default
+    graph and of the standard triples the load kept beside it: exactly the lines, the count and
+    the description an export read subject by subject writes, each triple once."""
+    facts = _with_overlapping_standard_terms(bundled) if overlapping else bundled
+    EmbeddedStore.replace_contents(tmp_path, facts)
+    with EmbeddedSource.open(tmp_path) as source:
+        dumped, by_dump = run(source, "ntriples", snapshots=False)
+    with _BlocksOnly.open(tmp_path) as source:
+        read, by_blocks = run(source, "ntriples", snapshots=False)
+    assert (by_dump.written_by, by_blocks.written_by) == ("dump", "blocks")
+    lines = dumped.decode().splitlines()
+    assert len(lines) == len(set(lines)) == by_dump.triples + by_dump.description_triples
+    assert sorted(lines) == sorted(read.decode().splitlines())
+    assert (by_dump.triples, by_dump.description_triples) == (by_blocks.triples, by_blocks.description_triples)
+    data, _ = split_description(Graph().parse(data=dumped, format="nt"))
+    assert isomorphic(data, exported(facts))
+
+
+def test_a_store_written_without_its_standard_triples_is_exported_block_by_block_then_rewritten(
+    tmp_path: Path, bundled: CompiledFacts
+) -> None:
+    """A store an older milcoop wrote (no standard triples recorded) still exports whole and
+    right, read subject by subject; the next load writes it whole, and its export is a dump."""
+    EmbeddedStore.replace_contents(tmp_path, bundled)
+    path = EmbeddedStore.current_path(tmp_path)
+    assert path is not None
+    meta = path.with_suffix(".json")
+    described = json.loads(meta.read_text(encoding="utf-8"))
+    meta.write_text(json.dumps({**described, "layout": 1, "standard": ""}), encoding="utf-8")
+    with EmbeddedSource.open(tmp_path) as source:
+        old, by_blocks = run(source, "ntriples", snapshots=False)
+    assert by_blocks.written_by == "blocks"
+    summary = EmbeddedStore.replace_contents(tmp_path, _variant(bundled, 1))
+    assert summary.method == ""  # whole, not by digest: the old store has no standard triples
+    with EmbeddedSource.open(tmp_path) as source:
+        new, by_dump = run(source, "ntriples", snapshots=False)
+    assert by_dump.written_by == "dump" and by_dump.triples == by_blocks.triples + 2  # the variant's label, twice
+    data, _ = split_description(Graph().parse(data=old, format="nt"))
     assert isomorphic(data, exported(bundled))
 
 

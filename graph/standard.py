@@ -21,7 +21,7 @@ Core (``dct:publisher``, ``dct:issued``) and labels SKOS.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
 import pyoxigraph as ox
@@ -33,6 +33,7 @@ from milcoop.ontology import ontology_graph
 from milcoop.ontology.namespace import MC
 
 _OWN = str(MC._NS)
+_TYPE_LINE = f"<{RDF.type}>"
 #: Axioms of the standard vocabularies themselves that milcoop's data relies on.
 _STANDARD_AXIOMS: dict[str, tuple[str, ...]] = {str(SKOS.prefLabel): (str(RDFS.label),)}
 
@@ -95,6 +96,32 @@ def standard_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     added = [q for q in dict.fromkeys(out) if q not in present]
     added.sort(key=lambda q: (q.predicate.value, str(q.object)))
     return added
+
+
+@cache
+def _line_terms() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """:func:`super_properties` and :func:`super_classes` as N-Triples IRIs (``<...>``)."""
+    properties = {f"<{p}>": tuple(f"<{s}>" for s in sups) for p, sups in super_properties().items()}
+    classes = {f"<{c}>": tuple(f"<{s}>" for s in sups) for c, sups in super_classes().items()}
+    return properties, classes
+
+
+def standard_lines(lines: Sequence[str]) -> list[str]:
+    """:func:`standard_quads` for one subject's triples written as ``<predicate> object`` lines
+    (:func:`~milcoop.graph.terms.lines_by_subject`): the lines of the standard triples they
+    entail, none already among them, in first-entailed order. The embedded store keeps these
+    beside each resource, so that its whole N-Triples export is the store's own dump."""
+    properties, classes = _line_terms()
+    out: list[str] = []
+    for line in lines:
+        predicate, _, obj = line.partition(" ")
+        if predicate == _TYPE_LINE:
+            out.extend(f"{_TYPE_LINE} {cls}" for cls in classes.get(obj, ()))
+        out.extend(f"{prop} {obj}" for prop in properties.get(predicate, ()))
+    if not out:
+        return out
+    present = set(lines)
+    return [line for line in dict.fromkeys(out) if line not in present]
 
 
 def with_standard_terms(blocks: Iterable[SubjectBlock]) -> Iterator[SubjectBlock]:
