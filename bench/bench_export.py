@@ -1,7 +1,7 @@
 """Export throughput and peak memory on the synthetic dataset, from both stores, against rdflib.
 
 For two dataset sizes (default 20,000 and 100,000 events; bench/synthetic.py), the script fills
-the embedded store (records -> graph.mapping.node_triples -> EmbeddedStore.replace_with_triples)
+the embedded store (records -> graph.mapping.node_triples -> EmbeddedStore.replace_contents, the load's writer)
 and Neo4j (the loader's write_records), then exports N-Triples, Turtle and JSON-LD from each
 store, each run in a fresh subprocess so that its peak RSS is the export's alone. It reports the
 median over ``--runs`` of throughput (data triples per second) and time to the first byte, and
@@ -100,7 +100,7 @@ def worker_export(args: argparse.Namespace) -> dict[str, Any]:
     source.close()
     return {
         "triples": stats.triples, "seconds": seconds, "first_byte": first_byte, "bytes": stats.bytes,
-        "origin": stats.origin, "rss_before": baseline, "peak_rss": peak_rss_mb(),
+        "origin": stats.origin, "written_by": stats.written_by, "rss_before": baseline, "peak_rss": peak_rss_mb(),
     }
 
 
@@ -178,18 +178,25 @@ def run_worker(kind: str, **options: Any) -> dict[str, Any]:
 
 
 def prepare_embedded(events: int, data_dir: Path) -> int:
+    from rdflib import Graph
+
     from bench.synthetic import generate, triples
     from milcoop.graph.embedded.files import EmbeddedStore
-    from milcoop.graph.writer import SilentProgress
+    from milcoop.loaders.curated import CompiledFacts
 
     version = f"synthetic-{events}-{SEED}"
-    if EmbeddedStore.exists(data_dir) and EmbeddedStore.open(data_dir).info.data_version == version:
-        return EmbeddedStore.open(data_dir).info.triples
+    if EmbeddedStore.exists(data_dir):
+        info = EmbeddedStore.open(data_dir).info
+        if info.data_version == version and info.standard_current:
+            return info.triples
     dataset = generate(events, SEED)
     started = time.perf_counter()
-    summary = EmbeddedStore.replace_with_triples(
-        data_dir, triples(dataset.nodes, dataset.relationships), 0, version, SilentProgress()
-    )
+    # Through the load's own writer, so that the store holds what a `milcoop load` writes: the
+    # claims' named graphs and the standard triples its whole N-Triples export dumps.
+    graph = Graph()
+    for triple in triples(dataset.nodes, dataset.relationships):
+        graph.add(triple)
+    summary = EmbeddedStore.replace_contents(data_dir, CompiledFacts(graph, {}, [], version), verify=True)
     print(f"  embedded store: {summary.triples} triples written in {time.perf_counter() - started:.0f} s", flush=True)
     return summary.triples
 
@@ -369,12 +376,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "peak_rss": max(r["peak_rss"] for r in runs),
                             "rss_before": max(r["rss_before"] for r in runs),
                             "origin": runs[0]["origin"],
+                            "written_by": runs[0]["written_by"],
                             "vs_rdflib": rate / report["baseline"][fmt]["triples_per_s"],
                         }
                         rows[f"{store}/{mode}/{fmt}"] = row
                         print(f"  {store:8} {mode:6} {fmt:9} {rate:>12,.0f} t/s  {row['seconds']:7.1f} s  "
                               f"first byte {row['first_byte_ms']:7.1f} ms  peak RSS {row['peak_rss']:6.0f} MB "
-                              f"(at start {row['rss_before']:4.0f})  x{row['vs_rdflib']:.1f} rdflib", flush=True)
+                              f"(at start {row['rss_before']:4.0f})  x{row['vs_rdflib']:.1f} rdflib  "
+                              f"({row['origin']}, by {row['written_by']})", flush=True)
             report["sizes"][events] = rows
             if args.sparql_overhead:
                 report["sizes"][events]["sparql"] = sparql_overhead(data_dir)
@@ -395,6 +404,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 share = dump["seconds"] / row["seconds"]
                 line += f"; {share:.0%} of pyoxigraph's dump rate (store triples / s) >= 90%: "
                 line += "ok" if share >= 0.9 else "MISSED"
+                # The export writes more triples than the store's default graph holds (the standard
+                # terms): its own rate, exported triples per second, against the dump's.
+                line += f" ({row['triples_per_s'] / dump['triples_per_s']:.0%} in exported triples / s)"
             if key.endswith("/ntriples") and "vs_rdflib" in row:
                 ratio_ok = "ok" if (row["vs_rdflib"] or 0) >= TARGET_RATIO else "MISSED"
                 line += f"; N-Triples x{row['vs_rdflib']:.1f} rdflib >= {TARGET_RATIO:.0f}: {ratio_ok}"
