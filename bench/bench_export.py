@@ -380,10 +380,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "vs_rdflib": rate / report["baseline"][fmt]["triples_per_s"],
                         }
                         rows[f"{store}/{mode}/{fmt}"] = row
+                        how = row["origin"] + (f", by {row['written_by']}" if row["origin"] == "store" else "")
                         print(f"  {store:8} {mode:6} {fmt:9} {rate:>12,.0f} t/s  {row['seconds']:7.1f} s  "
                               f"first byte {row['first_byte_ms']:7.1f} ms  peak RSS {row['peak_rss']:6.0f} MB "
                               f"(at start {row['rss_before']:4.0f})  x{row['vs_rdflib']:.1f} rdflib  "
-                              f"({row['origin']}, by {row['written_by']})", flush=True)
+                              f"({how})", flush=True)
             report["sizes"][events] = rows
             if args.sparql_overhead:
                 report["sizes"][events]["sparql"] = sparql_overhead(data_dir)

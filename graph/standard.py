@@ -21,7 +21,7 @@ Core (``dct:publisher``, ``dct:issued``) and labels SKOS.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cache
 
 import pyoxigraph as ox
@@ -116,11 +116,17 @@ def standard_lines(lines: Sequence[str]) -> list[str]:
     for line in lines:
         predicate, _, obj = line.partition(" ")
         if predicate == _TYPE_LINE:
-            out.extend(f"{_TYPE_LINE} {cls}" for cls in classes.get(obj, ()))
-        out.extend(f"{prop} {obj}" for prop in properties.get(predicate, ()))
+            supers = classes.get(obj)
+            if supers:
+                out.extend([f"{_TYPE_LINE} {cls}" for cls in supers])
+        supers = properties.get(predicate)
+        if supers:
+            out.extend([f"{prop} {obj}" for prop in supers])
     if not out:
         return out
-    present = set(lines)
+    # A resource has a few lines: scanning them is cheaper than hashing them all (a load calls this
+    # for every resource), but not for the rare resource with many.
+    present: Collection[str] = lines if len(lines) <= 32 else set(lines)
     return [line for line in dict.fromkeys(out) if line not in present]
 
 

@@ -100,16 +100,20 @@ def standard_document(*parts: Mapping[str, Sequence[str]]) -> str:
     """The standard triples of every resource in ``parts`` (its ``<predicate> object`` lines by
     subject, as :func:`~milcoop.graph.terms.lines_by_subject` cuts them), as an N-Quads document in
     :data:`STANDARD`. A resource whose lines are split between parts is taken whole."""
+    graph = f"<{STANDARD.value}>"
+    split = set[str]().union(*(part.keys() & other.keys() for i, part in enumerate(parts) for other in parts[i + 1 :]))
     merged: dict[str, list[str]] = {}
+    out: list[str] = []
     for part in parts:
         for iri, lines in part.items():
-            own = merged.get(iri)
-            if own is None:
-                merged[iri] = list(lines)
-            else:
+            if iri in split:
+                own = merged.setdefault(iri, [])
                 own.extend(line for line in lines if line not in own)
-    graph = f"<{STANDARD.value}>"
-    return "\n".join(f"<{iri}> {line} {graph} ." for iri, lines in merged.items() for line in standard_lines(lines))
+                continue
+            out.extend([f"<{iri}> {line} {graph} ." for line in standard_lines(lines)])
+    for iri, lines in merged.items():
+        out.extend([f"<{iri}> {line} {graph} ." for line in standard_lines(lines)])
+    return "\n".join(out)
 
 
 def _load_node(seq: int) -> ox.NamedNode:

@@ -260,15 +260,16 @@ CHUNK_BYTES = 1 << 18
 
 class _CountedLines:
     """The file object a store's dump writes into: counts the lines (the triples of a line-based
-    format) and hands the bytes over every :data:`CHUNK_BYTES`."""
+    format) into ``stats.triples`` as they come, so progress shows, and hands the bytes over every
+    :data:`CHUNK_BYTES`."""
 
-    def __init__(self, pipe: Pipe) -> None:
+    def __init__(self, pipe: Pipe, stats: ExportStats) -> None:
         self.pipe = pipe
-        self.lines = 0
+        self.stats = stats
         self._pending = 0
 
     def write(self, data: bytes) -> int:
-        self.lines += data.count(b"\n")
+        self.stats.triples += data.count(b"\n")
         written = self.pipe.write(data)
         self._pending += written
         if self._pending >= CHUNK_BYTES:
@@ -295,9 +296,8 @@ def serialize_dump(
         raise ValueError(f"a dump is streamed as N-Triples only, not {fmt.name}")
 
     def document(pipe: Pipe) -> None:
-        counted = _CountedLines(pipe)
-        dump(cast(IO[bytes], counted))
-        stats.triples = counted.lines
+        stats.triples = 0
+        dump(cast(IO[bytes], _CountedLines(pipe, stats)))
         extra = tail(stats) if tail is not None else []
         stats.description_triples = len(extra)
         ox.serialize(extra, cast(IO[bytes], pipe), ox.RdfFormat.N_TRIPLES)
