@@ -25,7 +25,7 @@ import datetime as dt
 import re
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -118,6 +118,17 @@ def in_graph(block: SubjectBlock) -> list[ox.Quad]:
     return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in block.quads]
 
 
+@dataclass(frozen=True)
+class StoreDump:
+    """A whole export's triples as the store writes them itself (:meth:`RdfSource.dump_writer`)."""
+
+    #: Writes them into a binary file object: one document, or several one after the other where
+    #: the format allows it (N-Triples, Turtle).
+    write: Callable[[IO[bytes]], None]
+    #: How many triples it writes (asked once it has written them, so that the first bytes go at once).
+    count: Callable[[], int]
+
+
 class RdfSource(ABC):
     """Triples grouped by subject, plus the few lookups a filtered export needs."""
 
@@ -146,12 +157,11 @@ class RdfSource(ABC):
     def referrers(self, objects: Sequence[ox.NamedNode], predicate: ox.NamedNode) -> Referrers:
         """``(object, subject)`` for every triple ``subject predicate object`` with one of ``objects``."""
 
-    def dump_writer(self, format_name: str) -> Callable[[IO[bytes]], None] | None:
-        """A writer of every triple :meth:`blocks` gives and of the standard triples an export adds
-        to them (:mod:`milcoop.graph.standard`), as one document in ``format_name``, straight from
-        the store's own dump; None (the default) when the source cannot: an export then reads the
-        blocks. The document must be line-based (one triple per line, as N-Triples), so that the
-        export can count its triples."""
+    def dump_writer(self, fmt: ox.RdfFormat, prefixes: Mapping[str, str] | None = None) -> StoreDump | None:
+        """Every triple :meth:`blocks` gives and the standard triples an export adds to them
+        (:mod:`milcoop.graph.standard`), written in ``fmt`` (with ``prefixes``) by the store's own
+        dump, when the source can; None (the default) when it cannot: an export then reads the
+        blocks."""
         return None
 
     def close(self) -> None:  # noqa: B027 - most sources hold nothing of their own

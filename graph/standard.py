@@ -110,7 +110,7 @@ def standard_lines(lines: Sequence[str]) -> list[str]:
     """:func:`standard_quads` for one subject's triples written as ``<predicate> object`` lines
     (:func:`~milcoop.graph.terms.lines_by_subject`): the lines of the standard triples they
     entail, none already among them, in first-entailed order. The embedded store keeps these
-    beside each resource, so that its whole N-Triples export is the store's own dump."""
+    beside each resource, so that its whole N-Triples and Turtle exports are the store's own dump."""
     properties, classes = _line_terms()
     out: list[str] = []
     for line in lines:

@@ -17,7 +17,8 @@ recorded data version and its changes, carried over from the previous store at e
 resource belongs to, and what each partition holds; see :mod:`milcoop.graph.partitions`). One
 more, ``urn:milcoop:graph:standard``, holds the PROV-O, SKOS and RDFS triples each resource's
 facts entail (:mod:`milcoop.graph.standard`), which every export states: the whole N-Triples
-export is then the store's own dump of the default graph and that one (no Python per triple).
+and Turtle exports are then the store's own dump of the default graph and that one (no Python
+per triple).
 
 A load replaces one partition (the curated facts, or one register's import): the new store holds
 the new facts and, copied quad for quad, every resource the other partitions hold.
@@ -81,7 +82,7 @@ HISTORY = ox.NamedNode("urn:milcoop:graph:history")
 #: The named graph of each resource's partitions and each partition's record.
 PARTITIONS = ox.NamedNode("urn:milcoop:graph:partitions")
 #: The named graph of the standard triples each resource's facts entail (:mod:`milcoop.graph.standard`):
-#: the whole N-Triples export is the store's dump of its default graph and of this one.
+#: the whole N-Triples and Turtle exports are the store's dump of its default graph and this one.
 STANDARD = ox.NamedNode("urn:milcoop:graph:standard")
 #: The graphs that hold milcoop's own records and derived triples, never facts.
 INTERNAL_GRAPHS = frozenset({DIGESTS.value, HISTORY.value, PARTITIONS.value, STANDARD.value})

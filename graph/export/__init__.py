@@ -9,7 +9,7 @@ subjects (a few thousand triples) at a time, whatever the size of the graph. The
 * :mod:`.description`: the VoID/DCAT triples that end every export;
 * :mod:`.writers`: the six serializers and :func:`serialize_blocks` (with :mod:`.pipe`, which
   turns a pyoxigraph ``serialize`` call into an iterator of chunks), and :func:`serialize_dump`,
-  which streams a store's own dump (the embedded store's whole N-Triples export);
+  which streams a store's own dump (the embedded store's whole N-Triples and Turtle exports);
 * :mod:`.snapshots`: whole exports of an immutable store folder, kept and replayed;
 * :mod:`milcoop.graph.standard`: the PROV-O, SKOS and RDFS triples the ontology's declarations
   entail, added to every subject (a partner needs no reasoner to read ``prov:wasDerivedFrom``);
@@ -58,7 +58,14 @@ from milcoop.graph.export.description import (
 from milcoop.graph.export.formats import FORMATS, ExportError, RdfFormat, format_for, format_named, negotiate
 from milcoop.graph.export.selection import LOOKUP_BATCH, ExportFilter, select_blocks
 from milcoop.graph.export.snapshots import Snapshots
-from milcoop.graph.export.writers import CHUNK_TRIPLES, ExportStats, blocks_of, serialize_blocks, serialize_dump
+from milcoop.graph.export.writers import (
+    CHUNK_TRIPLES,
+    DUMP_FORMATS,
+    ExportStats,
+    blocks_of,
+    serialize_blocks,
+    serialize_dump,
+)
 from milcoop.graph.rdf_source import RdfSource, SubjectBlock, graph_of
 from milcoop.graph.standard import standard_quads, standard_triples, with_standard_terms
 
@@ -141,8 +148,9 @@ def export(
 
     def from_store() -> Iterator[bytes]:
         # A whole export straight from the store's own dump where it can (the embedded store's
-        # N-Triples): the same triples, without one Python object per triple.
-        dump = source.dump_writer(fmt.name) if whole else None
+        # N-Triples and Turtle): the same triples, without one Python object per triple.
+        dumped = DUMP_FORMATS.get(fmt.name) if whole else None
+        dump = source.dump_writer(*dumped) if dumped is not None else None
         if dump is not None:
             return serialize_dump(dump, fmt, stats, description)
         return serialize_blocks(blocks(), fmt, stats, description)

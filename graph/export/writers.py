@@ -29,7 +29,7 @@ from rdflib import RDF, XSD
 from milcoop.graph.export.context import TURTLE_PREFIXES, VOCABULARY_PREFIXES, compact, published_context
 from milcoop.graph.export.formats import RdfFormat
 from milcoop.graph.export.pipe import Pipe, pulled
-from milcoop.graph.rdf_source import SubjectBlock, in_graph
+from milcoop.graph.rdf_source import StoreDump, SubjectBlock, in_graph
 
 _DEFAULT = ox.DefaultGraph()
 _XSD_STRING = str(XSD.string)
@@ -258,18 +258,28 @@ def _paced(
 CHUNK_BYTES = 1 << 18
 
 
-class _CountedLines:
-    """The file object a store's dump writes into: counts the lines (the triples of a line-based
-    format) into ``stats.triples`` as they come, so progress shows, and hands the bytes over every
-    :data:`CHUNK_BYTES`."""
+#: The formats a store may write itself (:meth:`~milcoop.graph.rdf_source.RdfSource.dump_writer`),
+#: as pyoxigraph names them, with the prefixes the export's own writer gives them.
+DUMP_FORMATS: dict[str, tuple[ox.RdfFormat, dict[str, str] | None]] = {
+    "ntriples": (ox.RdfFormat.N_TRIPLES, None),
+    "turtle": (ox.RdfFormat.TURTLE, TURTLE_PREFIXES),
+}
 
-    def __init__(self, pipe: Pipe, stats: ExportStats) -> None:
+
+class _Paced:
+    """The file object a store's dump writes into: hands the bytes over every :data:`CHUNK_BYTES`
+    and, for N-Triples (a triple a line), counts the lines into ``stats.triples`` as they come,
+    so that progress shows."""
+
+    def __init__(self, pipe: Pipe, stats: ExportStats, lines: bool) -> None:
         self.pipe = pipe
         self.stats = stats
+        self.lines = lines
         self._pending = 0
 
     def write(self, data: bytes) -> int:
-        self.stats.triples += data.count(b"\n")
+        if self.lines:
+            self.stats.triples += data.count(b"\n")
         written = self.pipe.write(data)
         self._pending += written
         if self._pending >= CHUNK_BYTES:
@@ -282,25 +292,24 @@ class _CountedLines:
 
 
 def serialize_dump(
-    dump: Callable[[IO[bytes]], None],
+    dump: StoreDump,
     fmt: RdfFormat,
     stats: ExportStats | None = None,
     tail: Callable[[ExportStats], list[ox.Triple]] | None = None,
 ) -> Iterator[bytes]:
-    """What ``dump`` writes (a store's own dump in ``fmt``, line-based: see
-    :meth:`~milcoop.graph.rdf_source.RdfSource.dump_writer`), chunk by chunk, then ``tail``'s
-    triples once the count is known. No triple passes through Python: the count is the lines."""
+    """What a store's own ``dump`` writes in ``fmt`` (one of :data:`DUMP_FORMATS`), chunk by
+    chunk, then ``tail``'s triples as a document of their own. No triple passes through Python."""
     stats = stats if stats is not None else ExportStats()
     stats.written_by = "dump"
-    if fmt.name != "ntriples":
-        raise ValueError(f"a dump is streamed as N-Triples only, not {fmt.name}")
+    oxigraph_format, prefixes = DUMP_FORMATS[fmt.name]
 
     def document(pipe: Pipe) -> None:
         stats.triples = 0
-        dump(cast(IO[bytes], _CountedLines(pipe, stats)))
+        dump.write(cast(IO[bytes], _Paced(pipe, stats, lines=oxigraph_format == ox.RdfFormat.N_TRIPLES)))
+        stats.triples = dump.count()
         extra = tail(stats) if tail is not None else []
         stats.description_triples = len(extra)
-        ox.serialize(extra, cast(IO[bytes], pipe), ox.RdfFormat.N_TRIPLES)
+        ox.serialize(extra, cast(IO[bytes], pipe), oxigraph_format, prefixes=prefixes)
 
     for chunk in pulled(document):
         stats.bytes += len(chunk)
