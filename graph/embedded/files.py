@@ -247,12 +247,12 @@ class StoreEdit:
         doomed.extend(store.quads_for_pattern(None, _PARTITION_RECORD, None, PARTITIONS))
         for quad in doomed:
             store.remove(quad)
-        added = "\n".join(f"<{iri}> {line} ." for iri in sorted(fresh) for line in self._own_lines(iri))
+        own = {iri: self._own_lines(iri) for iri in sorted(fresh)}
+        added = "\n".join(f"<{iri}> {line} ." for iri, lines in own.items() for line in lines)
         store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
         # Their standard triples, as a whole load writes them (a resource that went took its own).
-        own = {iri: self._own_lines(iri) for iri in sorted(fresh)}
         store.bulk_load(standard_document(own), format=ox.RdfFormat.N_QUADS)
-        inserted = sum(len(self._own_lines(iri)) for iri in fresh)
+        inserted = sum(len(lines) for lines in own.values())
         # The named graphs of the claims and quantities that are new or moved, decided as a whole
         # load decides them: with every claim that states each such quantity beside it.
         placed = {iri for iri in fresh | moved if self._own_lines(iri)}

@@ -31,10 +31,12 @@ def _writer_fingerprint() -> str:
         digest.update((package / name).read_bytes())
     digest.update(json.dumps(published_context(), sort_keys=True).encode())
     digest.update(ox.__version__.encode() if hasattr(ox, "__version__") else b"")
-    # The standard terms added to every subject come from the ontology's declarations.
-    from milcoop.graph.standard import fingerprint
+    # The standard terms added to every subject come from the ontology's declarations, by the
+    # rule in graph/standard.py (outside this package since the store keeps them too).
+    from milcoop.graph import standard
 
-    digest.update(fingerprint().encode())
+    digest.update(standard.fingerprint().encode())
+    digest.update(Path(standard.__file__).read_bytes())
     # A kept document holds its description: what that takes from outside this package too.
     digest.update(f"{data_licence()} {ONTOLOGY_IRI} {ONTOLOGY_VERSION_IRI} {ONTOLOGY_VERSION} {DATASET_IRI}".encode())
     return digest.hexdigest()[:12]

@@ -266,7 +266,7 @@ DUMP_FORMATS: dict[str, tuple[ox.RdfFormat, dict[str, str] | None]] = {
 }
 
 
-class _Paced:
+class _DumpOutput:
     """The file object a store's dump writes into: hands the bytes over every :data:`CHUNK_BYTES`
     and, for N-Triples (a triple a line), counts the lines into ``stats.triples`` as they come,
     so that progress shows."""
@@ -305,7 +305,7 @@ def serialize_dump(
 
     def document(pipe: Pipe) -> None:
         stats.triples = 0
-        dump.write(cast(IO[bytes], _Paced(pipe, stats, lines=oxigraph_format == ox.RdfFormat.N_TRIPLES)))
+        dump.write(cast(IO[bytes], _DumpOutput(pipe, stats, lines=oxigraph_format == ox.RdfFormat.N_TRIPLES)))
         stats.triples = dump.count()
         extra = tail(stats) if tail is not None else []
         stats.description_triples = len(extra)
